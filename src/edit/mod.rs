@@ -1,0 +1,90 @@
+//! One editor per file kind. Each is a pure function from the file's current text (editing form:
+//! LF endings, no BOM) to an [`Outcome`]; none touches the disk. Editors check before they insert, so
+//! running one on its own output gives [`Outcome::Unchanged`].
+
+pub mod application;
+pub mod deps;
+pub mod dockerfile;
+pub mod env_sh;
+pub mod fly_toml;
+pub mod runtime;
+
+use crate::plan::ManualStep;
+
+/// Which clustering library the project uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    DnsCluster,
+    Libcluster,
+}
+
+/// What every editor may need to know about the run.
+#[derive(Debug, Clone)]
+pub struct EditCtx {
+    /// OTP application name, e.g. `hello_elixir`.
+    pub otp_app: String,
+    /// Fly app name, e.g. `hello-elixir` (already validated).
+    pub fly_app: String,
+    pub strategy: Strategy,
+    /// The cookie to write into fly.toml (only with `--cookie fly-toml`).
+    pub fly_toml_cookie: Option<String>,
+    /// Replace conflicting values instead of reporting them.
+    pub force: bool,
+    /// The project's formatter line length (`.formatter.exs`, default 98).
+    pub line_length: usize,
+}
+
+/// What an editor decided for one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// New text for the file (create when the file did not exist).
+    Write(String),
+    /// The file already has what is needed.
+    Unchanged,
+    /// Nothing to do for this file, with the reason shown to the user.
+    Skip(String),
+    /// The edit cannot be made safely; the user must do it.
+    Manual(ManualStep),
+}
+
+/// An editor's answer: the outcome plus warnings (conflicts left alone, notes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub outcome: Outcome,
+    pub warnings: Vec<String>,
+}
+
+impl Edited {
+    pub fn new(outcome: Outcome) -> Self {
+        Edited {
+            outcome,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// `Write` when the text changed, else `Unchanged`.
+    pub fn from_text(before: Option<&str>, after: String) -> Self {
+        if before == Some(after.as_str()) {
+            Edited::new(Outcome::Unchanged)
+        } else {
+            Edited::new(Outcome::Write(after))
+        }
+    }
+
+    pub fn warn(mut self, w: impl Into<String>) -> Self {
+        self.warnings.push(w.into());
+        self
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn test_ctx() -> EditCtx {
+    EditCtx {
+        otp_app: "hello_elixir".into(),
+        fly_app: "hello-elixir".into(),
+        strategy: Strategy::DnsCluster,
+        fly_toml_cookie: None,
+        force: false,
+        line_length: 98,
+    }
+}

@@ -1,0 +1,7 @@
+mod edit;
+mod error;
+mod plan;
+mod templates;
+mod textfile;
+
+fn main() {}
