@@ -1,9 +1,149 @@
-//! Editor for the `deps` kind (being written).
+//! Editor for mix.exs (kind `deps`): adds the clustering library to the deps list unless a
+//! dns_cluster (or, with the libcluster strategy, libcluster) dependency is already there.
 
-use super::{EditCtx, Edited, Outcome};
+use super::{EditCtx, Edited, Outcome, Strategy};
+use crate::edit::application::syntax_error;
+use crate::elixir::{self, ListPosition};
 use crate::error::Result;
+use crate::plan::ManualStep;
+use crate::templates;
 use std::path::Path;
 
-pub fn plan(_ctx: &EditCtx, _path: &Path, _before: Option<&str>) -> Result<Edited> {
-    Ok(Edited::new(Outcome::Unchanged))
+/// The dependency the strategy needs: (name, requirement).
+pub fn wanted_dep(strategy: Strategy) -> (&'static str, &'static str) {
+    match strategy {
+        Strategy::DnsCluster => ("dns_cluster", "~> 0.2.0"),
+        Strategy::Libcluster => ("libcluster", "~> 3.5"),
+    }
+}
+
+fn dep_line(strategy: Strategy, indent: usize, trailing: &str) -> Vec<String> {
+    let (name, requirement) = wanted_dep(strategy);
+    templates::render(
+        "dep.exs.j2",
+        minijinja::context! { pad => " ".repeat(indent), name, requirement, trailing },
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
+    let manual = |reason: &str| {
+        Edited::new(Outcome::Manual(ManualStep {
+            path: path.to_path_buf(),
+            location: "in `defp deps`, as an element of the deps list".into(),
+            snippet: dep_line(ctx.strategy, 0, ",").join("\n"),
+            reason: reason.into(),
+        }))
+    };
+    let Some(src) = before else {
+        return Ok(manual("mix.exs was not found"));
+    };
+    let tree = elixir::parse(src);
+    if let Some((line, _)) = elixir::first_error(&tree) {
+        return Err(syntax_error(path, line));
+    }
+    let root = tree.root_node();
+    let (wanted, _) = wanted_dep(ctx.strategy);
+    let present = |name: &str| {
+        elixir::descendants_of_kind(root, "tuple").into_iter().any(|t| {
+            elixir::items(t)
+                .first()
+                .and_then(|n| elixir::atom_name(*n, src))
+                == Some(name)
+        })
+    };
+    if present(wanted) || present("dns_cluster") || present("libcluster") {
+        return Ok(Edited::new(Outcome::Unchanged));
+    }
+    let lists: Vec<_> = elixir::find_defs(root, src, "deps")
+        .into_iter()
+        .filter_map(|d| elixir::do_block(d).and_then(elixir::last_expression))
+        .filter(|e| e.kind() == "list")
+        .collect();
+    let [list] = lists.as_slice() else {
+        return Ok(manual(
+            "the deps list is not a single list literal returned by `defp deps`",
+        ));
+    };
+    let n = elixir::items(*list).len();
+    let position = if n == 0 {
+        ListPosition::Start
+    } else {
+        ListPosition::After(n - 1)
+    };
+    let layout = |indent: usize, trailing: &str| dep_line(ctx.strategy, indent, trailing);
+    match elixir::insert_in_list(src, *list, position, &layout, ctx.line_length) {
+        Some(after) => Ok(Edited::from_text(Some(src), after)),
+        None => Ok(manual(
+            "the deps list's layout cannot be edited without reformatting it",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::test_ctx;
+
+    fn run(src: &str) -> Outcome {
+        plan(&test_ctx(), Path::new("mix.exs"), Some(src)).unwrap().outcome
+    }
+
+    fn mix(deps: &str) -> String {
+        format!(
+            "defmodule A.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :a, deps: deps()]\n  end\n\n  defp deps do\n{deps}  end\nend\n"
+        )
+    }
+
+    fn written(src: &str) -> String {
+        match run(src) {
+            Outcome::Write(s) => {
+                assert_eq!(run(&s), Outcome::Unchanged, "not idempotent:\n{s}");
+                s
+            }
+            other => panic!("expected a write, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn appends_to_the_deps_list() {
+        let src = mix("    [\n      {:phoenix, \"~> 1.7.14\"},\n      {:jason, \"~> 1.2\"}\n    ]\n");
+        assert_eq!(
+            written(&src),
+            mix("    [\n      {:phoenix, \"~> 1.7.14\"},\n      {:jason, \"~> 1.2\"},\n      {:dns_cluster, \"~> 0.2.0\"}\n    ]\n")
+        );
+    }
+
+    #[test]
+    fn keeps_options_and_trailing_comments() {
+        let src = mix("    [\n      {:phoenix_live_reload, \"~> 1.2\", only: :dev},\n      {:bandit, \"~> 1.5\"} # web server\n      # {:later, \"~> 1.0\"}\n    ]\n");
+        assert_eq!(
+            written(&src),
+            mix("    [\n      {:phoenix_live_reload, \"~> 1.2\", only: :dev},\n      {:bandit, \"~> 1.5\"}, # web server\n      {:dns_cluster, \"~> 0.2.0\"}\n      # {:later, \"~> 1.0\"}\n    ]\n")
+        );
+    }
+
+    #[test]
+    fn a_deps_list_of_only_comments() {
+        let src = mix("    [\n      # {:dep_from_hexpm, \"~> 0.3.0\"}\n    ]\n");
+        assert_eq!(
+            written(&src),
+            mix("    [\n      {:dns_cluster, \"~> 0.2.0\"}\n      # {:dep_from_hexpm, \"~> 0.3.0\"}\n    ]\n")
+        );
+    }
+
+    #[test]
+    fn an_existing_clustering_dep_means_nothing_to_do() {
+        for dep in ["{:dns_cluster, \"~> 0.1.1\"}", "{:libcluster, \"~> 3.3\"}"] {
+            assert_eq!(run(&mix(&format!("    [\n      {dep}\n    ]\n"))), Outcome::Unchanged);
+        }
+    }
+
+    #[test]
+    fn deps_from_elsewhere_are_a_manual_step() {
+        let src = mix("    base_deps() ++ [{:x, \"1.0.0\"}]\n");
+        assert!(matches!(run(&src), Outcome::Manual(_)));
+    }
 }

@@ -1,0 +1,382 @@
+//! tree-sitter-elixir helpers shared by the Elixir editors: parse, find calls and lists structurally,
+//! insert an element into a list the way `mix format` lays it out, and check that output parses.
+
+use tree_sitter::{Node, Parser, Tree};
+
+/// Parse Elixir source. tree-sitter always returns a tree; errors show up as ERROR/MISSING nodes.
+pub fn parse(src: &str) -> Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_elixir::LANGUAGE.into())
+        .expect("the bundled Elixir grammar matches the tree-sitter version");
+    parser
+        .parse(src, None)
+        .expect("parsing without a timeout or cancellation flag always yields a tree")
+}
+
+/// The first syntax error as a 1-based (line, column), if any.
+pub fn first_error(tree: &Tree) -> Option<(usize, usize)> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let mut found = None;
+    walk(root, &mut |n| {
+        if found.is_none() && (n.is_error() || n.is_missing()) {
+            let p = n.start_position();
+            found = Some((p.row + 1, p.column + 1));
+        }
+    });
+    Some(found.unwrap_or((1, 1)))
+}
+
+/// Visit every node, depth first, in source order.
+pub fn walk<'t>(node: Node<'t>, f: &mut impl FnMut(Node<'t>)) {
+    f(node);
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        walk(child, f);
+    }
+}
+
+/// Every node of `kind` under `node`, in source order.
+pub fn descendants_of_kind<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    walk(node, &mut |n| {
+        if n.kind() == kind {
+            out.push(n)
+        }
+    });
+    out
+}
+
+pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+    &src[node.byte_range()]
+}
+
+/// The name a call is made with: `def` for `def start(...)`, `Supervisor.start_link` for a remote call.
+pub fn call_name<'s>(call: Node<'_>, src: &'s str) -> Option<&'s str> {
+    if call.kind() != "call" {
+        return None;
+    }
+    call.child_by_field_name("target").map(|t| text(t, src))
+}
+
+/// The `arguments` node of a call.
+pub fn call_args(call: Node<'_>) -> Option<Node<'_>> {
+    let mut cursor = call.walk();
+    call.named_children(&mut cursor)
+        .find(|c| c.kind() == "arguments")
+}
+
+/// The `do_block` node of a call.
+pub fn do_block(call: Node<'_>) -> Option<Node<'_>> {
+    let mut cursor = call.walk();
+    call.named_children(&mut cursor)
+        .find(|c| c.kind() == "do_block")
+}
+
+/// Named children that are not comments.
+pub fn items(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .collect()
+}
+
+/// The name of a `def`/`defp` call (`start` in `def start(_type, _args) do`).
+pub fn def_name<'s>(def: Node<'_>, src: &'s str) -> Option<&'s str> {
+    let args = call_args(def)?;
+    let head = items(args).into_iter().next()?;
+    match head.kind() {
+        "identifier" => Some(text(head, src)),
+        "call" => call_name(head, src),
+        // `def start(a, b) when ...`
+        "binary_operator" => {
+            let left = head.child_by_field_name("left")?;
+            match left.kind() {
+                "call" => call_name(left, src),
+                "identifier" => Some(text(left, src)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Every `def`/`defp` named `name` in the tree.
+pub fn find_defs<'t>(root: Node<'t>, src: &str, name: &str) -> Vec<Node<'t>> {
+    descendants_of_kind(root, "call")
+        .into_iter()
+        .filter(|c| matches!(call_name(*c, src), Some("def" | "defp")))
+        .filter(|c| def_name(*c, src) == Some(name))
+        .collect()
+}
+
+/// The value of `key:` in a keyword list (`[app: :hello, ...]`) or a `keywords` node.
+pub fn keyword_value<'t>(list: Node<'t>, src: &str, key: &str) -> Option<Node<'t>> {
+    let keywords = if list.kind() == "keywords" {
+        list
+    } else {
+        items(list).into_iter().find(|c| c.kind() == "keywords")?
+    };
+    for pair in items(keywords) {
+        let k = pair.child_by_field_name("key")?;
+        let name = text(k, src).trim_end().trim_end_matches(':');
+        if name == key {
+            return pair.child_by_field_name("value");
+        }
+    }
+    None
+}
+
+/// The last expression of a do-block (what a function returns).
+pub fn last_expression(block: Node<'_>) -> Option<Node<'_>> {
+    items(block)
+        .into_iter()
+        .rfind(|c| !matches!(c.kind(), "do" | "end"))
+}
+
+/// An atom literal's name without the colon (`:hello` → `hello`).
+pub fn atom_name<'s>(node: Node<'_>, src: &'s str) -> Option<&'s str> {
+    (node.kind() == "atom").then(|| text(node, src).trim_start_matches(':'))
+}
+
+/// Byte offset of the start of the line holding `byte`.
+pub fn line_start(src: &str, byte: usize) -> usize {
+    src[..byte].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Byte offset just past the newline ending the line holding `byte` (or the end of `src`).
+pub fn line_end(src: &str, byte: usize) -> usize {
+    src[byte..].find('\n').map_or(src.len(), |i| byte + i + 1)
+}
+
+/// Indentation (leading spaces) of the line holding `byte`.
+pub fn indent_of_line(src: &str, byte: usize) -> usize {
+    let start = line_start(src, byte);
+    src[start..].chars().take_while(|c| *c == ' ').count()
+}
+
+/// Where a new element goes in a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListPosition {
+    /// Before every element.
+    Start,
+    /// Right after the element with this index (among [`items`]).
+    After(usize),
+}
+
+/// Insert an element into a list laid out one element per line, as `mix format` leaves such a list.
+/// `layout(indent, trailing)` returns the element's lines (indented, `trailing` appended to the last).
+/// Returns None when the list's layout is not one this can edit without reformatting the user's code.
+pub fn insert_in_list(
+    src: &str,
+    list: Node<'_>,
+    position: ListPosition,
+    layout: &dyn Fn(usize, &str) -> Vec<String>,
+    line_length: usize,
+) -> Option<String> {
+    let elements = items(list);
+    let open = list.start_byte();
+    let close = list.end_byte() - 1;
+    debug_assert_eq!(&src[close..=close], "]");
+    let multiline = list.start_position().row != list.end_position().row;
+
+    if !multiline {
+        return insert_in_single_line_list(src, list, position, layout, line_length);
+    }
+
+    let indent = match elements.first() {
+        Some(first) => first.start_position().column,
+        None => indent_of_line(src, open) + 2,
+    };
+    // Every element must start its own line, or splicing a line in would scramble the order.
+    for pair in elements.windows(2) {
+        if pair[0].end_position().row == pair[1].start_position().row {
+            return None;
+        }
+    }
+    if src[open + 1..line_end(src, open)].trim().starts_with(|c: char| c != '#')
+        && !src[open + 1..line_end(src, open)].trim().is_empty()
+    {
+        return None; // an element on the `[` line
+    }
+
+    let mut out = String::with_capacity(src.len() + 128);
+    match position {
+        ListPosition::Start => {
+            let at = line_end(src, open);
+            let trailing = if elements.is_empty() { "" } else { "," };
+            out.push_str(&src[..at]);
+            push_lines(&mut out, &layout(indent, trailing));
+            out.push_str(&src[at..]);
+        }
+        ListPosition::After(k) => {
+            let element = *elements.get(k)?;
+            let after_el = element.end_byte();
+            let rest = &src[after_el..];
+            let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let has_comma = rest[gap..].starts_with(',');
+            let is_last = k + 1 == elements.len();
+            if element.end_position().row == list.end_position().row {
+                return None; // `]` on the element's line
+            }
+            if is_last && !has_comma {
+                let at = line_end(src, after_el);
+                out.push_str(&src[..after_el]);
+                out.push(',');
+                out.push_str(&src[after_el..at]);
+                push_lines(&mut out, &layout(indent, ""));
+                out.push_str(&src[at..]);
+            } else {
+                let at = line_end(src, after_el + gap);
+                out.push_str(&src[..at]);
+                push_lines(&mut out, &layout(indent, ","));
+                out.push_str(&src[at..]);
+            }
+        }
+    }
+    Some(out)
+}
+
+fn push_lines(out: &mut String, lines: &[String]) {
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+fn insert_in_single_line_list(
+    src: &str,
+    list: Node<'_>,
+    position: ListPosition,
+    layout: &dyn Fn(usize, &str) -> Vec<String>,
+    line_length: usize,
+) -> Option<String> {
+    let elements = items(list);
+    let one_line = layout(0, "");
+    if one_line.len() != 1 {
+        return None;
+    }
+    let new = &one_line[0];
+    let (at, piece) = match (position, elements.is_empty()) {
+        (_, true) => (list.start_byte() + 1, new.to_string()),
+        (ListPosition::Start, false) => (elements[0].start_byte(), format!("{new}, ")),
+        (ListPosition::After(k), false) => (elements.get(k)?.end_byte(), format!(", {new}")),
+    };
+    let mut out = String::with_capacity(src.len() + piece.len());
+    out.push_str(&src[..at]);
+    out.push_str(&piece);
+    out.push_str(&src[at..]);
+    // The edited line must still fit, or the formatter would break the list up.
+    let line_begin = line_start(&out, at);
+    let line_stop = line_end(&out, at);
+    let width = out[line_begin..line_stop].trim_end_matches('\n').chars().count();
+    (width <= line_length).then_some(out)
+}
+
+/// Pick the first layout whose every line fits in `line_length`, else the last (most broken) one.
+pub fn first_fitting(candidates: Vec<Vec<String>>, line_length: usize) -> Vec<String> {
+    let last = candidates.len() - 1;
+    for (i, lines) in candidates.iter().enumerate() {
+        if i == last || lines.iter().all(|l| l.chars().count() <= line_length) {
+            return lines.clone();
+        }
+    }
+    unreachable!("the loop returns at the last candidate")
+}
+
+/// The formatter's line length from `.formatter.exs` (`line_length: N`), default 98.
+pub fn formatter_line_length(formatter_exs: Option<&str>) -> usize {
+    const DEFAULT: usize = 98;
+    let Some(src) = formatter_exs else {
+        return DEFAULT;
+    };
+    let tree = parse(src);
+    for pair in descendants_of_kind(tree.root_node(), "pair") {
+        let Some(key) = pair.child_by_field_name("key") else {
+            continue;
+        };
+        if text(key, src).trim_end().trim_end_matches(':') == "line_length" {
+            if let Some(v) = pair.child_by_field_name("value") {
+                if let Ok(n) = text(v, src).replace('_', "").parse::<usize>() {
+                    return n;
+                }
+            }
+        }
+    }
+    DEFAULT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(indent: usize, trailing: &str) -> Vec<String> {
+        vec![format!("{}New{trailing}", " ".repeat(indent))]
+    }
+
+    fn insert(src: &str, pos: ListPosition) -> Option<String> {
+        let tree = parse(src);
+        let list = descendants_of_kind(tree.root_node(), "list")[0];
+        insert_in_list(src, list, pos, &one, 98)
+    }
+
+    #[test]
+    fn inserts_after_an_element_keeping_its_trailing_comment() {
+        let src = "x = [\n  A, # a\n  # about B\n  B\n]\n";
+        assert_eq!(
+            insert(src, ListPosition::After(0)).unwrap(),
+            "x = [\n  A, # a\n  New,\n  # about B\n  B\n]\n"
+        );
+    }
+
+    #[test]
+    fn appends_after_the_last_element_adding_its_comma() {
+        let src = "x = [\n  A,\n  B # b\n  # trailing comment\n]\n";
+        assert_eq!(
+            insert(src, ListPosition::After(1)).unwrap(),
+            "x = [\n  A,\n  B, # b\n  New\n  # trailing comment\n]\n"
+        );
+    }
+
+    #[test]
+    fn inserts_at_the_start() {
+        let src = "x = [\n  A\n]\n";
+        assert_eq!(
+            insert(src, ListPosition::Start).unwrap(),
+            "x = [\n  New,\n  A\n]\n"
+        );
+    }
+
+    #[test]
+    fn single_line_lists_are_edited_inline_when_they_still_fit() {
+        assert_eq!(
+            insert("x = [A, B]\n", ListPosition::After(0)).unwrap(),
+            "x = [A, New, B]\n"
+        );
+        assert_eq!(insert("x = []\n", ListPosition::Start).unwrap(), "x = [New]\n");
+    }
+
+    #[test]
+    fn two_elements_on_one_line_are_not_guessed_at() {
+        assert_eq!(insert("x = [\n  A, B,\n  C\n]\n", ListPosition::After(0)), None);
+    }
+
+    #[test]
+    fn reports_the_first_syntax_error() {
+        let tree = parse("defmodule X do\n  def f do\n    [1, 2\n  end\nend\n");
+        assert!(first_error(&tree).is_some());
+        assert_eq!(first_error(&parse("x = 1\n")), None);
+    }
+
+    #[test]
+    fn reads_line_length_from_formatter_exs() {
+        assert_eq!(formatter_line_length(None), 98);
+        assert_eq!(
+            formatter_line_length(Some("[inputs: [\"*.exs\"], line_length: 120]\n")),
+            120
+        );
+    }
+}

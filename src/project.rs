@@ -1,0 +1,298 @@
+//! Detection: the project root, OTP app, application module and its file, Phoenix version, umbrella
+//! layout, the Fly app named in fly.toml, and the formatter's line length.
+
+use crate::elixir;
+use crate::error::{Error, Result};
+use crate::files;
+use std::path::{Path, PathBuf};
+
+/// What init and doctor know about the project before planning anything.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Canonical project root (the folder holding mix.exs; the umbrella root for umbrellas).
+    pub root: PathBuf,
+    /// The OTP app that gets the clustering child and dep.
+    pub otp_app: String,
+    /// Folder of that app relative to the root: `""` for a single app, `apps/NAME/` in an umbrella.
+    pub app_dir: String,
+    /// `HelloElixir.Application`, from `mod:` in mix.exs.
+    pub app_module: Option<String>,
+    /// Path of the file defining the application module, relative to the root.
+    pub application_path: Option<String>,
+    /// The Phoenix requirement from deps, e.g. `~> 1.7.14`.
+    pub phoenix_version: Option<String>,
+    pub umbrella: bool,
+    /// `app` in fly.toml.
+    pub fly_toml_app: Option<String>,
+    /// Dependencies named in the app's mix.exs deps list.
+    pub deps: Vec<String>,
+    /// The formatter's line length for the app's files.
+    pub line_length: usize,
+}
+
+impl Project {
+    pub fn mix_exs(&self) -> String {
+        format!("{}mix.exs", self.app_dir)
+    }
+
+    pub fn has_dep(&self, name: &str) -> bool {
+        self.deps.iter().any(|d| d == name)
+    }
+}
+
+/// Facts read from one mix.exs.
+struct MixFile {
+    app: Option<String>,
+    apps_path: Option<String>,
+    module: Option<String>,
+    deps: Vec<(String, Option<String>)>,
+}
+
+fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
+    let Some(original) = files::read(root, rel)? else {
+        return Ok(None);
+    };
+    let src = original.format.text;
+    let tree = elixir::parse(&src);
+    if let Some((line, _)) = elixir::first_error(&tree) {
+        return Err(Error::input(rel, Some(line), "is not valid Elixir (syntax error)")
+            .with_help("fix the syntax error (`mix compile` shows it) and run flycluster again"));
+    }
+    let root_node = tree.root_node();
+    let project_kw = elixir::find_defs(root_node, &src, "project")
+        .into_iter()
+        .filter_map(def_result)
+        .find(|e| e.kind() == "list");
+    let app = project_kw
+        .and_then(|l| elixir::keyword_value(l, &src, "app"))
+        .and_then(|v| elixir::atom_name(v, &src))
+        .map(str::to_string);
+    let apps_path = project_kw
+        .and_then(|l| elixir::keyword_value(l, &src, "apps_path"))
+        .map(|v| elixir::text(v, &src).trim_matches('"').to_string());
+    let module = elixir::find_defs(root_node, &src, "application")
+        .into_iter()
+        .filter_map(def_result)
+        .filter(|e| e.kind() == "list")
+        .find_map(|l| elixir::keyword_value(l, &src, "mod"))
+        .filter(|v| v.kind() == "tuple")
+        .and_then(|t| elixir::items(t).into_iter().next())
+        .filter(|a| a.kind() == "alias")
+        .map(|a| elixir::text(a, &src).to_string());
+    let mut deps = Vec::new();
+    for tuple in elixir::descendants_of_kind(root_node, "tuple") {
+        let parts = elixir::items(tuple);
+        let Some(name) = parts.first().and_then(|n| elixir::atom_name(*n, &src)) else {
+            continue;
+        };
+        let requirement = parts
+            .get(1)
+            .filter(|n| n.kind() == "string")
+            .map(|n| elixir::text(*n, &src).trim_matches('"').to_string());
+        if tuple.parent().is_some_and(|p| p.kind() == "list") {
+            deps.push((name.to_string(), requirement));
+        }
+    }
+    Ok(Some(MixFile {
+        app,
+        apps_path,
+        module,
+        deps,
+    }))
+}
+
+/// What a function returns: the last expression of its do-block, or the value of `, do: value`.
+fn def_result(def: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
+    if let Some(block) = elixir::do_block(def) {
+        return elixir::last_expression(block);
+    }
+    let args = elixir::call_args(def)?;
+    let kw = elixir::items(args)
+        .into_iter()
+        .find(|n| n.kind() == "keywords")?;
+    let pair = elixir::items(kw).into_iter().next()?;
+    pair.child_by_field_name("value")
+}
+
+pub struct DetectOptions<'a> {
+    pub otp_app: Option<&'a str>,
+}
+
+/// Detect the project at `path`.
+pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "open", e))?;
+    if !meta.is_dir() {
+        return Err(Error::input(path, None, "is not a directory")
+            .with_help("pass the folder that holds the project's mix.exs"));
+    }
+    let root = path.canonicalize().map_err(|e| Error::io(path, "resolve", e))?;
+    let Some(mix) = read_mix(&root, "mix.exs")? else {
+        return Err(Error::input(
+            root.join("mix.exs"),
+            None,
+            "not found: this folder is not a Mix project",
+        )
+        .with_help("run flycluster in (or pass the path of) the folder that holds mix.exs"));
+    };
+
+    let umbrella = mix.apps_path.is_some();
+    let (otp_app, app_dir, app_mix) = match &mix.apps_path {
+        Some(apps_path) => pick_umbrella_app(&root, apps_path, opts.otp_app)?,
+        None => {
+            let Some(app) = mix.app.clone() else {
+                return Err(Error::input(
+                    "mix.exs",
+                    None,
+                    "has no `app:` in its `project` function",
+                )
+                .with_help("a Mix project names its OTP app with `app: :my_app` in `def project`"));
+            };
+            if let Some(wanted) = opts.otp_app {
+                if wanted != app {
+                    return Err(Error::usage(format!(
+                        "`--otp-app {wanted}` does not match `app: :{app}` in mix.exs"
+                    )));
+                }
+            }
+            (app, String::new(), mix)
+        }
+    };
+
+    let application_path = match &app_mix.module {
+        Some(module) => find_module_file(&root, &app_dir, &otp_app, module)?,
+        None => None,
+    };
+    let phoenix_version = app_mix
+        .deps
+        .iter()
+        .find(|(n, _)| n == "phoenix")
+        .and_then(|(_, v)| v.clone());
+    let fly_toml_app = read_fly_app(&root)?;
+    let formatter = files::read(&root, &format!("{app_dir}.formatter.exs"))?
+        .or(files::read(&root, ".formatter.exs")?);
+    let line_length = elixir::formatter_line_length(formatter.as_ref().map(|f| f.format.text.as_str()));
+
+    Ok(Project {
+        root,
+        otp_app,
+        app_dir,
+        app_module: app_mix.module.clone(),
+        application_path,
+        phoenix_version,
+        umbrella,
+        fly_toml_app,
+        deps: app_mix.deps.into_iter().map(|(n, _)| n).collect(),
+        line_length,
+    })
+}
+
+/// In an umbrella, the app that supervises PubSub (where phx.new puts DNSCluster), else the one with
+/// an Endpoint, else the only app. `--otp-app` overrides.
+fn pick_umbrella_app(
+    root: &Path,
+    apps_path: &str,
+    wanted: Option<&str>,
+) -> Result<(String, String, MixFile)> {
+    let apps_dir = root.join(apps_path);
+    let mut names: Vec<String> = std::fs::read_dir(&apps_dir)
+        .map_err(|e| Error::io(&apps_dir, "list", e))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("mix.exs").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    let mut candidates = Vec::new();
+    for name in names {
+        let dir = format!("{}/{name}/", apps_path.trim_end_matches('/'));
+        let Some(mix) = read_mix(root, &format!("{dir}mix.exs"))? else {
+            continue;
+        };
+        let Some(app) = mix.app.clone() else { continue };
+        let source = match &mix.module {
+            Some(m) => match find_module_file(root, &dir, &app, m)? {
+                Some(p) => files::read(root, &p)?.map(|o| o.format.text).unwrap_or_default(),
+                None => String::new(),
+            },
+            None => String::new(),
+        };
+        let score = if source.contains("Phoenix.PubSub") {
+            2
+        } else if source.contains("Endpoint") {
+            1
+        } else {
+            0
+        };
+        candidates.push((score, app, dir, mix));
+    }
+    if let Some(wanted) = wanted {
+        return candidates
+            .into_iter()
+            .find(|(_, app, _, _)| app == wanted)
+            .map(|(_, a, d, m)| (a, d, m))
+            .ok_or_else(|| {
+                Error::usage(format!("no app `{wanted}` under `{apps_path}` in this umbrella"))
+            });
+    }
+    candidates.sort_by_key(|(score, _, _, _)| std::cmp::Reverse(*score));
+    candidates
+        .into_iter()
+        .next()
+        .map(|(_, a, d, m)| (a, d, m))
+        .ok_or_else(|| {
+            Error::input(
+                "mix.exs",
+                None,
+                format!("is an umbrella, but no app under `{apps_path}` has a mix.exs with `app:`"),
+            )
+        })
+}
+
+/// The file defining `module`: the conventional `lib/APP/application.ex` first, else a search of lib/.
+fn find_module_file(root: &Path, app_dir: &str, app: &str, module: &str) -> Result<Option<String>> {
+    let conventional = format!("{app_dir}lib/{app}/application.ex");
+    let needle = format!("defmodule {module} do");
+    if let Some(f) = files::read(root, &conventional)? {
+        if f.format.text.contains(&needle) {
+            return Ok(Some(conventional));
+        }
+    }
+    let mut stack = vec![root.join(format!("{app_dir}lib"))];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(|e| e.ok()) {
+            let path = entry.path();
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() && path.extension().is_some_and(|e| e == "ex") {
+                let rel = path
+                    .strip_prefix(root)
+                    .expect("walked from under the root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if let Some(f) = files::read(root, &rel)? {
+                    if f.format.text.contains(&needle) {
+                        found.push(rel);
+                    }
+                }
+            }
+        }
+    }
+    found.sort();
+    Ok(found.into_iter().next())
+}
+
+/// `app = '...'` from fly.toml, when the file exists and parses (the fly-toml editor reports errors).
+fn read_fly_app(root: &Path) -> Result<Option<String>> {
+    let Some(f) = files::read(root, "fly.toml")? else {
+        return Ok(None);
+    };
+    Ok(f.format
+        .text
+        .parse::<toml_edit::DocumentMut>()
+        .ok()
+        .and_then(|d| d.get("app").and_then(|v| v.as_str()).map(str::to_string)))
+}
