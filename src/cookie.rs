@@ -1,0 +1,30 @@
+//! Release cookies: 40 bytes from the OS CSPRNG, URL-safe base64 with padding — what
+//! `Base.url_encode64(:crypto.strong_rand_bytes(40))` gives.
+
+use base64::Engine;
+
+pub fn generate() -> String {
+    let mut bytes = [0u8; 40];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    base64::engine::general_purpose::URL_SAFE.encode(bytes)
+}
+
+/// The command that stores the cookie as a Fly secret.
+pub fn secrets_command(cookie: &str, fly_app: &str) -> String {
+    format!("fly secrets set RELEASE_COOKIE={cookie} --app {fly_app}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cookies_are_56_url_safe_characters_and_differ() {
+        let a = super::generate();
+        let b = super::generate();
+        assert_eq!(a.len(), 56);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '=')
+        );
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,280 @@
+//! The init operation in memory: resolve the options against the detected project, run every
+//! editor, validate each result, and collect one [`Plan`]. Nothing here writes to disk.
+
+use crate::cli::{CookieMode, StrategyArg};
+use crate::edit::{self, EditCtx, Edited, Outcome, Strategy};
+use crate::elixir;
+use crate::error::{Error, Result};
+use crate::files;
+use crate::plan::{Action, FileChange, Kind, Plan};
+use crate::project::Project;
+use crate::textfile::TextFile;
+use std::collections::BTreeSet;
+
+/// Options after the command line has been checked.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub fly_app: String,
+    pub cookie_mode: CookieMode,
+    pub strategy: Strategy,
+    pub kinds: BTreeSet<Kind>,
+    pub force: bool,
+}
+
+/// Fly app names: lowercase letters, digits and dashes, starting with a letter, at most 63 long.
+pub fn validate_fly_app(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("`{name}` is not a valid Fly app name")).with_help(
+            "Fly app names use lowercase letters, digits and dashes, start with a letter and are at most 63 characters",
+        ))
+    }
+}
+
+/// The Fly app name when none is given: fly.toml's `app`, else the OTP app with `_` as `-`.
+pub fn default_fly_app(project: &Project) -> String {
+    project
+        .fly_toml_app
+        .clone()
+        .unwrap_or_else(|| project.otp_app.replace('_', "-"))
+}
+
+/// The clustering library: the one asked for, else libcluster when the project already depends on
+/// it, else dns_cluster.
+pub fn resolve_strategy(project: &Project, asked: Option<StrategyArg>) -> Strategy {
+    match asked {
+        Some(StrategyArg::DnsCluster) => Strategy::DnsCluster,
+        Some(StrategyArg::Libcluster) => Strategy::Libcluster,
+        None if project.has_dep("libcluster") && !project.has_dep("dns_cluster") => {
+            Strategy::Libcluster
+        }
+        None => Strategy::DnsCluster,
+    }
+}
+
+/// `--only`/`--skip` into the set of kinds to plan.
+pub fn resolve_kinds(only: &[String], skip: &[String]) -> Result<BTreeSet<Kind>> {
+    let parse = |names: &[String]| -> Result<BTreeSet<Kind>> {
+        names
+            .iter()
+            .map(|n| {
+                Kind::parse(n.trim()).ok_or_else(|| {
+                    Error::usage(format!("unknown kind `{n}`")).with_help(format!(
+                        "the kinds are {}",
+                        Kind::ALL.map(Kind::name).join(", ")
+                    ))
+                })
+            })
+            .collect()
+    };
+    let mut kinds: BTreeSet<Kind> = if only.is_empty() {
+        Kind::ALL.into_iter().collect()
+    } else {
+        parse(only)?
+    };
+    for k in parse(skip)? {
+        kinds.remove(&k);
+    }
+    Ok(kinds)
+}
+
+/// The path of each kind's file, relative to the project root.
+fn path_for(project: &Project, kind: Kind) -> Option<String> {
+    Some(match kind {
+        Kind::EnvSh => format!("{}rel/env.sh.eex", release_dir(project)),
+        Kind::Deps => project.mix_exs(),
+        Kind::Application => project.application_path.clone()?,
+        Kind::Runtime => "config/runtime.exs".into(),
+        Kind::Dockerfile => "Dockerfile".into(),
+        Kind::FlyToml => "fly.toml".into(),
+    })
+}
+
+/// Releases are built from the umbrella root, so rel/ lives there too.
+fn release_dir(_project: &Project) -> &'static str {
+    ""
+}
+
+/// Plan every selected edit. `cookie` is this run's cookie (one per run).
+pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan> {
+    let ctx = EditCtx {
+        otp_app: project.otp_app.clone(),
+        fly_app: opts.fly_app.clone(),
+        strategy: opts.strategy,
+        fly_toml_cookie: (opts.cookie_mode == CookieMode::FlyToml).then(|| cookie.to_string()),
+        force: opts.force,
+        line_length: project.line_length,
+    };
+    let mut plan = Plan::default();
+    if let Some(fly_app) = &project.fly_toml_app {
+        if fly_app != &opts.fly_app {
+            plan.warnings.push(format!(
+                "`--app {}` differs from `app = \"{fly_app}\"` in fly.toml",
+                opts.fly_app
+            ));
+        }
+    }
+    for kind in Kind::ALL {
+        if !opts.kinds.contains(&kind) {
+            continue;
+        }
+        let Some(rel) = path_for(project, kind) else {
+            plan.manual.push(crate::plan::ManualStep {
+                path: format!("{}lib/{}/application.ex", project.app_dir, project.otp_app).into(),
+                location: "in the application module's `start/2` children list".into(),
+                snippet: edit::application::child_lines(&ctx, 0, ",").join("\n"),
+                reason: match &project.app_module {
+                    Some(m) => format!("no file under lib/ defines `{m}`"),
+                    None => "mix.exs names no application module (`mod:`)".into(),
+                },
+            });
+            continue;
+        };
+        let change = plan_file(project, &ctx, kind, &rel, &mut plan)?;
+        plan.changes.push(change);
+    }
+    if project.umbrella {
+        plan.warnings.push(format!(
+            "umbrella project: the clustering child and dependency go to `{}` ({}); config stays in the umbrella's config/",
+            project.otp_app, project.app_dir
+        ));
+    }
+    if files::read(&project.root, "config/releases.exs")?.is_some() {
+        plan.warnings.push(
+            "config/releases.exs exists: it is the pre-1.11 runtime config; move its contents into config/runtime.exs and delete it, or mix ignores one of them".into(),
+        );
+    }
+    Ok(plan)
+}
+
+fn plan_file(
+    project: &Project,
+    ctx: &EditCtx,
+    kind: Kind,
+    rel: &str,
+    plan: &mut Plan,
+) -> Result<FileChange> {
+    let original = files::read(&project.root, rel)?;
+    let abs = files::resolve_inside(&project.root, rel)?;
+    let before = original.as_ref().map(|o| o.format.text.as_str());
+    let path = std::path::Path::new(rel);
+    let Edited { outcome, warnings } = match kind {
+        Kind::EnvSh => edit::env_sh::plan(ctx, path, before)?,
+        Kind::Deps => edit::deps::plan(ctx, path, before)?,
+        Kind::Application => edit::application::plan(ctx, path, before)?,
+        Kind::Runtime => edit::runtime::plan(ctx, path, before)?,
+        Kind::Dockerfile => edit::dockerfile::plan(ctx, path, before)?,
+        Kind::FlyToml => edit::fly_toml::plan(ctx, path, before)?,
+    };
+    plan.warnings.extend(warnings);
+    let format = original
+        .as_ref()
+        .map(|o| o.format.clone())
+        .unwrap_or_else(TextFile::new_file);
+    if let Some(o) = &original {
+        if o.format.mixed_endings {
+            plan.warnings.push(format!(
+                "`{rel}` mixes LF and CRLF line endings; lines flycluster adds use {}",
+                if o.format.new_line_ending == "\r\n" { "CRLF" } else { "LF" }
+            ));
+        }
+    }
+    let mut change = FileChange {
+        kind,
+        path: rel.to_string(),
+        abs,
+        action: Action::Unchanged,
+        original: original.clone(),
+        before_text: before.unwrap_or("").to_string(),
+        after_text: before.unwrap_or("").to_string(),
+        after_bytes: None,
+        new_mode: if kind == Kind::EnvSh { 0o755 } else { 0o644 },
+        note: None,
+    };
+    match outcome {
+        Outcome::Unchanged if original.is_none() => {
+            change.action = Action::Skipped;
+            change.note = Some("not present".into());
+        }
+        Outcome::Unchanged => {}
+        Outcome::Skip(reason) => {
+            change.action = Action::Skipped;
+            change.note = Some(reason);
+        }
+        Outcome::Manual(step) => {
+            change.action = Action::Manual;
+            change.note = Some(step.reason.clone());
+            plan.manual.push(step);
+        }
+        Outcome::Write(after) => {
+            validate(kind, rel, before, &after)?;
+            change.action = if original.is_some() {
+                Action::Update
+            } else {
+                Action::Create
+            };
+            change.after_bytes = Some(format.encode(&after));
+            change.after_text = after;
+        }
+    }
+    Ok(change)
+}
+
+/// Planned output must be as valid as its input: Elixir parses, TOML parses.
+fn validate(kind: Kind, rel: &str, before: Option<&str>, after: &str) -> Result<()> {
+    let invalid = |message: String| Error::Invalid {
+        path: rel.into(),
+        message,
+    };
+    match kind {
+        Kind::Deps | Kind::Application | Kind::Runtime => {
+            let before_ok = before.is_none_or(|b| elixir::first_error(&elixir::parse(b)).is_none());
+            if let Some((line, _)) = elixir::first_error(&elixir::parse(after)) {
+                if before_ok {
+                    return Err(invalid(format!("the edited Elixir has a syntax error at line {line}")));
+                }
+            }
+        }
+        Kind::FlyToml => {
+            if let Err(e) = after.parse::<toml_edit::DocumentMut>() {
+                return Err(invalid(format!("the edited TOML does not parse: {e}")));
+            }
+        }
+        Kind::EnvSh | Kind::Dockerfile => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fly_app_names() {
+        for ok in ["hello-elixir", "a", "app2", "a-b-c"] {
+            assert!(validate_fly_app(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Hello", "hello_elixir", "-a", "a-", "1app", "a b", "a$(x)", &"a".repeat(64)] {
+            assert!(validate_fly_app(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kinds_from_only_and_skip() {
+        let all = resolve_kinds(&[], &[]).unwrap();
+        assert_eq!(all.len(), 6);
+        let only = resolve_kinds(&["deps".into(), "fly-toml".into()], &[]).unwrap();
+        assert_eq!(only.into_iter().collect::<Vec<_>>(), vec![Kind::Deps, Kind::FlyToml]);
+        let skip = resolve_kinds(&[], &["dockerfile".into()]).unwrap();
+        assert!(!skip.contains(&Kind::Dockerfile));
+        assert!(resolve_kinds(&["nope".into()], &[]).is_err());
+    }
+}

@@ -1,0 +1,149 @@
+//! What the user reads about a plan: diffs, warnings, manual steps, the per-file summary, next steps,
+//! and the same as one JSON document for `--format json`.
+
+use crate::cli::CookieMode;
+use crate::cookie;
+use crate::plan::{Action, Kind, Plan};
+use crate::preview;
+use serde_json::json;
+
+/// Whatever the report needs besides the plan.
+pub struct Context<'a> {
+    pub otp_app: &'a str,
+    pub fly_app: &'a str,
+    pub cookie: &'a str,
+    pub cookie_mode: CookieMode,
+    /// The cookie was stored with `fly secrets set --stage` already.
+    pub secret_set: bool,
+}
+
+/// Next steps with the app name filled in.
+pub fn next_steps(plan: &Plan, ctx: &Context<'_>) -> Vec<String> {
+    let mut steps = Vec::new();
+    let deps_changed = plan
+        .changes
+        .iter()
+        .any(|c| c.kind == Kind::Deps && c.action.writes());
+    if deps_changed {
+        steps.push("mix deps.get   # fetch the new dependency and update mix.lock".to_string());
+    }
+    match ctx.cookie_mode {
+        CookieMode::Secret if ctx.secret_set => {
+            steps.push("the release cookie is staged as a Fly secret; it takes effect with the next deploy".into())
+        }
+        CookieMode::Secret => steps.push(cookie::secrets_command(ctx.cookie, ctx.fly_app)),
+        CookieMode::FlyToml => {}
+        CookieMode::None => steps.push(format!(
+            "fly secrets list --app {}   # make sure RELEASE_COOKIE is set, or every deploy gets a new cookie",
+            ctx.fly_app
+        )),
+    }
+    steps.push("fly deploy".into());
+    steps.push(format!("fly scale count 2 --app {}", ctx.fly_app));
+    steps.push(format!(
+        "fly ssh console --pty -C \"/app/bin/{} remote\" --app {}   # then: Node.list()",
+        ctx.otp_app, ctx.fly_app
+    ));
+    steps
+}
+
+/// All diffs of the plan, in plan order.
+pub fn diffs(plan: &Plan) -> String {
+    plan.changes
+        .iter()
+        .map(preview::unified_diff)
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+/// Warnings and manual steps, for stderr.
+pub fn notices(plan: &Plan) -> String {
+    let mut out = String::new();
+    for w in &plan.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    for step in &plan.manual {
+        out.push_str(&format!(
+            "manual step: `{}`: {}\n  {}, add:\n",
+            step.path.display(),
+            step.reason,
+            step.location
+        ));
+        for line in step.snippet.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
+}
+
+/// One line per file; `prefix` says whether it happened or would happen.
+pub fn summary(plan: &Plan, would: bool) -> String {
+    let mut out = String::new();
+    for c in &plan.changes {
+        let verb = match (would, c.action) {
+            (true, Action::Create) => "would create",
+            (true, Action::Update) => "would update",
+            (_, a) => a.name(),
+        };
+        let note = c
+            .note
+            .as_deref()
+            .map(|n| format!("  ({n})"))
+            .unwrap_or_default();
+        out.push_str(&format!("{verb:>12}  {}{note}\n", c.path));
+    }
+    out
+}
+
+/// The plan as one JSON document.
+pub fn json_document(plan: &Plan, ctx: &Context<'_>, mode: &str, applied: bool) -> serde_json::Value {
+    let files: Vec<_> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "path": c.path,
+                "kind": c.kind.name(),
+                "action": c.action.name(),
+                "diff": preview::unified_diff(c),
+                "note": c.note,
+            })
+        })
+        .collect();
+    let manual: Vec<_> = plan
+        .manual
+        .iter()
+        .map(|m| {
+            json!({
+                "path": m.path.to_string_lossy(),
+                "location": m.location,
+                "reason": m.reason,
+                "snippet": m.snippet,
+            })
+        })
+        .collect();
+    let cookie_exposed = match ctx.cookie_mode {
+        CookieMode::Secret => !ctx.secret_set,
+        CookieMode::FlyToml => plan
+            .changes
+            .iter()
+            .any(|c| c.kind == Kind::FlyToml && c.action.writes()),
+        CookieMode::None => false,
+    };
+    json!({
+        "mode": mode,
+        "applied": applied,
+        "otp_app": ctx.otp_app,
+        "fly_app": ctx.fly_app,
+        "cookie_mode": match ctx.cookie_mode {
+            CookieMode::Secret => "secret",
+            CookieMode::FlyToml => "fly-toml",
+            CookieMode::None => "none",
+        },
+        "cookie": if cookie_exposed { Some(ctx.cookie) } else { None },
+        "files": files,
+        "warnings": plan.warnings,
+        "manual_steps": manual,
+        "next_steps": next_steps(plan, ctx),
+    })
+}

@@ -1,0 +1,362 @@
+//! Turning the parsed command line into work: init's modes (dry run, check, yes, interactive) all
+//! consume one plan; doctor, cookie and completions are thin.
+
+use crate::cli::{Cli, ColorChoice, Command, CookieArgs, CookieMode, Format, InitArgs, OutputArgs};
+use crate::error::{Error, Result};
+use crate::init::{self, InitOptions};
+use crate::plan::{Action, Plan};
+use crate::project::{self, DetectOptions};
+use crate::prompt::{self, FileAnswer};
+use crate::report::{self, Context};
+use crate::{apply, cookie, doctor, preview};
+use clap::{CommandFactory, Parser};
+use std::io::{IsTerminal, Write};
+
+/// Exit codes from SPEC.md.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_CHANGES: i32 = 1;
+pub const EXIT_MANUAL: i32 = 3;
+
+/// Diffs longer than this many changed lines are offered as a file at the prompt.
+const LONG_DIFF_LINES: usize = 500;
+
+pub fn run() -> Result<i32> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init(args) => run_init(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::Cookie(args) => run_cookie(args),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "flycluster", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+pub fn print_error(e: &Error) {
+    let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
+    let label = if color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    eprintln!("{label}: {e}");
+    if let Some(help) = e.help() {
+        eprintln!("help: {help}");
+    }
+}
+
+/// Colour on a terminal unless NO_COLOR is set; `--color` overrides both.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Where human text goes: stdout normally, stderr when stdout carries JSON.
+pub struct Out {
+    json: bool,
+    quiet: bool,
+    color_out: bool,
+    color_err: bool,
+}
+
+impl Out {
+    pub fn new(args: &OutputArgs) -> Out {
+        let json = args.format == Format::Json;
+        Out {
+            json,
+            quiet: args.quiet,
+            color_out: !json && use_color(args.color, std::io::stdout().is_terminal()),
+            color_err: use_color(args.color, std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// Informational text (suppressed by `-q`).
+    pub fn info(&self, text: &str) {
+        if self.quiet || text.is_empty() {
+            return;
+        }
+        self.human(text);
+    }
+
+    /// Text a person must see even with `-q`, on stderr.
+    pub fn notice(&self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let text = if self.color_err {
+            text.replace("warning:", "\x1b[1;33mwarning\x1b[0m:")
+                .replace("manual step:", "\x1b[1;35mmanual step\x1b[0m:")
+        } else {
+            text.to_string()
+        };
+        eprint!("{text}");
+    }
+
+    pub fn diff(&self, diff: &str) {
+        if self.quiet || diff.is_empty() {
+            return;
+        }
+        let color = if self.json { self.color_err } else { self.color_out };
+        let text = if color {
+            preview::colorize(diff)
+        } else {
+            diff.to_string()
+        };
+        self.human(&text);
+    }
+
+    fn human(&self, text: &str) {
+        if self.json {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+            let _ = std::io::stdout().flush();
+        }
+    }
+
+    pub fn json(&self, doc: &serde_json::Value) {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(doc).expect("JSON values always serialize")
+        );
+    }
+}
+
+fn run_init(args: InitArgs) -> Result<i32> {
+    let interactive = !(args.yes || args.dry_run || args.check);
+    if interactive && !prompt::has_terminal() {
+        return Err(Error::usage(
+            "no terminal to ask questions on: pass `--yes` to apply without prompting or `--dry-run` to only print the diffs",
+        )
+        .with_help("`--check` exits 1 when init would change something, for CI"));
+    }
+    if interactive && args.output.format == Format::Json {
+        return Err(Error::usage(
+            "`--format json` needs `--dry-run`, `--check` or `--yes`",
+        ));
+    }
+    let out = Out::new(&args.output);
+    if let Some(app) = &args.app {
+        init::validate_fly_app(app)?;
+    }
+    let kinds = init::resolve_kinds(&args.only, &args.skip)?;
+    let project = project::detect(
+        &args.path,
+        &DetectOptions {
+            otp_app: args.otp_app.as_deref(),
+        },
+    )?;
+    if interactive {
+        out.info(&format!(
+            "project      {}\nOTP app      {}\napplication  {}\nPhoenix      {}\nfly.toml app {}\n\n",
+            project.root.display(),
+            project.otp_app,
+            project.app_module.as_deref().unwrap_or("(none)"),
+            project.phoenix_version.as_deref().unwrap_or("(not a dependency)"),
+            project.fly_toml_app.as_deref().unwrap_or("(no fly.toml)"),
+        ));
+    }
+    let fly_app = match &args.app {
+        Some(app) => app.clone(),
+        None if interactive => prompt::ask_fly_app(&init::default_fly_app(&project))?,
+        None => init::default_fly_app(&project),
+    };
+    init::validate_fly_app(&fly_app)?;
+    let cookie_mode = match args.cookie {
+        Some(mode) => mode,
+        None if interactive => prompt::ask_cookie_mode()?,
+        None => CookieMode::Secret,
+    };
+    if args.set_secret {
+        if cookie_mode != CookieMode::Secret {
+            return Err(Error::usage("`--set-secret` goes with `--cookie secret`"));
+        }
+        if find_on_path("fly").is_none() {
+            return Err(Error::usage("`--set-secret` needs the fly CLI, and `fly` is not on PATH")
+                .with_help("install flyctl (https://fly.io/docs/flyctl/install/) or drop `--set-secret` and run the printed `fly secrets set` command"));
+        }
+    }
+    let opts = InitOptions {
+        fly_app: fly_app.clone(),
+        cookie_mode,
+        strategy: init::resolve_strategy(&project, args.strategy),
+        kinds,
+        force: args.force,
+    };
+    let cookie = cookie::generate();
+    let mut plan = init::plan(&project, &opts, &cookie)?;
+    if !args.check {
+        plan.warnings.extend(git_dirty_warning(&project.root));
+    }
+    let mut ctx = Context {
+        otp_app: &project.otp_app,
+        fly_app: &fly_app,
+        cookie: &cookie,
+        cookie_mode,
+        secret_set: false,
+    };
+
+    if args.dry_run || args.check {
+        out.diff(&report::diffs(&plan));
+        out.notice(&report::notices(&plan));
+        let mode = if args.check { "check" } else { "dry-run" };
+        if out.json {
+            out.json(&report::json_document(&plan, &ctx, mode, false));
+        } else {
+            out.info(&format!("\n{}", report::summary(&plan, true)));
+        }
+        if args.check {
+            let drift = plan.has_pending() || !plan.manual.is_empty();
+            if drift {
+                out.notice("flycluster: the project is not fully set up for clustering (see above); run `flycluster init`\n");
+            }
+            return Ok(if drift { EXIT_CHANGES } else { EXIT_OK });
+        }
+        if !out.json && !out.quiet {
+            out.info(&steps_text(&report::next_steps(&plan, &ctx)));
+        }
+        return Ok(EXIT_OK);
+    }
+
+    if interactive {
+        if !choose_files(&mut plan, &out, &project.root)? {
+            out.notice("quit: nothing was written\n");
+            return Ok(EXIT_OK);
+        }
+    } else {
+        out.diff(&report::diffs(&plan));
+    }
+    let accepted: Vec<_> = plan.pending().collect();
+    apply::apply(&accepted)?;
+    if args.set_secret {
+        set_secret(&cookie, &fly_app)?;
+        ctx.secret_set = true;
+    }
+    out.notice(&report::notices(&plan));
+    if out.json {
+        out.json(&report::json_document(&plan, &ctx, "apply", true));
+    } else {
+        out.info(&format!("\n{}", report::summary(&plan, false)));
+        if !plan.manual.is_empty() {
+            out.notice("some steps must be done by hand (listed above)\n");
+        }
+        out.info(&steps_text(&report::next_steps(&plan, &ctx)));
+    }
+    Ok(if plan.manual.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_MANUAL
+    })
+}
+
+fn steps_text(steps: &[String]) -> String {
+    let mut s = String::from("\nNext steps:\n");
+    for (i, step) in steps.iter().enumerate() {
+        s.push_str(&format!("  {}. {step}\n", i + 1));
+    }
+    s
+}
+
+/// Ask about each file with changes; unaccepted ones become skipped. False when the user quit.
+fn choose_files(plan: &mut Plan, out: &Out, root: &std::path::Path) -> Result<bool> {
+    let mut all = false;
+    for change in plan.changes.iter_mut().filter(|c| c.action.writes()) {
+        let diff = preview::unified_diff(change);
+        let lines = preview::changed_lines(&diff);
+        if !all && lines > LONG_DIFF_LINES && !prompt::ask_long_diff(&change.path, lines)? {
+            let file = std::env::temp_dir().join(format!(
+                "flycluster-{}.diff",
+                change.path.replace('/', "_")
+            ));
+            std::fs::write(&file, &diff).map_err(|e| Error::io(&file, "write", e))?;
+            out.notice(&format!("the diff of {} is in {}\n", change.path, file.display()));
+        } else {
+            out.diff(&diff);
+        }
+        let _ = root;
+        if all {
+            continue;
+        }
+        match prompt::ask_file(&change.path)? {
+            FileAnswer::Yes => {}
+            FileAnswer::All => all = true,
+            FileAnswer::No => {
+                change.action = Action::Skipped;
+                change.note = Some("declined".into());
+            }
+            FileAnswer::Quit => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// `fly secrets set --stage`, so the cookie never passes through the terminal.
+fn set_secret(cookie: &str, fly_app: &str) -> Result<()> {
+    let status = std::process::Command::new("fly")
+        .args(["secrets", "set", "--stage"])
+        .arg(format!("RELEASE_COOKIE={cookie}"))
+        .args(["--app", fly_app])
+        .stdin(std::process::Stdio::null())
+        .status()
+        .map_err(|e| Error::io("fly", "run", e))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "`fly secrets set --stage RELEASE_COOKIE=… --app {fly_app}` failed ({status}); the files were written, the secret was not set"
+        ))
+        .with_help("run `flycluster cookie --fly` to print the command and run it yourself"))
+    }
+}
+
+/// Uncommitted changes in the project's git working tree, briefly.
+fn git_dirty_warning(root: &std::path::Path) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let mut shown: Vec<String> = lines.iter().take(5).map(|l| l.trim().to_string()).collect();
+    if lines.len() > 5 {
+        shown.push(format!("and {} more", lines.len() - 5));
+    }
+    Some(format!(
+        "the git working tree has uncommitted changes ({}); commit or stash them to review flycluster's changes on their own",
+        shown.join(", ")
+    ))
+}
+
+fn run_cookie(args: CookieArgs) -> Result<i32> {
+    let cookie = cookie::generate();
+    match args.fly {
+        None => println!("{cookie}"),
+        Some(path) => {
+            let project = project::detect(&path, &DetectOptions { otp_app: None })?;
+            println!(
+                "{}",
+                cookie::secrets_command(&cookie, &init::default_fly_app(&project))
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
