@@ -276,15 +276,27 @@ fn insert_in_single_line_list(
     (width <= line_length).then_some(out)
 }
 
-/// Pick the first layout whose every line fits in `line_length`, else the last (most broken) one.
-pub fn first_fitting(candidates: Vec<Vec<String>>, line_length: usize) -> Vec<String> {
-    let last = candidates.len() - 1;
-    for (i, lines) in candidates.iter().enumerate() {
-        if i == last || lines.iter().all(|l| l.chars().count() <= line_length) {
-            return lines.clone();
+/// Render a template that offers `layouts` layouts of one piece of code (selected by its `layout`
+/// variable, from one line to fully broken) and keep the first whose every line fits in
+/// `line_length`, else the most broken one: the choice `mix format` makes for these shapes.
+pub fn fitted_layout(
+    template: &str,
+    layouts: usize,
+    ctx: minijinja::Value,
+    line_length: usize,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for layout in 0..layouts {
+        let rendered = crate::templates::render(
+            template,
+            minijinja::context! { layout, ..ctx.clone() },
+        );
+        lines = rendered.lines().map(str::to_string).collect();
+        if lines.iter().all(|l: &String| l.chars().count() <= line_length) {
+            break;
         }
     }
-    unreachable!("the loop returns at the last candidate")
+    lines
 }
 
 /// The formatter's line length from `.formatter.exs` (`line_length: N`), default 98.

@@ -19,6 +19,9 @@ pub struct InitOptions {
     pub strategy: Strategy,
     pub kinds: BTreeSet<Kind>,
     pub force: bool,
+    /// The Fly app name was given (`--app`) or confirmed at the prompt, not guessed: only then is
+    /// a missing fly.toml created.
+    pub app_confirmed: bool,
 }
 
 /// Fly app names: lowercase letters, digits and dashes, starting with a letter, at most 63 long.
@@ -138,7 +141,7 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
             });
             continue;
         };
-        let change = plan_file(project, &ctx, kind, &rel, &mut plan)?;
+        let change = plan_file(project, &ctx, opts.app_confirmed, kind, &rel, &mut plan)?;
         plan.changes.push(change);
     }
     if project.umbrella {
@@ -158,6 +161,7 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
 fn plan_file(
     project: &Project,
     ctx: &EditCtx,
+    app_confirmed: bool,
     kind: Kind,
     rel: &str,
     plan: &mut Plan,
@@ -167,6 +171,9 @@ fn plan_file(
     let before = original.as_ref().map(|o| o.format.text.as_str());
     let path = std::path::Path::new(rel);
     let Edited { outcome, warnings } = match kind {
+        Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
+            "no fly.toml: run `fly launch`, or pass `--app NAME` to create one".into(),
+        )),
         Kind::EnvSh => edit::env_sh::plan(ctx, path, before)?,
         Kind::Deps => edit::deps::plan(ctx, path, before)?,
         Kind::Application => edit::application::plan(ctx, path, before)?,

@@ -24,6 +24,8 @@ pub struct Project {
     pub umbrella: bool,
     /// `app` in fly.toml.
     pub fly_toml_app: Option<String>,
+    /// `RELEASE_COOKIE` in fly.toml's [env], reused so `--cookie fly-toml` stays idempotent.
+    pub fly_toml_cookie: Option<String>,
     /// Dependencies named in the app's mix.exs deps list.
     pub deps: Vec<String>,
     /// The formatter's line length for the app's files.
@@ -167,7 +169,7 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
         .iter()
         .find(|(n, _)| n == "phoenix")
         .and_then(|(_, v)| v.clone());
-    let fly_toml_app = read_fly_app(&root)?;
+    let (fly_toml_app, fly_toml_cookie) = read_fly_toml(&root)?;
     let formatter = files::read(&root, &format!("{app_dir}.formatter.exs"))?
         .or(files::read(&root, ".formatter.exs")?);
     let line_length = elixir::formatter_line_length(formatter.as_ref().map(|f| f.format.text.as_str()));
@@ -181,6 +183,7 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
         phoenix_version,
         umbrella,
         fly_toml_app,
+        fly_toml_cookie,
         deps: app_mix.deps.into_iter().map(|(n, _)| n).collect(),
         line_length,
     })
@@ -285,14 +288,20 @@ fn find_module_file(root: &Path, app_dir: &str, app: &str, module: &str) -> Resu
     Ok(found.into_iter().next())
 }
 
-/// `app = '...'` from fly.toml, when the file exists and parses (the fly-toml editor reports errors).
-fn read_fly_app(root: &Path) -> Result<Option<String>> {
+/// `app` and `[env] RELEASE_COOKIE` from fly.toml, when it exists and parses (the fly-toml editor
+/// reports a malformed file with its line).
+fn read_fly_toml(root: &Path) -> Result<(Option<String>, Option<String>)> {
     let Some(f) = files::read(root, "fly.toml")? else {
-        return Ok(None);
+        return Ok((None, None));
     };
-    Ok(f.format
-        .text
-        .parse::<toml_edit::DocumentMut>()
-        .ok()
-        .and_then(|d| d.get("app").and_then(|v| v.as_str()).map(str::to_string)))
+    let Ok(doc) = f.format.text.parse::<toml_edit::DocumentMut>() else {
+        return Ok((None, None));
+    };
+    let app = doc.get("app").and_then(|v| v.as_str()).map(str::to_string);
+    let cookie = doc
+        .get("env")
+        .and_then(|e| e.get("RELEASE_COOKIE"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    Ok((app, cookie))
 }

@@ -185,8 +185,13 @@ fn run_init(args: InitArgs) -> Result<i32> {
         strategy: init::resolve_strategy(&project, args.strategy),
         kinds,
         force: args.force,
+        app_confirmed: args.app.is_some() || interactive,
     };
-    let cookie = cookie::generate();
+    // One cookie per run; with `--cookie fly-toml` the one already in fly.toml stays.
+    let cookie = match (cookie_mode, &project.fly_toml_cookie) {
+        (CookieMode::FlyToml, Some(existing)) => existing.clone(),
+        _ => cookie::generate(),
+    };
     let mut plan = init::plan(&project, &opts, &cookie)?;
     if !args.check {
         plan.warnings.extend(git_dirty_warning(&project.root));

@@ -6,26 +6,17 @@ use super::{EditCtx, Edited, Outcome};
 use crate::elixir::{self, ListPosition};
 use crate::error::{Error, Result};
 use crate::plan::ManualStep;
-use crate::templates;
 use std::path::Path;
 use tree_sitter::Node;
 
 /// The child as `mix format` would lay it out at `indent`, with `trailing` after it.
 pub fn child_lines(ctx: &EditCtx, indent: usize, trailing: &str) -> Vec<String> {
-    let candidates = (0..4)
-        .map(|layout| {
-            templates::render(
-                "application_child.ex.j2",
-                minijinja::context! {
-                    otp_app => &ctx.otp_app, layout, pad => " ".repeat(indent), trailing
-                },
-            )
-            .lines()
-            .map(str::to_string)
-            .collect()
-        })
-        .collect();
-    elixir::first_fitting(candidates, ctx.line_length)
+    elixir::fitted_layout(
+        "application_child.ex.j2",
+        4,
+        minijinja::context! { otp_app => &ctx.otp_app, pad => " ".repeat(indent), trailing },
+        ctx.line_length,
+    )
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {

@@ -6,7 +6,6 @@ use crate::edit::application::syntax_error;
 use crate::elixir::{self, ListPosition};
 use crate::error::Result;
 use crate::plan::ManualStep;
-use crate::templates;
 use std::path::Path;
 
 /// The dependency the strategy needs: (name, requirement).
@@ -17,15 +16,14 @@ pub fn wanted_dep(strategy: Strategy) -> (&'static str, &'static str) {
     }
 }
 
-fn dep_line(strategy: Strategy, indent: usize, trailing: &str) -> Vec<String> {
-    let (name, requirement) = wanted_dep(strategy);
-    templates::render(
+fn dep_line(ctx: &EditCtx, indent: usize, trailing: &str) -> Vec<String> {
+    let (name, requirement) = wanted_dep(ctx.strategy);
+    elixir::fitted_layout(
         "dep.exs.j2",
+        2,
         minijinja::context! { pad => " ".repeat(indent), name, requirement, trailing },
+        ctx.line_length,
     )
-    .lines()
-    .map(str::to_string)
-    .collect()
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
@@ -33,7 +31,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         Edited::new(Outcome::Manual(ManualStep {
             path: path.to_path_buf(),
             location: "in `defp deps`, as an element of the deps list".into(),
-            snippet: dep_line(ctx.strategy, 0, ",").join("\n"),
+            snippet: dep_line(ctx, 0, ",").join("\n"),
             reason: reason.into(),
         }))
     };
@@ -73,7 +71,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     } else {
         ListPosition::After(n - 1)
     };
-    let layout = |indent: usize, trailing: &str| dep_line(ctx.strategy, indent, trailing);
+    let layout = |indent: usize, trailing: &str| dep_line(ctx, indent, trailing);
     match elixir::insert_in_list(src, *list, position, &layout, ctx.line_length) {
         Some(after) => Ok(Edited::from_text(Some(src), after)),
         None => Ok(manual(

@@ -12,18 +12,12 @@ use tree_sitter::Node;
 
 /// The config line(s) as `mix format` lays them out at `indent`.
 pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
-    let candidates = (0..2)
-        .map(|layout| {
-            templates::render(
-                "runtime_config.exs.j2",
-                minijinja::context! { otp_app => &ctx.otp_app, layout, pad => " ".repeat(indent) },
-            )
-            .lines()
-            .map(str::to_string)
-            .collect()
-        })
-        .collect();
-    elixir::first_fitting(candidates, ctx.line_length)
+    elixir::fitted_layout(
+        "runtime_config.exs.j2",
+        3,
+        minijinja::context! { otp_app => &ctx.otp_app, pad => " ".repeat(indent) },
+        ctx.line_length,
+    )
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {

@@ -1,0 +1,182 @@
+//! Test harness: a project copied from a fixture into a temporary folder, the real binary run on it,
+//! and helpers for the real tools (elixir, shellcheck, sh) that must judge the output.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn fixture_dir(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = root.join("tests/fixtures").join(name);
+    if fixture.exists() {
+        fixture
+    } else {
+        root.join(name)
+    }
+}
+
+/// A copy of a fixture project in a temporary folder.
+pub struct TestProject {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestProject {
+    pub fn from_fixture(name: &str) -> TestProject {
+        let dir = tempfile::Builder::new()
+            .prefix("flycluster-test-")
+            .tempdir()
+            .unwrap();
+        copy_dir(&fixture_dir(name), dir.path());
+        TestProject { dir }
+    }
+
+    pub fn empty() -> TestProject {
+        TestProject {
+            dir: tempfile::Builder::new()
+                .prefix("flycluster-test-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    pub fn read_bytes(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.path().join(rel)).unwrap()
+    }
+
+    /// Every file under the project with its bytes, for before/after comparisons.
+    pub fn snapshot_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        walk(self.path(), self.path(), &mut out);
+        out.sort();
+        out
+    }
+
+    /// Run `flycluster init ARGS PROJECT`.
+    pub fn init(&self, args: &[&str]) -> Run {
+        let mut all = vec!["init"];
+        all.extend_from_slice(args);
+        run_bin(&all, Some(self.path()))
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let p = entry.path();
+        let ft = entry.file_type().unwrap();
+        if ft.is_dir() {
+            walk(root, &p, out);
+        } else if ft.is_file() {
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
+            out.push((rel, std::fs::read(&p).unwrap()));
+        }
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The result of one run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub project: Option<PathBuf>,
+}
+
+impl Run {
+    /// Status, stdout and stderr with temporary paths and cookies replaced, for a snapshot.
+    pub fn transcript(&self) -> String {
+        let text = format!(
+            "status: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        redact(&text, self.project.as_deref())
+    }
+}
+
+pub fn redact(text: &str, project: Option<&Path>) -> String {
+    let mut text = text.to_string();
+    if let Some(p) = project {
+        if let Ok(real) = p.canonicalize() {
+            text = text.replace(&real.display().to_string(), "[PROJECT]");
+        }
+        text = text.replace(&p.display().to_string(), "[PROJECT]");
+    }
+    let cookie = regex::Regex::new(r"[A-Za-z0-9_-]{54}==").unwrap();
+    cookie.replace_all(&text, "[COOKIE]").to_string()
+}
+
+/// Run the binary with `args` (the project path appended when given), no stdin, no colour.
+pub fn run_bin(args: &[&str], project: Option<&Path>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flycluster"));
+    cmd.args(args);
+    if let Some(p) = project {
+        cmd.arg(p);
+    }
+    cmd.env_remove("NO_COLOR")
+        .env_remove("FLYCLUSTER_FAIL_WRITE")
+        .stdin(std::process::Stdio::null());
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+        project: project.map(Path::to_path_buf),
+    }
+}
+
+/// insta settings: snapshots live in `snapshots/` at the crate root.
+pub fn insta_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+/// Whether a real tool is installed. Under `CI=true` a missing tool fails the test; locally the
+/// test says loudly that it was skipped.
+pub fn require_tool(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if found {
+        return true;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "`{tool}` is not installed, and CI=true requires it: run .ci/run, or `apt-get install -y {tool}`"
+        );
+    }
+    eprintln!(
+        "\n!!!!! SKIPPED: `{tool}` is not installed; this test checked nothing. Install it (apt-get install -y {tool}) to run it. !!!!!\n"
+    );
+    false
+}

@@ -1,0 +1,118 @@
+//! `flycluster init` over the fixture projects: the dry-run diff and the CLI output are snapshotted,
+//! applying writes exactly what the dry run showed, and a second run changes nothing.
+
+mod common;
+use common::{TestProject, insta_settings};
+
+const FIXTURES: &[&str] = &[
+    "phx15",
+    "phx16",
+    "phx17",
+    "phx18_dnscluster",
+    "configured",
+    "examples/hello_elixir",
+];
+
+fn snapshot_name(fixture: &str) -> String {
+    fixture.replace('/', "_")
+}
+
+#[test]
+fn dry_run_of_every_fixture() {
+    for fixture in FIXTURES {
+        let project = TestProject::from_fixture(fixture);
+        let before = project.snapshot_files();
+        let run = project.init(&["--dry-run", "--app", "hello-app"]);
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        assert_eq!(
+            project.snapshot_files(),
+            before,
+            "--dry-run wrote to {fixture}"
+        );
+        insta_settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("dry_run_{}", snapshot_name(fixture)),
+                run.transcript()
+            );
+        });
+    }
+}
+
+#[test]
+fn apply_twice_on_every_fixture() {
+    for fixture in FIXTURES {
+        let project = TestProject::from_fixture(fixture);
+        let first = project.init(&["--yes", "--app", "hello-app"]);
+        assert!(
+            first.code == 0 || first.code == 3,
+            "{fixture}: {}",
+            first.transcript()
+        );
+        insta_settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("apply_{}", snapshot_name(fixture)),
+                first.transcript()
+            );
+        });
+        let after_first = project.snapshot_files();
+        let second = project.init(&["--yes", "--app", "hello-app"]);
+        assert_eq!(
+            second.code,
+            first.code,
+            "{fixture}: {}",
+            second.transcript()
+        );
+        assert_eq!(
+            project.snapshot_files(),
+            after_first,
+            "second run changed {fixture}"
+        );
+        assert!(
+            !second.stdout.contains("updated  ") && !second.stdout.contains("created  "),
+            "{fixture} second run: {}",
+            second.stdout
+        );
+        let check = project.init(&["--check", "--app", "hello-app"]);
+        let expected = if first.code == 3 { 1 } else { 0 };
+        assert_eq!(check.code, expected, "{fixture}: {}", check.transcript());
+    }
+}
+
+#[test]
+fn check_fails_before_init_and_passes_after() {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let check = project.init(&["--check"]);
+    assert_eq!(check.code, 1, "{}", check.transcript());
+    assert_eq!(project.snapshot_files(), before, "--check wrote");
+    assert!(check.stdout.contains("+++ b/lib/hello17/application.ex"));
+    assert_eq!(project.init(&["--yes"]).code, 0);
+    let check = project.init(&["--check"]);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+}
+
+#[test]
+fn the_configured_project_plans_nothing() {
+    let project = TestProject::from_fixture("configured");
+    let run = project.init(&["--check"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(
+        run.stdout.lines().filter(|l| l.starts_with("+++")).count(),
+        0
+    );
+}
+
+#[test]
+fn applying_writes_what_the_dry_run_showed() {
+    let project = TestProject::from_fixture("examples/hello_elixir");
+    let dry = project.init(&["--dry-run"]);
+    let applied = project.init(&["--yes"]);
+    let diff_of = |s: &str| -> String {
+        s.lines()
+            .take_while(|l| !l.trim_start().starts_with("unchanged") && !l.starts_with("Next"))
+            .filter(|l| l.starts_with(['+', '-', ' ', '@']))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(diff_of(&dry.stdout), diff_of(&applied.stdout));
+}

@@ -1,0 +1,207 @@
+//! The generated files judged by the real tools: Elixir parses them and its formatter leaves them
+//! unchanged, EEx renders rel/env.sh.eex, `sh -n` and shellcheck accept it and `sh` sourcing it exports
+//! the five values, and Python's tomllib parses fly.toml. Under CI=true a missing tool fails the test.
+
+mod common;
+use common::{TestProject, require_tool};
+use std::path::Path;
+use std::process::Command;
+
+const FIXTURES: &[&str] = &[
+    "phx15",
+    "phx16",
+    "phx17",
+    "phx18_dnscluster",
+    "configured",
+    "examples/hello_elixir",
+];
+
+fn support(file: &str) -> String {
+    format!("{}/tests/support/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every .ex/.exs file under `root` (relative paths), skipping deps and _build.
+fn elixir_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if !matches!(e.file_name().to_str(), Some("deps" | "_build")) {
+                    stack.push(p);
+                }
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("ex" | "exs")) {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Ask Elixir about `files` of the project at `root`; panic with its verdict when any is not ok.
+fn assert_elixir_ok(root: &Path, files: &[String], label: &str) {
+    let out = Command::new("elixir")
+        .arg(support("check_elixir.exs"))
+        .arg(root)
+        .args(files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{label}: elixir failed: {}", String::from_utf8_lossy(&out.stderr));
+    let bad: Vec<&str> = text.lines().filter(|l| l.starts_with("unformatted") || l.starts_with("syntax")).collect();
+    assert!(bad.is_empty(), "{label}: Elixir rejects the output:\n{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("ok ")).count(), files.len(), "{label}: {text}");
+}
+
+#[test]
+fn generated_elixir_parses_and_is_formatted() {
+    if !require_tool("elixir") {
+        return;
+    }
+    for fixture in FIXTURES {
+        let project = TestProject::from_fixture(fixture);
+        let run = project.init(&["--yes", "--app", "hello-app"]);
+        assert!(run.code == 0 || run.code == 3, "{fixture}: {}", run.transcript());
+        let files = elixir_files(project.path());
+        assert!(!files.is_empty());
+        assert_elixir_ok(project.path(), &files, fixture);
+    }
+}
+
+/// Long app names and short line lengths make the formatter break the inserted code; ours must
+/// break it the same way.
+#[test]
+fn long_lines_are_broken_as_the_formatter_breaks_them() {
+    if !require_tool("elixir") {
+        return;
+    }
+    for (name_len, line_length) in [(8, 98), (20, 98), (33, 98), (40, 98), (60, 98), (85, 98), (12, 80), (30, 60), (5, 40), (14, 120), (3, 30), (25, 50)] {
+        let app = format!("a{}", "b".repeat(name_len - 1));
+        let module: String = "A".to_string() + &"b".repeat(name_len - 1);
+        let project = TestProject::empty();
+        project
+            .write(".formatter.exs", format!("[\n  inputs: [\"{{mix,.formatter}}.exs\", \"{{config,lib}}/**/*.{{ex,exs}}\"],\n  line_length: {line_length}\n]\n"))
+            .write(
+                "mix.exs",
+                format!("defmodule {module}.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :{app}, version: \"0.1.0\", deps: deps()]\n  end\n\n  def application do\n    [mod: {{{module}.Application, []}}]\n  end\n\n  defp deps do\n    [\n      {{:phoenix, \"~> 1.7.0\"}}\n    ]\n  end\nend\n"),
+            )
+            .write(
+                &format!("lib/{app}/application.ex"),
+                format!("defmodule {module}.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n      {{Phoenix.PubSub, name: {module}.PubSub}},\n      {module}Web.Endpoint\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"),
+            )
+            .write("config/runtime.exs", "import Config\n\nif config_env() == :prod do\n  config :x, y: 1\nend\n");
+        let label = format!("app of {name_len} chars at line_length {line_length}");
+        let status = Command::new("elixir")
+            .arg(support("format_files.exs"))
+            .arg(project.path())
+            .args(elixir_files(project.path()))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_elixir_ok(project.path(), &elixir_files(project.path()), &format!("{label} (input)"));
+        let run = project.init(&["--yes", "--app", "x", "--only", "deps,application,runtime"]);
+        assert_eq!(run.code, 0, "{label}: {}", run.transcript());
+        assert!(project.read(&format!("lib/{app}/application.ex")).contains("DNSCluster"));
+        assert_elixir_ok(project.path(), &elixir_files(project.path()), &label);
+    }
+}
+
+/// rel/env.sh.eex rendered with EEx, as `mix release` renders it.
+fn render_env_sh(project: &TestProject) -> std::path::PathBuf {
+    let out = Command::new("elixir")
+        .arg(support("render_env_sh.exs"))
+        .arg(project.path().join("rel/env.sh.eex"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "EEx failed: {}", String::from_utf8_lossy(&out.stderr));
+    let rendered = project.path().join("env.sh.rendered");
+    std::fs::write(&rendered, &out.stdout).unwrap();
+    rendered
+}
+
+/// Source the rendered env.sh with `vars` set and return the five values, `|`-separated.
+fn exports(rendered: &Path, vars: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(". \"$1\" && printf '%s|%s|%s|%s|%s' \"${ERL_AFLAGS-}\" \"${ECTO_IPV6-}\" \"${DNS_CLUSTER_QUERY-}\" \"${RELEASE_DISTRIBUTION-}\" \"${RELEASE_NODE-}\"")
+        .arg("sh")
+        .arg(rendered)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("RELEASE_ROOT", "/app")
+        .env("RELEASE_NAME", "hello_elixir")
+        .env("RELEASE_COMMAND", "start");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "sourcing env.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn env_sh_renders_passes_shellcheck_and_exports_the_five_values() {
+    if !(require_tool("elixir") && require_tool("shellcheck")) {
+        return;
+    }
+    for fixture in ["phx16", "phx17", "phx18_dnscluster", "examples/hello_elixir", "configured"] {
+        let project = TestProject::from_fixture(fixture);
+        let run = project.init(&["--yes", "--app", "hello-elixir"]);
+        assert!(run.code == 0 || run.code == 3, "{}", run.transcript());
+        let rendered = render_env_sh(&project);
+        let sh_n = Command::new("sh").arg("-n").arg(&rendered).output().unwrap();
+        assert!(sh_n.status.success(), "{fixture}: sh -n: {}", String::from_utf8_lossy(&sh_n.stderr));
+        let sc = Command::new("shellcheck").args(["-s", "sh"]).arg(&rendered).output().unwrap();
+        assert!(sc.status.success(), "{fixture}: shellcheck:\n{}", String::from_utf8_lossy(&sc.stdout));
+
+        let fly = |image: &str| {
+            exports(&rendered, &[
+                ("FLY_APP_NAME", "hello-elixir"),
+                ("FLY_PRIVATE_IP", "fdaa:0:1da8:a7b:ac2:f901:4bf7:2"),
+                ("FLY_IMAGE_REF", image),
+            ])
+        };
+        if fixture == "configured" {
+            // The guide's own lines, left as the user wrote them.
+            assert_eq!(
+                fly("registry.fly.io/hello-elixir:deployment-01H5ZQ"),
+                "-proto_dist inet6_tcp|true|hello-elixir.internal|name|hello-elixir-01H5ZQ@fdaa:0:1da8:a7b:ac2:f901:4bf7:2"
+            );
+            continue;
+        }
+        assert_eq!(
+            fly("registry.fly.io/hello-elixir:deployment-01H5ZQ"),
+            "-proto_dist inet6_tcp|true|hello-elixir.internal|name|hello-elixir-01H5ZQ@fdaa:0:1da8:a7b:ac2:f901:4bf7:2",
+            "{fixture}"
+        );
+        assert_eq!(
+            fly("registry.fly.io/hello-elixir:v42"),
+            "-proto_dist inet6_tcp|true|hello-elixir.internal|name|hello-elixir-v42@fdaa:0:1da8:a7b:ac2:f901:4bf7:2",
+            "{fixture}: a custom image label"
+        );
+        // Off Fly nothing is set and the file still sources cleanly.
+        assert_eq!(exports(&rendered, &[]), "||||", "{fixture}");
+    }
+}
+
+#[test]
+fn fly_toml_parses_with_an_independent_toml_parser() {
+    if !require_tool("python3") {
+        return;
+    }
+    for fixture in FIXTURES {
+        let project = TestProject::from_fixture(fixture);
+        let run = project.init(&["--yes", "--app", "hello-app", "--cookie", "fly-toml"]);
+        assert!(run.code == 0 || run.code == 3, "{}", run.transcript());
+        let out = Command::new("python3")
+            .args(["-c", "import sys, tomllib; d = tomllib.load(open(sys.argv[1], 'rb')); print(d['env']['DNS_CLUSTER_QUERY'])"])
+            .arg(project.path().join("fly.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{fixture}: {}", String::from_utf8_lossy(&out.stderr));
+        let query = String::from_utf8(out.stdout).unwrap();
+        assert!(query.trim().ends_with(".internal"), "{fixture}: {query}");
+    }
+}
