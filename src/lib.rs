@@ -1,0 +1,23 @@
+//! flycluster: set up an existing Phoenix project for Erlang clustering on Fly.io.
+//!
+//! The library holds everything; the binary in main.rs only turns [`run::run`]'s result into an exit
+//! code. Layers: `cli` (clap types) → `run` (modes) → `init`/`doctor` (operations over one in-memory
+//! [`plan::Plan`]) → `edit::*` (one pure editor per file kind) → `apply` (the only writer).
+
+pub mod apply;
+pub mod cli;
+pub mod cookie;
+pub mod doctor;
+pub mod edit;
+pub mod elixir;
+pub mod error;
+pub mod files;
+pub mod init;
+pub mod plan;
+pub mod preview;
+pub mod project;
+pub mod prompt;
+pub mod report;
+pub mod run;
+pub mod templates;
+pub mod textfile;
