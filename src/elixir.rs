@@ -134,7 +134,41 @@ pub fn keyword_value<'t>(list: Node<'t>, src: &str, key: &str) -> Option<Node<'t
 pub fn last_expression(block: Node<'_>) -> Option<Node<'_>> {
     items(block)
         .into_iter()
-        .rfind(|c| !matches!(c.kind(), "do" | "end"))
+        .rfind(|c| {
+            !matches!(
+                c.kind(),
+                "do" | "end" | "else_block" | "after_block" | "rescue_block" | "catch_block"
+            )
+        })
+}
+
+/// What a function returns: the last expression of its do-block, or its `, do: value`.
+pub fn def_result<'t>(def: Node<'t>, src: &str) -> Option<Node<'t>> {
+    if let Some(block) = do_block(def) {
+        return last_expression(block);
+    }
+    let args = call_args(def)?;
+    let kw = items(args).into_iter().find(|n| n.kind() == "keywords")?;
+    keyword_value(kw, src, "do")
+}
+
+/// The list literals joined by `++` in `node` (a lone list gives itself), left to right.
+pub fn concatenated_lists<'t>(node: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    match node.kind() {
+        "list" => vec![node],
+        "binary_operator"
+            if node
+                .child_by_field_name("operator")
+                .is_some_and(|o| text(o, src) == "++") =>
+        {
+            ["left", "right"]
+                .into_iter()
+                .filter_map(|side| node.child_by_field_name(side))
+                .flat_map(|n| concatenated_lists(n, src))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// An atom literal's name without the colon (`:hello` → `hello`).

@@ -171,6 +171,9 @@ fn plan_file(
     let before = original.as_ref().map(|o| o.format.text.as_str());
     let path = std::path::Path::new(rel);
     let Edited { outcome, warnings } = match kind {
+        Kind::Deps if clustering_child_present(project)? => {
+            Edited::new(Outcome::Unchanged)
+        }
         Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
             "no fly.toml: run `fly launch`, or pass `--app NAME` to create one".into(),
         )),
@@ -233,6 +236,16 @@ fn plan_file(
         }
     }
     Ok(change)
+}
+
+/// The application module already starts DNSCluster or Cluster.Supervisor: its dependency is then
+/// the project's business (an umbrella sibling may provide it), so mix.exs is left alone.
+fn clustering_child_present(project: &Project) -> Result<bool> {
+    let Some(rel) = &project.application_path else {
+        return Ok(false);
+    };
+    Ok(files::read(&project.root, rel)?
+        .is_some_and(|f| edit::application::has_clustering(&f.format.text)))
 }
 
 /// Planned output must be as valid as its input: Elixir parses, TOML parses.

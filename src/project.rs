@@ -63,7 +63,7 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
     let root_node = tree.root_node();
     let project_kw = elixir::find_defs(root_node, &src, "project")
         .into_iter()
-        .filter_map(def_result)
+        .filter_map(|d| elixir::def_result(d, &src))
         .find(|e| e.kind() == "list");
     let app = project_kw
         .and_then(|l| elixir::keyword_value(l, &src, "app"))
@@ -74,7 +74,7 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
         .map(|v| elixir::text(v, &src).trim_matches('"').to_string());
     let module = elixir::find_defs(root_node, &src, "application")
         .into_iter()
-        .filter_map(def_result)
+        .filter_map(|d| elixir::def_result(d, &src))
         .filter(|e| e.kind() == "list")
         .find_map(|l| elixir::keyword_value(l, &src, "mod"))
         .filter(|v| v.kind() == "tuple")
@@ -101,19 +101,6 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
         module,
         deps,
     }))
-}
-
-/// What a function returns: the last expression of its do-block, or the value of `, do: value`.
-fn def_result(def: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
-    if let Some(block) = elixir::do_block(def) {
-        return elixir::last_expression(block);
-    }
-    let args = elixir::call_args(def)?;
-    let kw = elixir::items(args)
-        .into_iter()
-        .find(|n| n.kind() == "keywords")?;
-    let pair = elixir::items(kw).into_iter().next()?;
-    pair.child_by_field_name("value")
 }
 
 pub struct DetectOptions<'a> {

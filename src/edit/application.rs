@@ -42,7 +42,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
             "no `def start/2` was found in the application module",
         ))));
     };
-    let lists = children_lists(start, src);
+    let lists = children_lists(root, start, src);
     let Some((list, position)) = choose_insertion(&lists, src) else {
         return Ok(Edited::new(Outcome::Manual(manual(
             ctx,
@@ -76,6 +76,11 @@ fn manual(ctx: &EditCtx, path: &Path, reason: &str) -> ManualStep {
     }
 }
 
+/// Whether the application module's source already starts a clustering child.
+pub fn has_clustering(src: &str) -> bool {
+    has_cluster_child(elixir::parse(src).root_node(), src)
+}
+
 /// A DNSCluster child (or, for libcluster, a Cluster.Supervisor child) anywhere in the file.
 fn has_cluster_child(root: Node<'_>, src: &str) -> bool {
     elixir::descendants_of_kind(root, "alias")
@@ -88,72 +93,168 @@ fn has_cluster_child(root: Node<'_>, src: &str) -> bool {
         })
 }
 
-/// The list literals that make up the children passed to the supervisor: the right side of
-/// `children = ...` or the first argument of `Supervisor.start_link`, through `++`.
-fn children_lists<'t>(start: Node<'t>, src: &str) -> Vec<Node<'t>> {
+/// The list literals whose elements become the supervisor's children. Starts from the first
+/// argument of `Supervisor.start_link` (and every `children = ...` in `start/2`) and follows what real
+/// projects do: `++`, re-binding, `|>` into `Enum.filter`/`List.flatten`, `if`/`case` branches, and
+/// private functions such as `children()` or `children(env)`.
+fn children_lists<'t>(module: Node<'t>, start: Node<'t>, src: &str) -> Vec<Node<'t>> {
     let mut roots = Vec::new();
-    for node in elixir::descendants_of_kind(start, "binary_operator") {
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        let op = node
-            .child_by_field_name("operator")
-            .map(|o| elixir::text(o, src));
-        if op == Some("=") && left.kind() == "identifier" && elixir::text(left, src) == "children"
-        {
-            roots.push(right);
-        }
-    }
-    if roots.is_empty() {
-        for call in elixir::descendants_of_kind(start, "call") {
-            if elixir::call_name(call, src) == Some("Supervisor.start_link") {
-                if let Some(first) = elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next()) {
-                    roots.push(first);
-                }
+    for call in elixir::descendants_of_kind(start, "call") {
+        if matches!(
+            elixir::call_name(call, src),
+            Some("Supervisor.start_link" | "Supervisor.init")
+        ) {
+            if let Some(first) = elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next()) {
+                roots.push(first);
             }
         }
     }
+    let finder = ListFinder { module, start, src };
     let mut lists = Vec::new();
     for root in roots {
-        collect_concatenated_lists(root, src, &mut lists);
+        finder.expand(root, 0, &mut lists);
     }
+    lists.sort_by_key(|n| n.start_byte());
+    lists.dedup_by_key(|n| n.start_byte());
     lists
 }
 
-fn collect_concatenated_lists<'t>(node: Node<'t>, src: &str, out: &mut Vec<Node<'t>>) {
-    match node.kind() {
-        "list" => out.push(node),
-        "binary_operator"
-            if node
-                .child_by_field_name("operator")
-                .is_some_and(|o| elixir::text(o, src) == "++") =>
-        {
-            for side in ["left", "right"] {
-                if let Some(n) = node.child_by_field_name(side) {
-                    collect_concatenated_lists(n, src, out);
+struct ListFinder<'t, 's> {
+    module: Node<'t>,
+    start: Node<'t>,
+    src: &'s str,
+}
+
+impl<'t> ListFinder<'t, '_> {
+    /// Depth bounds the walk through variables and helper functions (which may recurse).
+    const MAX_DEPTH: usize = 6;
+
+    fn expand(&self, node: Node<'t>, depth: usize, out: &mut Vec<Node<'t>>) {
+        if depth > Self::MAX_DEPTH {
+            return;
+        }
+        let src = self.src;
+        let next = depth + 1;
+        match node.kind() {
+            "list" => out.push(node),
+            "binary_operator" => {
+                let op = node.child_by_field_name("operator").map(|o| elixir::text(o, src));
+                let (left, right) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                );
+                match op {
+                    Some("++") => {
+                        for side in [left, right].into_iter().flatten() {
+                            self.expand(side, next, out);
+                        }
+                    }
+                    Some("|>") => {
+                        if let Some(l) = left {
+                            self.expand(l, next, out);
+                        }
+                    }
+                    _ => {}
                 }
             }
+            "identifier" => {
+                // Every value the variable is bound to in start/2 (`children = children ++ [...]`).
+                let name = elixir::text(node, src);
+                for bind in elixir::descendants_of_kind(self.start, "binary_operator") {
+                    let is_bind = bind
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| elixir::text(o, src) == "=")
+                        && bind
+                            .child_by_field_name("left")
+                            .is_some_and(|l| l.kind() == "identifier" && elixir::text(l, src) == name);
+                    if is_bind && bind.start_byte() < node.start_byte() {
+                        if let Some(r) = bind.child_by_field_name("right") {
+                            self.expand(r, next, out);
+                        }
+                    }
+                }
+            }
+            "call" => self.expand_call(node, next, out),
+            _ => {}
         }
-        _ => {}
     }
+
+    fn expand_call(&self, call: Node<'t>, next: usize, out: &mut Vec<Node<'t>>) {
+        let src = self.src;
+        let Some(name) = elixir::call_name(call, src) else {
+            return;
+        };
+        match name {
+            "List.flatten" | "Enum.filter" | "Enum.reject" | "Enum.uniq" => {
+                if let Some(first) = elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next()) {
+                    self.expand(first, next, out);
+                }
+            }
+            "if" | "unless" | "case" | "cond" => {
+                for result in branch_results(call) {
+                    self.expand(result, next, out);
+                }
+            }
+            local if !local.contains('.') => {
+                for def in elixir::find_defs(self.module, src, local) {
+                    if let Some(result) = elixir::def_result(def, src) {
+                        self.expand(result, next, out);
+                    }
+                    if let Some(block) = elixir::do_block(def) {
+                        for result in branch_results_of_block(block) {
+                            self.expand(result, next, out);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What each branch of an `if`/`case`/`cond` evaluates to.
+fn branch_results(call: Node<'_>) -> Vec<Node<'_>> {
+    elixir::do_block(call).map_or_else(Vec::new, |block| {
+        let mut out = branch_results_of_block(block);
+        if out.is_empty() {
+            out.extend(elixir::last_expression(block));
+        }
+        let mut cursor = block.walk();
+        for else_block in block.named_children(&mut cursor).filter(|c| c.kind() == "else_block") {
+            out.extend(elixir::last_expression(else_block));
+        }
+        out
+    })
+}
+
+/// The last expression of each `pattern -> body` clause directly in a block.
+fn branch_results_of_block(block: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = block.walk();
+    block
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "stab_clause")
+        .filter_map(|c| c.child_by_field_name("right"))
+        .filter_map(elixir::last_expression)
+        .collect()
 }
 
 /// The module a child is about: `X` in `X`, `{X, opts}`, `supervisor(X, [])`, `worker(X, [])`.
 fn child_module<'s>(child: Node<'_>, src: &'s str) -> Option<&'s str> {
     let head = match child.kind() {
-        "alias" => return Some(elixir::text(child, src)),
+        "alias" | "identifier" => return Some(elixir::text(child, src)),
         "tuple" => elixir::items(child).into_iter().next()?,
         "call" => elixir::call_args(child).and_then(|a| elixir::items(a).into_iter().next())?,
         _ => return None,
     };
-    (head.kind() == "alias").then(|| elixir::text(head, src))
+    matches!(head.kind(), "alias" | "identifier").then(|| elixir::text(head, src))
 }
 
+/// `Phoenix.PubSub`, `Phoenix.PubSub.PG2`, the project's own `MyApp.PubSub`, or a variable such as
+/// `pubsub` holding the child spec.
 fn is_pubsub(module: &str) -> bool {
-    module.starts_with("Phoenix.PubSub") || module.rsplit('.').next() == Some("PubSub")
+    module.starts_with("Phoenix.PubSub")
+        || module.rsplit('.').next() == Some("PubSub")
+        || (!module.contains('.') && module.to_ascii_lowercase().contains("pubsub"))
 }
 
 fn is_endpoint(module: &str) -> bool {
@@ -162,18 +263,27 @@ fn is_endpoint(module: &str) -> bool {
 
 /// After the PubSub child; else before the Endpoint; else at the end of the only list.
 fn choose_insertion<'t>(lists: &[Node<'t>], src: &str) -> Option<(Node<'t>, ListPosition)> {
-    let find = |pred: fn(&str) -> bool| {
-        lists.iter().find_map(|list| {
-            elixir::items(*list)
-                .into_iter()
-                .position(|c| child_module(c, src).is_some_and(pred))
-                .map(|i| (*list, i))
-        })
+    // Found in more than one list (say, one per `case` branch): which one is meant is a guess.
+    let find = |pred: fn(&str) -> bool| -> Result<Option<(Node<'t>, usize)>, ()> {
+        let found: Vec<_> = lists
+            .iter()
+            .filter_map(|list| {
+                elixir::items(*list)
+                    .into_iter()
+                    .position(|c| child_module(c, src).is_some_and(pred))
+                    .map(|i| (*list, i))
+            })
+            .collect();
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ => Err(()),
+        }
     };
-    if let Some((list, i)) = find(is_pubsub) {
+    if let Some((list, i)) = find(is_pubsub).ok()? {
         return Some((list, ListPosition::After(i)));
     }
-    if let Some((list, i)) = find(is_endpoint) {
+    if let Some((list, i)) = find(is_endpoint).ok()? {
         let position = if i == 0 {
             ListPosition::Start
         } else {
@@ -323,13 +433,100 @@ end
     }
 
     #[test]
-    fn a_shape_it_cannot_edit_is_a_manual_step() {
-        let src = "defmodule A.Application do
+    fn follows_rebinding_private_functions_pipes_and_branches() {
+        let rebound = "defmodule A.Application do
+  def start(_type, _args) do
+    children = [
+      A.Repo,
+      {Phoenix.PubSub, name: A.PubSub}
+    ]
+
+    children = children ++ [AWeb.Endpoint]
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+        assert!(written(rebound).contains("      {Phoenix.PubSub, name: A.PubSub},\n      {DNSCluster,"));
+
+        let private_fn = "defmodule A.Application do
   def start(_type, _args) do
     Supervisor.start_link(children(), strategy: :one_for_one)
   end
 
-  defp children, do: [A.Repo]
+  defp children do
+    [
+      {Phoenix.PubSub, name: A.PubSub},
+      AWeb.Endpoint
+    ]
+  end
+end
+";
+        assert!(written(private_fn).contains("      {Phoenix.PubSub, name: A.PubSub},\n      {DNSCluster,"));
+
+        let piped = "defmodule A.Application do
+  def start(_type, _args) do
+    children =
+      [
+        {Phoenix.PubSub, name: A.PubSub},
+        if(Mix.env() == :dev, do: A.Dev),
+        AWeb.Endpoint
+      ]
+      |> Enum.filter(& &1)
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+        assert!(written(piped).contains("        {Phoenix.PubSub, name: A.PubSub},\n        {DNSCluster,"));
+
+        let case_one = "defmodule A.Application do
+  def start(_type, _args) do
+    children =
+      case Mix.env() do
+        :test -> [A.Repo]
+        _ -> [
+          {Phoenix.PubSub, name: A.PubSub},
+          AWeb.Endpoint
+        ]
+      end
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+        assert!(written(case_one).contains("          {Phoenix.PubSub, name: A.PubSub},\n          {DNSCluster,"));
+    }
+
+    #[test]
+    fn pubsub_in_two_branches_is_not_guessed() {
+        let src = "defmodule A.Application do
+  def start(_type, _args) do
+    children =
+      if A.web?() do
+        [
+          {Phoenix.PubSub, name: A.PubSub},
+          AWeb.Endpoint
+        ]
+      else
+        [
+          {Phoenix.PubSub, name: A.PubSub}
+        ]
+      end
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+        assert!(matches!(run(src).outcome, Outcome::Manual(_)));
+    }
+
+    #[test]
+    fn a_shape_it_cannot_edit_is_a_manual_step() {
+        let src = "defmodule A.Application do
+  def start(_type, _args) do
+    children = Application.get_env(:a, :children, [])
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
 end
 ";
         match run(src).outcome {

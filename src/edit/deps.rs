@@ -55,15 +55,21 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     if present(wanted) || present("dns_cluster") || present("libcluster") {
         return Ok(Edited::new(Outcome::Unchanged));
     }
-    let lists: Vec<_> = elixir::find_defs(root, src, "deps")
-        .into_iter()
-        .filter_map(|d| elixir::do_block(d).and_then(elixir::last_expression))
-        .filter(|e| e.kind() == "list")
+    // `defp deps` returning a list, or lists joined with `++` (the first literal gets the dep:
+    // every part ends up in the same deps list).
+    let defs = elixir::find_defs(root, src, "deps");
+    let lists: Vec<_> = defs
+        .iter()
+        .filter_map(|d| elixir::def_result(*d, src))
+        .map(|result| elixir::concatenated_lists(result, src))
         .collect();
-    let [list] = lists.as_slice() else {
-        return Ok(manual(
-            "the deps list is not a single list literal returned by `defp deps`",
-        ));
+    let list = match lists.as_slice() {
+        [one] if !one.is_empty() => &one[0],
+        _ => {
+            return Ok(manual(
+                "the deps are not a list literal returned by a single `defp deps` (built elsewhere)",
+            ));
+        }
     };
     let n = elixir::items(*list).len();
     let position = if n == 0 {
@@ -140,8 +146,20 @@ mod tests {
     }
 
     #[test]
-    fn deps_from_elsewhere_are_a_manual_step() {
+    fn deps_joined_with_plus_plus_get_the_dep_in_their_list_literal() {
         let src = mix("    base_deps() ++ [{:x, \"1.0.0\"}]\n");
-        assert!(matches!(run(&src), Outcome::Manual(_)));
+        assert_eq!(
+            written(&src),
+            mix("    base_deps() ++ [{:x, \"1.0.0\"}, {:dns_cluster, \"~> 0.2.0\"}]\n")
+        );
+    }
+
+    #[test]
+    fn deps_from_a_helper_module_are_a_manual_step() {
+        let src = mix("    MyApp.Deps.all()\n");
+        match run(&src) {
+            Outcome::Manual(step) => assert_eq!(step.snippet, "{:dns_cluster, \"~> 0.2.0\"},"),
+            other => panic!("{other:?}"),
+        }
     }
 }
