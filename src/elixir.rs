@@ -311,26 +311,46 @@ fn insert_in_single_line_list(
 }
 
 /// Render a template that offers `layouts` layouts of one piece of code (selected by its `layout`
-/// variable, from one line to fully broken) and keep the first whose every line fits in
-/// `line_length`, else the most broken one: the choice `mix format` makes for these shapes.
+/// variable, from one line to fully broken) and keep the first that `mix format` would keep, else
+/// the most broken one.
+///
+/// The formatter's fit rule, measured against Elixir's own formatter: the one-line layout must fit
+/// whole, trailing comma included; once a tuple is broken, its closing `}` and the comma after it
+/// are not counted on the last line (`uncounted_tail` characters). A line that no layout breaks
+/// further (it is in the most broken layout too) is left long rather than breaking the rest.
 pub fn fitted_layout(
     template: &str,
     layouts: usize,
     ctx: minijinja::Value,
     line_length: usize,
+    uncounted_tail: usize,
 ) -> Vec<String> {
-    let mut lines = Vec::new();
-    for layout in 0..layouts {
-        let rendered = crate::templates::render(
-            template,
-            minijinja::context! { layout, ..ctx.clone() },
-        );
-        lines = rendered.lines().map(str::to_string).collect();
-        if lines.iter().all(|l: &String| l.chars().count() <= line_length) {
-            break;
-        }
-    }
-    lines
+    let rendered: Vec<Vec<String>> = (0..layouts)
+        .map(|layout| {
+            crate::templates::render(template, minijinja::context! { layout, ..ctx.clone() })
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    let most_broken = rendered.last().expect("a template offers at least one layout");
+    let fits = |layout: usize, lines: &[String]| {
+        let last = lines.len().saturating_sub(1);
+        lines.iter().enumerate().all(|(i, line)| {
+            let width = line.chars().count();
+            let counted = if layout > 0 && i == last {
+                width.saturating_sub(uncounted_tail)
+            } else {
+                width
+            };
+            counted <= line_length || (layout > 0 && most_broken.contains(line))
+        })
+    };
+    rendered
+        .iter()
+        .enumerate()
+        .find(|(layout, lines)| fits(*layout, lines))
+        .map_or_else(|| most_broken.clone(), |(_, lines)| lines.clone())
 }
 
 /// The formatter's line length from `.formatter.exs` (`line_length: N`), default 98.

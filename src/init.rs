@@ -110,6 +110,7 @@ fn release_dir(_project: &Project) -> &'static str {
 pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan> {
     let ctx = EditCtx {
         otp_app: project.otp_app.clone(),
+        namespace: project.namespace(),
         fly_app: opts.fly_app.clone(),
         strategy: opts.strategy,
         fly_toml_cookie: (opts.cookie_mode == CookieMode::FlyToml).then(|| cookie.to_string()),

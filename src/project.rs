@@ -37,6 +37,23 @@ impl Project {
         format!("{}mix.exs", self.app_dir)
     }
 
+    /// The app's module namespace: `HelloElixir` for `HelloElixir.Application`, else the OTP app
+    /// camelized as Mix does (`hello_elixir` → `HelloElixir`).
+    pub fn namespace(&self) -> String {
+        if let Some((ns, _)) = self.app_module.as_deref().and_then(|m| m.rsplit_once('.')) {
+            return ns.to_string();
+        }
+        self.otp_app
+            .split('_')
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |c| {
+                    c.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect()
+    }
+
     pub fn has_dep(&self, name: &str) -> bool {
         self.deps.iter().any(|d| d == name)
     }

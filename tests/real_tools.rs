@@ -71,40 +71,67 @@ fn generated_elixir_parses_and_is_formatted() {
 }
 
 /// Long app names and short line lengths make the formatter break the inserted code; ours must
-/// break it the same way.
+/// break it exactly the same way. Sweeps app-name lengths across every layout boundary, for both
+/// strategies, with the child in the middle of the list (trailing comma) and at its end, and judges
+/// all results with one run of the real formatter per line length.
 #[test]
 fn long_lines_are_broken_as_the_formatter_breaks_them() {
     if !require_tool("elixir") {
         return;
     }
-    for (name_len, line_length) in [(8, 98), (20, 98), (33, 98), (40, 98), (60, 98), (85, 98), (12, 80), (30, 60), (5, 40), (14, 120), (3, 30), (25, 50)] {
-        let app = format!("a{}", "b".repeat(name_len - 1));
-        let module: String = "A".to_string() + &"b".repeat(name_len - 1);
-        let project = TestProject::empty();
-        project
-            .write(".formatter.exs", format!("[\n  inputs: [\"{{mix,.formatter}}.exs\", \"{{config,lib}}/**/*.{{ex,exs}}\"],\n  line_length: {line_length}\n]\n"))
-            .write(
-                "mix.exs",
-                format!("defmodule {module}.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :{app}, version: \"0.1.0\", deps: deps()]\n  end\n\n  def application do\n    [mod: {{{module}.Application, []}}]\n  end\n\n  defp deps do\n    [\n      {{:phoenix, \"~> 1.7.0\"}}\n    ]\n  end\nend\n"),
-            )
-            .write(
-                &format!("lib/{app}/application.ex"),
-                format!("defmodule {module}.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n      {{Phoenix.PubSub, name: {module}.PubSub}},\n      {module}Web.Endpoint\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"),
-            )
-            .write("config/runtime.exs", "import Config\n\nif config_env() == :prod do\n  config :x, y: 1\nend\n");
-        let label = format!("app of {name_len} chars at line_length {line_length}");
+    let sweeps: &[(usize, &[usize])] = &[
+        (98, &[3, 10, 16, 17, 18, 19, 29, 30, 31, 32, 33, 35, 36, 37, 38, 45, 60, 75, 90]),
+        (80, &[5, 12, 20, 30, 40, 55]),
+        (60, &[3, 8, 15, 25, 40]),
+        (70, &[3, 10, 20, 30, 45]),
+        (120, &[20, 45, 60, 100]),
+    ];
+    for (line_length, name_lengths) in sweeps {
+        let root = TestProject::empty();
+        let formatter = format!("[\n  inputs: [\"{{mix,.formatter}}.exs\", \"{{config,lib}}/**/*.{{ex,exs}}\"],\n  line_length: {line_length}\n]\n");
+        root.write(".formatter.exs", &formatter);
+        let mut projects = Vec::new();
+        for &name_len in *name_lengths {
+            for strategy in ["dns-cluster", "libcluster"] {
+                for with_endpoint in [true, false] {
+                    let dir = format!("{strategy}_{name_len}_{with_endpoint}");
+                    let app = format!("a{}", "b".repeat(name_len - 1));
+                    let module: String = "A".to_string() + &"b".repeat(name_len - 1);
+                    let endpoint = if with_endpoint { format!(",\n      {module}Web.Endpoint") } else { String::new() };
+                    root.write(&format!("{dir}/.formatter.exs"), &formatter)
+                        .write(
+                            &format!("{dir}/mix.exs"),
+                            format!("defmodule {module}.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :{app}, version: \"0.1.0\", deps: deps()]\n  end\n\n  def application do\n    [mod: {{{module}.Application, []}}]\n  end\n\n  defp deps do\n    [\n      {{:phoenix, \"~> 1.7.0\"}}\n    ]\n  end\nend\n"),
+                        )
+                        .write(
+                            &format!("{dir}/lib/{app}/application.ex"),
+                            format!("defmodule {module}.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n      {{Phoenix.PubSub, name: {module}.PubSub}}{endpoint}\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"),
+                        )
+                        .write(&format!("{dir}/config/runtime.exs"), "import Config\n\nif config_env() == :prod do\n  config :x, y: 1\nend\n");
+                    projects.push((dir, app, strategy));
+                }
+            }
+        }
+        let all_files = |root: &TestProject| -> Vec<String> {
+            elixir_files(root.path()).into_iter().filter(|f| f.contains('/')).collect()
+        };
         let status = Command::new("elixir")
             .arg(support("format_files.exs"))
-            .arg(project.path())
-            .args(elixir_files(project.path()))
+            .arg(root.path())
+            .args(all_files(&root))
             .status()
             .unwrap();
         assert!(status.success());
-        assert_elixir_ok(project.path(), &elixir_files(project.path()), &format!("{label} (input)"));
-        let run = project.init(&["--yes", "--app", "x", "--only", "deps,application,runtime"]);
-        assert_eq!(run.code, 0, "{label}: {}", run.transcript());
-        assert!(project.read(&format!("lib/{app}/application.ex")).contains("DNSCluster"));
-        assert_elixir_ok(project.path(), &elixir_files(project.path()), &label);
+        for (dir, app, strategy) in &projects {
+            let run = common::run_bin(
+                &["init", "--yes", "--app", "x", "--strategy", strategy, "--only", "deps,application,runtime"],
+                Some(&root.path().join(dir)),
+            );
+            assert_eq!(run.code, 0, "{dir}: {}", run.transcript());
+            let child = if *strategy == "libcluster" { "Cluster.Supervisor" } else { "DNSCluster" };
+            assert!(root.read(&format!("{dir}/lib/{app}/application.ex")).contains(child), "{dir}");
+        }
+        assert_elixir_ok(root.path(), &all_files(&root), &format!("line_length {line_length}"));
     }
 }
 

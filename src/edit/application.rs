@@ -2,7 +2,7 @@
 //! supervision tree, after the PubSub child and before the Endpoint, unless a clustering child is
 //! already anywhere in the file. Shapes it cannot edit safely become a manual step, never a guess.
 
-use super::{EditCtx, Edited, Outcome};
+use super::{EditCtx, Edited, Outcome, Strategy};
 use crate::elixir::{self, ListPosition};
 use crate::error::{Error, Result};
 use crate::plan::ManualStep;
@@ -11,11 +11,21 @@ use tree_sitter::Node;
 
 /// The child as `mix format` would lay it out at `indent`, with `trailing` after it.
 pub fn child_lines(ctx: &EditCtx, indent: usize, trailing: &str) -> Vec<String> {
+    let (template, layouts) = match ctx.strategy {
+        Strategy::DnsCluster => ("application_child.ex.j2", 5),
+        Strategy::Libcluster => ("cluster_supervisor_child.ex.j2", 4),
+    };
     elixir::fitted_layout(
-        "application_child.ex.j2",
-        4,
-        minijinja::context! { otp_app => &ctx.otp_app, pad => " ".repeat(indent), trailing },
+        template,
+        layouts,
+        minijinja::context! {
+            otp_app => &ctx.otp_app,
+            namespace => &ctx.namespace,
+            pad => " ".repeat(indent),
+            trailing
+        },
         ctx.line_length,
+        "}".len() + trailing.len(),
     )
 }
 
@@ -535,6 +545,19 @@ end
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn libcluster_strategy_adds_the_cluster_supervisor() {
+        let ctx = EditCtx {
+            strategy: Strategy::Libcluster,
+            ..test_ctx()
+        };
+        let Outcome::Write(out) = plan(&ctx, Path::new("a.ex"), Some(PHX17)).unwrap().outcome else {
+            panic!()
+        };
+        assert!(out.contains("      {Phoenix.PubSub, name: HelloElixir.PubSub},\n      {Cluster.Supervisor,\n       [Application.get_env(:libcluster, :topologies, []), [name: HelloElixir.ClusterSupervisor]]},\n"), "{out}");
+        assert_eq!(plan(&ctx, Path::new("a.ex"), Some(&out)).unwrap().outcome, Outcome::Unchanged);
     }
 
     #[test]

@@ -23,6 +23,7 @@ fn dep_line(ctx: &EditCtx, indent: usize, trailing: &str) -> Vec<String> {
         2,
         minijinja::context! { pad => " ".repeat(indent), name, requirement, trailing },
         ctx.line_length,
+        "}".len() + trailing.len(),
     )
 }
 

@@ -23,6 +23,8 @@ pub enum Strategy {
 pub struct EditCtx {
     /// OTP application name, e.g. `hello_elixir`.
     pub otp_app: String,
+    /// The app's module namespace, e.g. `HelloElixir` (for `HelloElixir.ClusterSupervisor`).
+    pub namespace: String,
     /// Fly app name, e.g. `hello-elixir` (already validated).
     pub fly_app: String,
     pub strategy: Strategy,
@@ -81,6 +83,7 @@ impl Edited {
 pub(crate) fn test_ctx() -> EditCtx {
     EditCtx {
         otp_app: "hello_elixir".into(),
+        namespace: "HelloElixir".into(),
         fly_app: "hello-elixir".into(),
         strategy: Strategy::DnsCluster,
         fly_toml_cookie: None,

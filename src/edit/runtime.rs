@@ -1,7 +1,7 @@
 //! Editor for config/runtime.exs (kind `runtime`): configures `:dns_cluster_query` from the
 //! DNS_CLUSTER_QUERY variable, inside the prod block when there is one, else after `import Config`.
 
-use super::{EditCtx, Edited, Outcome};
+use super::{EditCtx, Edited, Outcome, Strategy};
 use crate::edit::application::syntax_error;
 use crate::elixir;
 use crate::error::Result;
@@ -10,14 +10,87 @@ use crate::templates;
 use std::path::Path;
 use tree_sitter::Node;
 
-/// The config line(s) as `mix format` lays them out at `indent`.
+/// The config line(s) as `mix format` lays them out at `indent`: the dns_cluster query, or the
+/// libcluster topology.
 pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
+    let template = match ctx.strategy {
+        Strategy::DnsCluster => "runtime_config.exs.j2",
+        Strategy::Libcluster => "libcluster_config.exs.j2",
+    };
     elixir::fitted_layout(
-        "runtime_config.exs.j2",
+        template,
         3,
         minijinja::context! { otp_app => &ctx.otp_app, pad => " ".repeat(indent) },
         ctx.line_length,
+        0,
     )
+}
+
+/// The strategy's setting is already there, in any spelling.
+fn already_configured(root: Node<'_>, src: &str, ctx: &EditCtx) -> bool {
+    match ctx.strategy {
+        Strategy::DnsCluster => configures_query(root, src, &ctx.otp_app),
+        Strategy::Libcluster => !libcluster_topologies(root, src).is_empty(),
+    }
+}
+
+/// Every `config :libcluster, topologies: ...` call.
+pub fn libcluster_topologies<'t>(root: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    elixir::descendants_of_kind(root, "call")
+        .into_iter()
+        .filter(|c| elixir::call_name(*c, src) == Some("config"))
+        .filter(|c| {
+            elixir::call_args(*c).is_some_and(|args| {
+                let items = elixir::items(args);
+                items.first().and_then(|a| elixir::atom_name(*a, src)) == Some("libcluster")
+                    && items[1..].iter().any(|arg| {
+                        elixir::atom_name(*arg, src) == Some("topologies")
+                            || (matches!(arg.kind(), "keywords" | "list")
+                                && elixir::keyword_value(*arg, src, "topologies").is_some())
+                    })
+            })
+        })
+        .collect()
+}
+
+/// What in an existing libcluster topology will not work on Fly. Reported, never rewritten.
+pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for config in libcluster_topologies(root, src) {
+        let line = config.start_position().row + 1;
+        let at = format!("`{}` line {line}", path.display());
+        let text = elixir::text(config, src);
+        let strategies: Vec<&str> = elixir::descendants_of_kind(config, "alias")
+            .into_iter()
+            .map(|a| elixir::text(a, src))
+            .filter(|a| a.starts_with("Cluster.Strategy."))
+            .collect();
+        for strategy in &strategies {
+            if !matches!(*strategy, "Cluster.Strategy.DNSPoll") {
+                warnings.push(format!(
+                    "{at}: the libcluster topology uses `{strategy}`, which does not find nodes on Fly's private network; use `Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`"
+                ));
+            }
+        }
+        if text.contains("poll_interval:") {
+            warnings.push(format!(
+                "{at}: `poll_interval` is ignored; libcluster's DNSPoll reads `polling_interval`"
+            ));
+        }
+        for pair in elixir::descendants_of_kind(config, "pair") {
+            let key = pair
+                .child_by_field_name("key")
+                .map(|k| elixir::text(k, src).trim_end().trim_end_matches(':'));
+            let value = pair.child_by_field_name("value");
+            if key == Some("node_basename") && value.is_some_and(|v| v.kind() == "string") {
+                warnings.push(format!(
+                    "{}: `node_basename` is a fixed string, but rel/env.sh.eex names nodes `${{FLY_APP_NAME}}-<image suffix>`; derive it from RELEASE_NODE (`System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`)",
+                    format_args!("`{}` line {}", path.display(), pair.start_position().row + 1)
+                ));
+            }
+        }
+    }
+    warnings
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
@@ -33,8 +106,12 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         return Err(syntax_error(path, line));
     }
     let root = tree.root_node();
-    if configures_query(root, src, &ctx.otp_app) {
-        return Ok(Edited::new(Outcome::Unchanged));
+    if already_configured(root, src, ctx) {
+        let mut edited = Edited::new(Outcome::Unchanged);
+        if ctx.strategy == Strategy::Libcluster {
+            edited.warnings = libcluster_fit_warnings(root, src, path);
+        }
+        return Ok(edited);
     }
     if let Some(block) = prod_block(root, src) {
         let do_kw = block.child(0).expect("a do_block starts with `do`");
@@ -181,6 +258,39 @@ mod tests {
             let src = format!("import Config\n\nif config_env() == :prod do\n  {line}\nend\n");
             assert_eq!(run(Some(&src)), Outcome::Unchanged, "{line}");
         }
+    }
+
+    fn libcluster_ctx() -> EditCtx {
+        EditCtx {
+            strategy: Strategy::Libcluster,
+            ..test_ctx()
+        }
+    }
+
+    #[test]
+    fn libcluster_topology_goes_in_the_prod_block() {
+        let src = "import Config\n\nif config_env() == :prod do\n  config :a, b: 1\nend\n";
+        let ctx = libcluster_ctx();
+        let Outcome::Write(out) = plan(&ctx, Path::new("config/runtime.exs"), Some(src)).unwrap().outcome else {
+            panic!()
+        };
+        assert!(out.contains("  config :libcluster,\n    topologies: [\n      fly6pn: [\n        strategy: Cluster.Strategy.DNSPoll,"), "{out}");
+        assert!(out.contains("polling_interval: 5_000"));
+        assert!(out.contains("node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()"));
+        let again = plan(&ctx, Path::new("config/runtime.exs"), Some(&out)).unwrap();
+        assert_eq!(again.outcome, Outcome::Unchanged);
+        assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+    }
+
+    #[test]
+    fn an_existing_topology_that_does_not_fit_fly_is_reported_not_rewritten() {
+        let src = "import Config\n\nconfig :libcluster,\n  topologies: [\n    k8s: [\n      strategy: Cluster.Strategy.Gossip\n    ],\n    dns: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [poll_interval: 1000, query: \"x.internal\", node_basename: \"myapp\"]\n    ]\n  ]\n";
+        let edited = plan(&libcluster_ctx(), Path::new("config/runtime.exs"), Some(src)).unwrap();
+        assert_eq!(edited.outcome, Outcome::Unchanged);
+        let all = edited.warnings.join("\n");
+        assert!(all.contains("`config/runtime.exs` line 3: the libcluster topology uses `Cluster.Strategy.Gossip`"), "{all}");
+        assert!(all.contains("`poll_interval` is ignored"), "{all}");
+        assert!(all.contains("line 10: `node_basename` is a fixed string"), "{all}");
     }
 
     #[test]
