@@ -118,14 +118,6 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         line_length: project.line_length,
     };
     let mut plan = Plan::default();
-    if let Some(fly_app) = &project.fly_toml_app {
-        if fly_app != &opts.fly_app {
-            plan.warnings.push(format!(
-                "`--app {}` differs from `app = \"{fly_app}\"` in fly.toml",
-                opts.fly_app
-            ));
-        }
-    }
     for kind in Kind::ALL {
         if !opts.kinds.contains(&kind) {
             continue;

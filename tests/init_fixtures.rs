@@ -22,7 +22,7 @@ fn dry_run_of_every_fixture() {
     for fixture in FIXTURES {
         let project = TestProject::from_fixture(fixture);
         let before = project.snapshot_files();
-        let run = project.init(&["--dry-run", "--app", "hello-app"]);
+        let run = project.init(&["--dry-run"]);
         assert_eq!(run.code, 0, "{}", run.transcript());
         assert_eq!(
             project.snapshot_files(),
@@ -42,7 +42,7 @@ fn dry_run_of_every_fixture() {
 fn apply_twice_on_every_fixture() {
     for fixture in FIXTURES {
         let project = TestProject::from_fixture(fixture);
-        let first = project.init(&["--yes", "--app", "hello-app"]);
+        let first = project.init(&["--yes"]);
         assert!(
             first.code == 0 || first.code == 3,
             "{fixture}: {}",
@@ -55,7 +55,7 @@ fn apply_twice_on_every_fixture() {
             );
         });
         let after_first = project.snapshot_files();
-        let second = project.init(&["--yes", "--app", "hello-app"]);
+        let second = project.init(&["--yes"]);
         assert_eq!(
             second.code,
             first.code,
@@ -72,7 +72,7 @@ fn apply_twice_on_every_fixture() {
             "{fixture} second run: {}",
             second.stdout
         );
-        let check = project.init(&["--check", "--app", "hello-app"]);
+        let check = project.init(&["--check"]);
         let expected = if first.code == 3 { 1 } else { 0 };
         assert_eq!(check.code, expected, "{fixture}: {}", check.transcript());
     }
@@ -107,12 +107,8 @@ fn applying_writes_what_the_dry_run_showed() {
     let project = TestProject::from_fixture("examples/hello_elixir");
     let dry = project.init(&["--dry-run"]);
     let applied = project.init(&["--yes"]);
-    let diff_of = |s: &str| -> String {
-        s.lines()
-            .take_while(|l| !l.trim_start().starts_with("unchanged") && !l.starts_with("Next"))
-            .filter(|l| l.starts_with(['+', '-', ' ', '@']))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    // Diff context lines start with a space even when blank, so the first empty line ends the diffs.
+    let diff_of = |s: &str| -> String { s.split("\n\n").next().unwrap_or("").to_string() };
+    assert!(diff_of(&dry.stdout).contains("+++ b/lib/hello_elixir/application.ex"));
     assert_eq!(diff_of(&dry.stdout), diff_of(&applied.stdout));
 }
