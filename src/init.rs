@@ -218,7 +218,7 @@ fn plan_file(
             plan.manual.push(step);
         }
         Outcome::Write(after) => {
-            validate(kind, rel, before, &after)?;
+            validate(kind, rel, &after)?;
             change.action = if original.is_some() {
                 Action::Update
             } else {
@@ -242,18 +242,18 @@ fn clustering_child_present(project: &Project) -> Result<bool> {
 }
 
 /// Planned output must be as valid as its input: Elixir parses, TOML parses.
-fn validate(kind: Kind, rel: &str, before: Option<&str>, after: &str) -> Result<()> {
+fn validate(kind: Kind, rel: &str, after: &str) -> Result<()> {
     let invalid = |message: String| Error::Invalid {
         path: rel.into(),
         message,
     };
     match kind {
+        // The Elixir editors refuse input that does not parse, so the output must parse too.
         Kind::Deps | Kind::Application | Kind::Runtime => {
-            let before_ok = before.is_none_or(|b| elixir::first_error(&elixir::parse(b)).is_none());
             if let Some((line, _)) = elixir::first_error(&elixir::parse(after)) {
-                if before_ok {
-                    return Err(invalid(format!("the edited Elixir has a syntax error at line {line}")));
-                }
+                return Err(invalid(format!(
+                    "the edited Elixir has a syntax error at line {line}"
+                )));
             }
         }
         Kind::FlyToml => {

@@ -4,22 +4,50 @@
 use crate::cli::CookieMode;
 use crate::error::{Error, Result};
 use crate::init::validate_fly_app;
+use dialoguer::console::Term;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Input, Select};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Both ends a person would use are a terminal.
 pub fn has_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// Set by Ctrl-C; read before each prompt and before anything is written.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Turn Ctrl-C into [`Error::Interrupted`] instead of death by SIGINT: console raises SIGINT when it
+/// reads ^C at a prompt, and the default action would leave the cursor dialoguer hid hidden, and,
+/// outside a prompt, could stop a run half-way through writing its files.
+pub fn catch_interrupts() {
+    // An error only means a handler is already installed (a second run in one process).
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
+
+/// `Err(Error::Interrupted)` once Ctrl-C was pressed.
+pub fn check_interrupted() -> Result<()> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        Err(Error::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
+/// A prompt failed: Ctrl-C (console reports it as an interrupted read), or the terminal went away.
+/// Either way nothing is written; the cursor comes back and the error starts on a fresh line.
 fn interrupted(e: dialoguer::Error) -> Error {
+    let term = Term::stderr();
+    let _ = term.show_cursor();
+    let _ = term.write_line("");
     match e {
         dialoguer::Error::IO(_) => Error::Interrupted,
     }
 }
 
 pub fn ask_fly_app(default: &str) -> Result<String> {
+    check_interrupted()?;
     Input::<String>::with_theme(&ColorfulTheme::default())
         .with_prompt("Fly app name")
         .default(default.to_string())
@@ -29,6 +57,7 @@ pub fn ask_fly_app(default: &str) -> Result<String> {
 }
 
 pub fn ask_cookie_mode() -> Result<CookieMode> {
+    check_interrupted()?;
     let choices = [
         "Fly secret (recommended): print the `fly secrets set` command",
         "fly.toml [env]: written into fly.toml (visible to anyone with the repo)",
@@ -53,6 +82,7 @@ pub enum FileAnswer {
 }
 
 pub fn ask_file(path: &str) -> Result<FileAnswer> {
+    check_interrupted()?;
     let i = Select::with_theme(&ColorfulTheme::default())
         .with_prompt(format!("Apply this change to {path}?"))
         .items([
@@ -69,6 +99,7 @@ pub fn ask_file(path: &str) -> Result<FileAnswer> {
 
 /// For a very long diff: show it here, or write it to a file to read elsewhere.
 pub fn ask_long_diff(path: &str, lines: usize) -> Result<bool> {
+    check_interrupted()?;
     let i = Select::with_theme(&ColorfulTheme::default())
         .with_prompt(format!("The diff of {path} changes {lines} lines"))
         .items(["show it here", "write it to a file instead"])

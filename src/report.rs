@@ -58,10 +58,20 @@ pub fn diffs(plan: &Plan) -> String {
 
 /// Warnings and manual steps, for stderr.
 pub fn notices(plan: &Plan) -> String {
+    warnings(plan) + &manual_steps(plan)
+}
+
+/// One `warning:` line each.
+pub fn warnings(plan: &Plan) -> String {
+    plan.warnings
+        .iter()
+        .map(|w| format!("warning: {w}\n"))
+        .collect()
+}
+
+/// Each manual step with its snippet and where it goes.
+pub fn manual_steps(plan: &Plan) -> String {
     let mut out = String::new();
-    for w in &plan.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
     for step in &plan.manual {
         out.push_str(&format!(
             "manual step: `{}`: {}\n  {}, add:\n",

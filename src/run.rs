@@ -96,7 +96,15 @@ impl Out {
     }
 
     pub fn diff(&self, diff: &str) {
-        if self.quiet || diff.is_empty() {
+        if self.quiet {
+            return;
+        }
+        self.diff_to_review(diff);
+    }
+
+    /// A diff the user is about to be asked about: shown even with `-q`.
+    pub fn diff_to_review(&self, diff: &str) {
+        if diff.is_empty() {
             return;
         }
         let color = if self.json { self.color_err } else { self.color_out };
@@ -139,6 +147,10 @@ fn run_init(args: InitArgs) -> Result<i32> {
         ));
     }
     let out = Out::new(&args.output);
+    if !(args.dry_run || args.check) {
+        // Runs that write: Ctrl-C stops them before the first write, never in the middle.
+        prompt::catch_interrupts();
+    }
     if let Some(app) = &args.app {
         init::validate_fly_app(app)?;
     }
@@ -167,6 +179,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
     init::validate_fly_app(&fly_app)?;
     let cookie_mode = match args.cookie {
         Some(mode) => mode,
+        None if args.set_secret => CookieMode::Secret,
         None if interactive => prompt::ask_cookie_mode()?,
         None => CookieMode::Secret,
     };
@@ -227,6 +240,8 @@ fn run_init(args: InitArgs) -> Result<i32> {
     }
 
     if interactive {
+        // Warnings bear on the answers (a dirty tree, a cookie in fly.toml), so they come first.
+        out.notice(&report::warnings(&plan));
         if !choose_files(&mut plan, &out, &project.root)? {
             out.notice("quit: nothing was written\n");
             return Ok(EXIT_OK);
@@ -234,13 +249,26 @@ fn run_init(args: InitArgs) -> Result<i32> {
     } else {
         out.diff(&report::diffs(&plan));
     }
+    prompt::check_interrupted()?;
     let accepted: Vec<_> = plan.pending().collect();
     apply::apply(&accepted)?;
+    // The files are written by now: a failed `fly secrets set` is a step left to do by hand (exit
+    // 3), and the next steps then print the command to run.
+    let mut secret_failed = false;
     if args.set_secret {
-        set_secret(&cookie, &fly_app)?;
-        ctx.secret_set = true;
+        match set_secret(&cookie, &fly_app) {
+            Ok(()) => ctx.secret_set = true,
+            Err(e) => {
+                out.notice(&format!("manual step: {e}\n"));
+                secret_failed = true;
+            }
+        }
     }
-    out.notice(&report::notices(&plan));
+    if interactive {
+        out.notice(&report::manual_steps(&plan));
+    } else {
+        out.notice(&report::notices(&plan));
+    }
     if out.json {
         out.json(&report::json_document(&plan, &ctx, "apply", true));
     } else {
@@ -250,7 +278,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
         }
         out.info(&steps_text(&report::next_steps(&plan, &ctx)));
     }
-    Ok(if plan.manual.is_empty() {
+    Ok(if plan.manual.is_empty() && !secret_failed {
         EXIT_OK
     } else {
         EXIT_MANUAL
@@ -272,14 +300,13 @@ fn choose_files(plan: &mut Plan, out: &Out, root: &std::path::Path) -> Result<bo
         let diff = preview::unified_diff(change);
         let lines = preview::changed_lines(&diff);
         if !all && lines > LONG_DIFF_LINES && !prompt::ask_long_diff(&change.path, lines)? {
-            let file = std::env::temp_dir().join(format!(
-                "flycluster-{}.diff",
-                change.path.replace('/', "_")
-            ));
-            std::fs::write(&file, &diff).map_err(|e| Error::io(&file, "write", e))?;
+            let file = write_diff_file(&change.path, &diff)?;
             out.notice(&format!("the diff of {} is in {}\n", change.path, file.display()));
-        } else {
+        } else if all {
             out.diff(&diff);
+        } else {
+            // Shown even with `-q`: the question is about this diff.
+            out.diff_to_review(&diff);
         }
         let _ = root;
         if all {
@@ -298,6 +325,22 @@ fn choose_files(plan: &mut Plan, out: &Out, root: &std::path::Path) -> Result<bo
     Ok(true)
 }
 
+/// A long diff in a new file of its own in the temporary folder (never a guessable name there).
+fn write_diff_file(path: &str, diff: &str) -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir();
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("flycluster-{}-", path.replace('/', "_")))
+        .suffix(".diff")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, "create a file in", e))?;
+    file.write_all(diff.as_bytes())
+        .map_err(|e| Error::io(file.path(), "write", e))?;
+    let (_, kept) = file
+        .keep()
+        .map_err(|e| Error::io(&dir, "keep a file in", e.error))?;
+    Ok(kept)
+}
+
 fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -312,15 +355,16 @@ fn set_secret(cookie: &str, fly_app: &str) -> Result<()> {
         .arg(format!("RELEASE_COOKIE={cookie}"))
         .args(["--app", fly_app])
         .stdin(std::process::Stdio::null())
+        // stdout may carry the JSON document: fly's messages go with the other human text.
+        .stdout(std::io::stderr())
         .status()
         .map_err(|e| Error::io("fly", "run", e))?;
     if status.success() {
         Ok(())
     } else {
         Err(Error::usage(format!(
-            "`fly secrets set --stage RELEASE_COOKIE=… --app {fly_app}` failed ({status}); the files were written, the secret was not set"
-        ))
-        .with_help("run `flycluster cookie --fly` to print the command and run it yourself"))
+            "`fly secrets set --stage RELEASE_COOKIE=… --app {fly_app}` failed ({status}); the files were written, the secret was not set: run the `fly secrets set` command of the next steps"
+        )))
     }
 }
 
@@ -329,7 +373,8 @@ fn git_dirty_warning(root: &std::path::Path) -> Option<String> {
     let output = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
-        .args(["status", "--porcelain", "--untracked-files=no"])
+        // Only the project's folder: in a larger repository, other changes are not in the way.
+        .args(["status", "--porcelain", "--untracked-files=no", "--", "."])
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;

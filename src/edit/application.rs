@@ -88,11 +88,18 @@ fn manual(ctx: &EditCtx, path: &Path, reason: &str) -> ManualStep {
 
 /// Whether the application module's source already starts a clustering child.
 pub fn has_clustering(src: &str) -> bool {
+    if !src.contains("DNSCluster") && !src.contains("Cluster.Supervisor") {
+        return false;
+    }
     has_cluster_child(elixir::parse(src).root_node(), src)
 }
 
 /// A DNSCluster child (or, for libcluster, a Cluster.Supervisor child) anywhere in the file.
 fn has_cluster_child(root: Node<'_>, src: &str) -> bool {
+    // Most files name neither: skip the walk (the tree decides when a name is in a comment).
+    if !src.contains("DNSCluster") && !src.contains("Cluster.Supervisor") {
+        return false;
+    }
     elixir::descendants_of_kind(root, "alias")
         .into_iter()
         .any(|a| match elixir::text(a, src) {

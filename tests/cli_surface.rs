@@ -1,0 +1,519 @@
+//! The command-line surface around init: refusing to prompt without a terminal, `cookie`,
+//! `completions`, `--set-secret` through a stand-in `fly`, colour, and the dirty-git-tree warning.
+
+mod common;
+use common::{TestProject, require_tool, run_bin};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn flycluster() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flycluster"));
+    cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FLYCLUSTER_FAIL_WRITE")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+fn is_cookie(s: &str) -> bool {
+    s.len() == 56
+        && s.ends_with("==")
+        && s[..54]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+// ----- no terminal -----
+
+fn assert_refused(code: i32, stderr: &str) {
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`--yes`"), "{stderr}");
+    assert!(stderr.contains("`--dry-run`"), "{stderr}");
+}
+
+#[test]
+fn without_a_terminal_init_refuses_to_prompt() {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let run = project.init(&[]);
+    assert_refused(run.code, &run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(project.snapshot_files(), before, "the refusal wrote files");
+}
+
+/// stdin is a pipe nobody writes to or closes: the refusal must come at once, not after waiting
+/// for input.
+#[test]
+fn a_pipe_that_never_closes_does_not_block() {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let mut child = flycluster()
+        .arg("init")
+        .arg(project.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _open_stdin = child.stdin.take();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("init blocked waiting on a pipe for stdin");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_refused(status.code().unwrap(), &stderr);
+    assert_eq!(project.snapshot_files(), before);
+}
+
+#[test]
+fn yes_dry_run_and_check_need_no_terminal() {
+    for args in [&["--dry-run"][..], &["--check"][..], &["--yes"][..]] {
+        let project = TestProject::from_fixture("phx17");
+        let run = project.init(args);
+        assert!([0, 1].contains(&run.code), "{args:?}: {}", run.transcript());
+    }
+}
+
+// ----- cookie -----
+
+#[test]
+fn cookie_prints_a_new_url_safe_cookie() {
+    let run = |_: ()| flycluster().arg("cookie").output().unwrap();
+    let (a, b) = (run(()), run(()));
+    assert!(a.status.success(), "{}", describe(&a));
+    let a = text(&a.stdout);
+    let b = text(&b.stdout);
+    let cookie = a.strip_suffix('\n').expect("one line");
+    assert!(is_cookie(cookie), "{a:?}");
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE
+        .decode(cookie)
+        .unwrap();
+    assert_eq!(bytes.len(), 40);
+    assert_ne!(a, b, "two cookies in a row are the same");
+}
+
+#[test]
+fn cookie_fly_prints_the_secrets_command_for_the_detected_app() {
+    let secrets_command = |out: Output| -> String {
+        assert!(out.status.success(), "{}", describe(&out));
+        let line = text(&out.stdout);
+        let re =
+            regex::Regex::new(r"^fly secrets set RELEASE_COOKIE=(\S+) --app (\S+)\n$").unwrap();
+        let caps = re.captures(&line).unwrap_or_else(|| panic!("{line:?}"));
+        assert!(is_cookie(&caps[1]), "{line:?}");
+        caps[2].to_string()
+    };
+    // The app from fly.toml, with the path given.
+    let hello = TestProject::from_fixture("examples/hello_elixir");
+    let out = flycluster()
+        .args(["cookie", "--fly"])
+        .arg(hello.path())
+        .output()
+        .unwrap();
+    assert_eq!(secrets_command(out), "hello-elixir");
+    // No fly.toml: the OTP app with `_` as `-`; the path defaults to the current folder.
+    let phx = TestProject::from_fixture("phx17");
+    let out = flycluster()
+        .args(["cookie", "--fly"])
+        .current_dir(phx.path())
+        .output()
+        .unwrap();
+    assert_eq!(secrets_command(out), "hello17");
+    // Not a project: a clear error.
+    let empty = TestProject::empty();
+    let out = flycluster()
+        .args(["cookie", "--fly"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("mix.exs"), "{}", describe(&out));
+}
+
+// ----- completions -----
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = flycluster().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", describe(&out));
+        let script = text(&out.stdout);
+        assert!(script.len() > 200, "{shell}: {script}");
+        // fish spells long options `-l dry-run`.
+        let long = |name: &str| match shell {
+            "fish" => format!("-l {name}"),
+            _ => format!("--{name}"),
+        };
+        let words = [
+            "init",
+            "doctor",
+            "cookie",
+            &long("dry-run"),
+            &long("yes"),
+            &long("format"),
+        ]
+        .map(str::to_string);
+        for word in words {
+            assert!(
+                script.contains(&word),
+                "{shell} completions lack {word}:\n{script}"
+            );
+        }
+        let syntax_check: &[&str] = match shell {
+            "bash" => &["bash", "-n"],
+            "zsh" => &["zsh", "-n"],
+            _ => &["fish", "--no-execute"],
+        };
+        if shell == "bash" && !require_tool("bash") {
+            continue;
+        }
+        if shell != "bash" && !has_tool(syntax_check[0]) {
+            // zsh and fish are optional on the machine; bash is checked above.
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(format!("flycluster.{shell}"));
+        std::fs::write(&file, &script).unwrap();
+        let check = Command::new(syntax_check[0])
+            .args(&syntax_check[1..])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{shell}: {}", describe(&check));
+    }
+    let out = flycluster().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn has_tool(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+// ----- --set-secret -----
+
+/// A folder holding a stand-in `fly` that records its arguments (one a line) and exits with `code`.
+fn stand_in_fly(code: i32) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("fly-args");
+    let script = dir.path().join("fly");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\n' \"$arg\" >> '{}'; done\necho 'Secrets are staged for the next deployment'\nexit {code}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (dir, log)
+}
+
+fn path_with_first(dir: &Path) -> std::ffi::OsString {
+    let mut paths = vec![dir.to_path_buf()];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(paths).unwrap()
+}
+
+fn recorded_args(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_secret_args(args: &[String], app: &str) -> String {
+    assert_eq!(args.len(), 6, "{args:?}");
+    assert_eq!(args[..3], ["secrets", "set", "--stage"], "{args:?}");
+    let cookie = args[3]
+        .strip_prefix("RELEASE_COOKIE=")
+        .unwrap_or_else(|| panic!("{args:?}"));
+    assert!(is_cookie(cookie), "{args:?}");
+    assert_eq!(args[4..], ["--app", app], "{args:?}");
+    cookie.to_string()
+}
+
+#[test]
+fn set_secret_runs_fly_and_the_cookie_never_reaches_the_terminal() {
+    let (fly_dir, log) = stand_in_fly(0);
+    let project = TestProject::from_fixture("phx17");
+    let out = flycluster()
+        .args(["init", "--yes", "--set-secret", "--app", "x"])
+        .arg(project.path())
+        .env("PATH", path_with_first(fly_dir.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let cookie = assert_secret_args(&recorded_args(&log), "x");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        !stdout.contains(&cookie) && !stderr.contains(&cookie),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        !stdout.contains("fly secrets set RELEASE_COOKIE"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("staged as a Fly secret"), "{stdout}");
+    // Nor is it in any file.
+    for (path, bytes) in project.snapshot_files() {
+        assert!(!String::from_utf8_lossy(&bytes).contains(&cookie), "{path}");
+    }
+    assert!(project.read("fly.toml").contains("app = 'x'"));
+}
+
+#[test]
+fn set_secret_keeps_stdout_one_json_document() {
+    let (fly_dir, log) = stand_in_fly(0);
+    let project = TestProject::from_fixture("examples/hello_elixir");
+    let out = flycluster()
+        .args(["init", "--yes", "--set-secret", "--format", "json"])
+        .arg(project.path())
+        .env("PATH", path_with_first(fly_dir.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let cookie = assert_secret_args(&recorded_args(&log), "hello-elixir");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(&out)));
+    assert_eq!(doc["cookie"], serde_json::Value::Null, "{doc}");
+    assert!(!doc.to_string().contains(&cookie));
+    // fly's own message is human text: stderr.
+    assert!(
+        text(&out.stderr).contains("Secrets are staged"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn set_secret_without_fly_is_an_error_before_anything_is_written() {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let empty_path = tempfile::tempdir().unwrap();
+    let out = flycluster()
+        .args(["init", "--yes", "--set-secret", "--app", "x"])
+        .arg(project.path())
+        .env("PATH", empty_path.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("`fly` is not on PATH"), "{stderr}");
+    assert!(stderr.contains("help:"), "{stderr}");
+    assert_eq!(
+        project.snapshot_files(),
+        before,
+        "files written without fly"
+    );
+}
+
+/// fly is there but fails (not logged in, say): the files are written, so this is a step left to
+/// do by hand (exit 3) with the command to run, not "nothing written" (exit 2).
+#[test]
+fn a_failing_fly_leaves_a_manual_step() {
+    let (fly_dir, log) = stand_in_fly(1);
+    let project = TestProject::from_fixture("phx17");
+    let out = flycluster()
+        .args(["init", "--yes", "--set-secret", "--app", "x"])
+        .arg(project.path())
+        .env("PATH", path_with_first(fly_dir.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    let cookie = assert_secret_args(&recorded_args(&log), "x");
+    assert!(
+        text(&out.stderr).contains("manual step:"),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        text(&out.stdout).contains(&format!("fly secrets set RELEASE_COOKIE={cookie} --app x")),
+        "{}",
+        describe(&out)
+    );
+    assert!(project.read("mix.exs").contains(":dns_cluster"));
+}
+
+#[test]
+fn set_secret_goes_with_the_secret_cookie_mode_only() {
+    let run = run_bin(
+        &["init", "--yes", "--set-secret", "--cookie", "fly-toml"],
+        Some(TestProject::from_fixture("phx17").path()),
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let run = run_bin(&["init", "--dry-run", "--set-secret"], None);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+}
+
+// ----- colour -----
+
+fn dry_run_output(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let project = TestProject::from_fixture("phx17");
+    let mut cmd = flycluster();
+    cmd.args(["init", "--dry-run"])
+        .args(args)
+        .arg(project.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    out
+}
+
+#[test]
+fn color_always_colours_the_diff_on_stdout() {
+    let out = dry_run_output(&["--color", "always"], &[]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("\x1b[32m+"), "{stdout:?}");
+    assert!(stdout.contains("\x1b[1m+++ b/mix.exs\x1b[0m"), "{stdout:?}");
+    // An explicit flag wins over NO_COLOR.
+    let out = dry_run_output(&["--color", "always"], &[("NO_COLOR", "1")]);
+    assert!(text(&out.stdout).contains("\x1b[32m+"));
+}
+
+#[test]
+fn no_escape_codes_when_piped_never_or_no_color() {
+    for (args, env) in [
+        (&[][..], &[][..]),
+        (&["--color", "auto"][..], &[][..]),
+        (&["--color", "never"][..], &[][..]),
+        (&["--color", "auto"][..], &[("NO_COLOR", "1")][..]),
+    ] {
+        let out = dry_run_output(args, env);
+        for (name, stream) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !stream.contains(&0x1b),
+                "escape codes on {name} with {args:?} {env:?}:\n{:?}",
+                text(stream)
+            );
+        }
+    }
+}
+
+// ----- git -----
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+}
+
+#[test]
+fn a_dirty_git_tree_gets_a_warning_listing_the_changes() {
+    if !require_tool("git") {
+        return;
+    }
+    let project = TestProject::from_fixture("phx17");
+    git(project.path(), &["init", "-q"]);
+    git(project.path(), &["add", "."]);
+    git(project.path(), &["commit", "-q", "-m", "fixture"]);
+
+    let clean = project.init(&["--dry-run"]);
+    assert_eq!(clean.code, 0, "{}", clean.transcript());
+    assert!(!clean.stderr.contains("uncommitted"), "{}", clean.stderr);
+
+    let config = project.read("config/config.exs");
+    project.write("config/config.exs", config + "\n# edited\n");
+    let dirty = project.init(&["--dry-run"]);
+    assert_eq!(dirty.code, 0, "{}", dirty.transcript());
+    assert!(
+        dirty.stderr.contains(
+            "warning: the git working tree has uncommitted changes (M config/config.exs)"
+        ),
+        "{}",
+        dirty.stderr
+    );
+    assert!(
+        !dirty.stdout.contains("uncommitted"),
+        "warnings belong on stderr"
+    );
+    // A warning, not a refusal: --yes still applies.
+    let applied = project.init(&["--yes"]);
+    assert_eq!(applied.code, 0, "{}", applied.transcript());
+    assert!(
+        applied.stderr.contains("uncommitted changes"),
+        "{}",
+        applied.stderr
+    );
+}
+
+/// In a larger repository only the project's own folder counts.
+#[test]
+fn changes_outside_the_project_do_not_count() {
+    if !require_tool("git") {
+        return;
+    }
+    let repo = TestProject::empty();
+    common::copy_dir(&common::fixture_dir("phx17"), &repo.path().join("apps/web"));
+    repo.write("notes.txt", "one\n");
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "fixture"]);
+    repo.write("notes.txt", "two\n");
+    let run = run_bin(&["init", "--dry-run"], Some(&repo.path().join("apps/web")));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+    repo.write("apps/web/mix.exs", repo.read("apps/web/mix.exs") + "\n");
+    let run = run_bin(&["init", "--dry-run"], Some(&repo.path().join("apps/web")));
+    assert!(
+        run.stderr
+            .contains("uncommitted changes (M apps/web/mix.exs)"),
+        "{}",
+        run.stderr
+    );
+}

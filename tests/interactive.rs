@@ -1,0 +1,551 @@
+//! Interactive `flycluster init`, driven through a real pseudo-terminal as a person would: the
+//! dialoguer prompts get arrow keys, Enter and Ctrl-C, and the files on disk are compared byte for
+//! byte with what `--yes` writes. Every wait has a deadline, so a hang fails the test.
+
+mod common;
+use common::TestProject;
+use expectrl::process::unix::{Signal, WaitStatus};
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// How long one step may take before the test fails (debug build, shared CPU).
+const STEP: Duration = Duration::from_secs(30);
+
+const DOWN: &str = "\x1b[B";
+const ENTER: &str = "\r";
+const CTRL_C: &str = "\x03";
+
+/// The files phx17 gets, in the order init asks about them.
+const PHX17_FILES: [&str; 6] = [
+    "rel/env.sh.eex",
+    "mix.exs",
+    "lib/hello17/application.ex",
+    "config/runtime.exs",
+    "Dockerfile",
+    "fly.toml",
+];
+
+/// How a run through the terminal ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    Code(i32),
+    Signal(Signal),
+}
+
+/// The binary running in a pseudo-terminal, with everything it printed so far.
+struct Terminal {
+    session: expectrl::session::OsSession,
+    /// Raw bytes the terminal received.
+    raw: Vec<u8>,
+    /// How much of the plain (escape-free) text `expect` has consumed.
+    consumed: usize,
+    eof: bool,
+}
+
+impl Terminal {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Terminal {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flycluster"));
+        cmd.args(args)
+            .env("TERM", "xterm-256color")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FLYCLUSTER_FAIL_WRITE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Terminal {
+            session: expectrl::Session::spawn(cmd).expect("spawn flycluster in a pty"),
+            raw: Vec::new(),
+            consumed: 0,
+            eof: false,
+        }
+    }
+
+    fn init(project: &Path, args: &[&str]) -> Terminal {
+        let mut all = vec!["init"];
+        all.extend_from_slice(args);
+        let path = project.to_str().unwrap();
+        all.push(path);
+        Terminal::start(&all, &[])
+    }
+
+    /// Everything printed so far, escape sequences removed.
+    fn plain(&self) -> String {
+        strip_ansi(&String::from_utf8_lossy(&self.raw))
+    }
+
+    /// Read what is there without blocking; true when the terminal closed.
+    fn pump(&mut self) -> bool {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.session.try_read(&mut buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return true;
+                }
+                Ok(n) => self.raw.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return self.eof,
+                Err(e) => panic!("reading the pty: {e}\n{}", self.plain()),
+            }
+        }
+    }
+
+    /// Wait until `text` appears after what was already matched.
+    fn expect(&mut self, text: &str) {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let closed = self.pump();
+            let plain = self.plain();
+            if let Some(at) = plain[self.consumed..].find(text) {
+                self.consumed += at + text.len();
+                return;
+            }
+            if closed {
+                panic!("the program ended before printing {text:?}; it printed:\n{plain}");
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?}; the terminal shows:\n{plain}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.session.write_all(keys.as_bytes()).unwrap();
+        self.session.flush().unwrap();
+    }
+
+    /// Answer a dialoguer `Select` whose cursor starts on item 0: move down `index` times, Enter.
+    fn choose(&mut self, index: usize) {
+        self.send(&format!("{}{ENTER}", DOWN.repeat(index)));
+    }
+
+    /// Press Ctrl-C, again if the first one came before the prompt read the keyboard (then the
+    /// terminal turned it into SIGINT, which the program notes for its next prompt).
+    fn interrupt(&mut self) {
+        let deadline = Instant::now() + STEP;
+        while Instant::now() < deadline {
+            let _ = self.session.write_all(CTRL_C.as_bytes());
+            let _ = self.session.flush();
+            let retry = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < retry {
+                if self.pump() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Read to the end and wait for the process; the run's output (plain) and how it ended.
+    fn finish(mut self) -> (Ended, String) {
+        let deadline = Instant::now() + STEP;
+        while !self.pump() {
+            if Instant::now() > deadline {
+                panic!(
+                    "the program did not end; the terminal shows:\n{}",
+                    self.plain()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        loop {
+            match self.session.get_process().status() {
+                Ok(WaitStatus::Exited(_, code)) => return (Ended::Code(code), self.plain()),
+                Ok(WaitStatus::Signaled(_, signal, _)) => {
+                    return (Ended::Signal(signal), self.plain());
+                }
+                Ok(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                other => panic!("waiting for the program: {other:?}\n{}", self.plain()),
+            }
+        }
+    }
+
+    /// The raw bytes, escape sequences included.
+    fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.raw).to_string()
+    }
+}
+
+fn strip_ansi(text: &str) -> String {
+    let csi = regex::Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]").unwrap();
+    csi.replace_all(text, "").to_string()
+}
+
+/// The files `--yes` writes on a fresh copy of `fixture`.
+fn applied_with_yes(fixture: &str, args: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let project = TestProject::from_fixture(fixture);
+    let mut all = vec!["--yes"];
+    all.extend_from_slice(args);
+    let run = project.init(&all);
+    assert!(run.code == 0, "{}", run.transcript());
+    project.snapshot_files()
+}
+
+fn leftover_temp_files(project: &TestProject) -> Vec<String> {
+    project
+        .snapshot_files()
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|p| p.rsplit('/').next().unwrap().starts_with(".flycluster-"))
+        .collect()
+}
+
+/// Accept the detected defaults: app name (Enter), cookie mode (Enter).
+fn accept_defaults(term: &mut Terminal) {
+    term.expect("Fly app name");
+    term.send(ENTER);
+    term.expect("Release cookie");
+    term.choose(0);
+}
+
+#[test]
+fn accepting_every_file_writes_what_yes_writes() {
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    for path in PHX17_FILES {
+        term.expect(&format!("+++ b/{path}"));
+        term.expect(&format!("Apply this change to {path}?"));
+        term.choose(0);
+    }
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert_eq!(
+        project.snapshot_files(),
+        applied_with_yes("phx17", &["--app", "hello17"]),
+        "interactive yes-to-all differs from `--yes --app hello17`; the terminal showed:\n{output}"
+    );
+    assert!(output.contains("Next steps:"), "{output}");
+    assert!(
+        output.contains("fly secrets set RELEASE_COOKIE="),
+        "{output}"
+    );
+}
+
+#[test]
+fn all_remaining_applies_the_rest_without_asking() {
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(0);
+    term.expect("Apply this change to mix.exs?");
+    term.choose(2);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(
+        !output.contains("Apply this change to lib/hello17/application.ex?"),
+        "asked again after `all`:\n{output}"
+    );
+    assert_eq!(
+        project.snapshot_files(),
+        applied_with_yes("phx17", &["--app", "hello17"])
+    );
+}
+
+#[test]
+fn answering_no_leaves_that_file_untouched_and_applies_the_rest() {
+    let project = TestProject::from_fixture("phx17");
+    let original_mix = project.read_bytes("mix.exs");
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    for path in PHX17_FILES {
+        term.expect(&format!("Apply this change to {path}?"));
+        term.choose(if path == "mix.exs" { 1 } else { 0 });
+    }
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert_eq!(
+        project.read_bytes("mix.exs"),
+        original_mix,
+        "mix.exs was written"
+    );
+    let mut expected = applied_with_yes("phx17", &["--app", "hello17"]);
+    for (path, bytes) in &mut expected {
+        if path == "mix.exs" {
+            *bytes = original_mix.clone();
+        }
+    }
+    assert_eq!(project.snapshot_files(), expected, "{output}");
+    assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
+    // The declined dependency is not fetched.
+    assert!(!output.contains("mix deps.get"), "{output}");
+}
+
+#[test]
+fn quit_writes_nothing_even_after_a_yes() {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(0);
+    term.expect("Apply this change to mix.exs?");
+    term.choose(3);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(output.contains("quit: nothing was written"), "{output}");
+    assert_eq!(project.snapshot_files(), before, "quit wrote files");
+}
+
+/// Ctrl-C at each kind of prompt: the process stops, nothing is written, no temporary file stays,
+/// and the cursor dialoguer hid is shown again.
+#[test]
+fn ctrl_c_at_any_prompt_writes_nothing() {
+    for stop_at in [
+        "Fly app name",
+        "Release cookie",
+        "Apply this change to mix.exs?",
+    ] {
+        let project = TestProject::from_fixture("phx17");
+        let before = project.snapshot_files();
+        let mut term = Terminal::init(project.path(), &[]);
+        if stop_at != "Fly app name" {
+            accept_defaults(&mut term);
+        }
+        if stop_at.starts_with("Apply") {
+            term.expect("Apply this change to rel/env.sh.eex?");
+            term.choose(0);
+        }
+        term.expect(stop_at);
+        term.interrupt();
+        let (ended, raw) = term.finish_raw();
+        let output = strip_ansi(&raw);
+        assert_eq!(ended, Ended::Code(2), "Ctrl-C at {stop_at:?}:\n{output}");
+        assert!(
+            output.contains("error: interrupted; nothing was written"),
+            "Ctrl-C at {stop_at:?}:\n{output}"
+        );
+        let (hide, show) = ("\x1b[?25l", "\x1b[?25h");
+        assert!(
+            raw.rfind(hide) <= raw.rfind(show),
+            "Ctrl-C at {stop_at:?} left the cursor hidden:\n{raw:?}"
+        );
+        assert_eq!(
+            project.snapshot_files(),
+            before,
+            "Ctrl-C at {stop_at:?} wrote files"
+        );
+        assert_eq!(leftover_temp_files(&project), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn the_app_name_prompt_shows_the_default_and_takes_a_typed_name() {
+    // The default comes from fly.toml's `app`.
+    let project = TestProject::from_fixture("examples/hello_elixir");
+    let mut term = Terminal::init(project.path(), &["--cookie", "secret"]);
+    term.expect("fly.toml app hello-elixir");
+    term.expect("Fly app name (hello-elixir)");
+    term.send(ENTER);
+    term.expect("Fly app name · hello-elixir");
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(3);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(
+        !output.contains("Release cookie"),
+        "asked for the cookie mode despite --cookie:\n{output}"
+    );
+
+    // Without fly.toml the default is the OTP app with `_` as `-`; an invalid name is refused at
+    // the prompt and a valid one is used everywhere.
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(project.path(), &[]);
+    term.expect("Fly app name (hello17)");
+    term.send(&format!("Bad_Name{ENTER}"));
+    term.expect("is not a valid Fly app name");
+    // dialoguer asks again with an empty line.
+    term.send(&format!("typed-app{ENTER}"));
+    term.expect("Fly app name · typed-app");
+    term.expect("Release cookie");
+    term.choose(0);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(2);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert_eq!(
+        project.snapshot_files(),
+        applied_with_yes("phx17", &["--app", "typed-app"]),
+        "{output}"
+    );
+    assert!(
+        output.contains("fly scale count 2 --app typed-app"),
+        "{output}"
+    );
+}
+
+#[test]
+fn the_app_name_prompt_is_skipped_when_app_is_given() {
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(project.path(), &["--app", "given-app"]);
+    term.expect("Release cookie");
+    term.choose(0);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(3);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(!output.contains("Fly app name"), "{output}");
+}
+
+#[test]
+fn the_cookie_mode_prompt_chooses_where_the_cookie_goes() {
+    // Second choice: fly.toml's [env].
+    let project = TestProject::from_fixture("examples/hello_elixir");
+    let mut term = Terminal::init(project.path(), &[]);
+    term.expect("Fly app name");
+    term.send(ENTER);
+    term.expect("Release cookie");
+    term.expect("Fly secret (recommended)");
+    term.expect("fly.toml [env]");
+    term.expect("none: I manage RELEASE_COOKIE myself");
+    term.choose(1);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(2);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    let fly_toml = project.read("fly.toml");
+    let cookie = regex::Regex::new(r"RELEASE_COOKIE = '([A-Za-z0-9_-]{54}==)'")
+        .unwrap()
+        .captures(&fly_toml)
+        .unwrap_or_else(|| panic!("no cookie in fly.toml:\n{fly_toml}"))[1]
+        .to_string();
+    assert!(
+        !output.contains("fly secrets set RELEASE_COOKIE"),
+        "the secret command is printed although the cookie is in fly.toml:\n{output}"
+    );
+    assert!(
+        output.contains(&cookie),
+        "the diff shows the cookie:\n{output}"
+    );
+
+    // Third choice: none.
+    let project = TestProject::from_fixture("examples/hello_elixir");
+    let mut term = Terminal::init(project.path(), &[]);
+    term.expect("Fly app name");
+    term.send(ENTER);
+    term.expect("Release cookie");
+    term.choose(2);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(2);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(!project.read("fly.toml").contains("RELEASE_COOKIE"));
+    assert!(
+        !output.contains("fly secrets set RELEASE_COOKIE"),
+        "{output}"
+    );
+    assert!(
+        output.contains("fly secrets list --app hello-elixir"),
+        "{output}"
+    );
+}
+
+#[test]
+fn detection_is_shown_before_the_questions() {
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(project.path(), &[]);
+    term.expect("OTP app      hello17");
+    term.expect("application  Hello17.Application");
+    term.expect("Phoenix      ~> 1.7.7");
+    term.expect("fly.toml app (no fly.toml)");
+    term.expect("Fly app name");
+    term.interrupt();
+    let _ = term.finish();
+}
+
+/// On a terminal, `--color auto` colours the diff; NO_COLOR and `--color never` turn it off.
+#[test]
+fn colour_on_a_terminal_follows_color_and_no_color() {
+    let project = TestProject::from_fixture("phx17");
+    let path = project.path().to_str().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["init", "--dry-run"];
+        all.extend_from_slice(args);
+        all.push(path);
+        Terminal::start(&all, env).finish_raw()
+    };
+    let (code, raw) = run(&[], &[]);
+    assert_eq!(code, Ended::Code(0), "{raw}");
+    assert!(raw.contains("\x1b[32m+"), "no colour on a terminal:\n{raw}");
+    for (args, env) in [
+        (&["--color", "auto"][..], &[("NO_COLOR", "1")][..]),
+        (&["--color", "never"][..], &[][..]),
+    ] {
+        let (code, raw) = run(args, env);
+        assert_eq!(code, Ended::Code(0), "{raw}");
+        assert!(
+            !raw.contains('\x1b'),
+            "escape codes with {args:?} {env:?}:\n{raw:?}"
+        );
+    }
+}
+
+impl Terminal {
+    /// Like `finish`, but the raw output, escape codes kept.
+    fn finish_raw(self) -> (Ended, String) {
+        let mut this = self;
+        let deadline = Instant::now() + STEP;
+        while !this.pump() {
+            assert!(Instant::now() < deadline, "did not end:\n{}", this.plain());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let raw = this.raw_text();
+        let (ended, _) = this.finish();
+        (ended, raw)
+    }
+}
+
+/// Warnings bear on the answers, so they come before the first question; manual steps come with
+/// the result, and make the exit code 3.
+#[test]
+fn warnings_come_before_the_questions_and_manual_steps_after() {
+    let project = TestProject::from_fixture("phx17");
+    project.write(
+        "lib/hello17/application.ex",
+        "defmodule Hello17.Application do\n  use Application\n\n  def start(_type, _args) do\n    Supervisor.start_link(children(), strategy: :one_for_one)\n  end\n\n  defp children, do: []\nend\n",
+    );
+    let mut term = Terminal::init(project.path(), &["--app", "other-app"]);
+    term.expect("Release cookie");
+    term.choose(1);
+    term.expect("warning: `fly.toml` holds `RELEASE_COOKIE` in plain text");
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(2);
+    term.expect("manual step: `lib/hello17/application.ex`");
+    term.expect("{DNSCluster, query:");
+    term.expect("manual  lib/hello17/application.ex");
+    term.expect("created  fly.toml");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(3), "{output}");
+    assert_eq!(
+        output.matches("warning: `fly.toml` holds").count(),
+        1,
+        "the warning is repeated:\n{output}"
+    );
+}
+
+/// `-q` silences information, not the diff a question is about.
+#[test]
+fn quiet_still_shows_the_diff_being_asked_about() {
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(
+        project.path(),
+        &["-q", "--app", "hello17", "--cookie", "none"],
+    );
+    term.expect("+++ b/rel/env.sh.eex");
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(0);
+    term.expect("+++ b/mix.exs");
+    term.expect("Apply this change to mix.exs?");
+    term.choose(3);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(
+        !output.contains("OTP app"),
+        "-q printed the detection:\n{output}"
+    );
+}
