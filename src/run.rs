@@ -206,7 +206,8 @@ fn run_init(args: InitArgs) -> Result<i32> {
         _ => cookie::generate(),
     };
     let mut plan = init::plan(&project, &opts, &cookie)?;
-    if !args.check {
+    // Only runs that write need the warning (and a dry run stays free of a git process).
+    if !(args.check || args.dry_run) {
         plan.warnings.extend(git_dirty_warning(&project.root));
     }
     let mut ctx = Context {

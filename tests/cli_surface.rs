@@ -463,13 +463,14 @@ fn a_dirty_git_tree_gets_a_warning_listing_the_changes() {
     git(project.path(), &["add", "."]);
     git(project.path(), &["commit", "-q", "-m", "fixture"]);
 
-    let clean = project.init(&["--dry-run"]);
-    assert_eq!(clean.code, 0, "{}", clean.transcript());
-    assert!(!clean.stderr.contains("uncommitted"), "{}", clean.stderr);
-
     let config = project.read("config/config.exs");
     project.write("config/config.exs", config + "\n# edited\n");
-    let dirty = project.init(&["--dry-run"]);
+    // A dry run writes nothing, so it does not need (or run) the check.
+    let dry = project.init(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.transcript());
+    assert!(!dry.stderr.contains("uncommitted"), "{}", dry.stderr);
+    // A warning, not a refusal: --yes still applies.
+    let dirty = project.init(&["--yes"]);
     assert_eq!(dirty.code, 0, "{}", dirty.transcript());
     assert!(
         dirty.stderr.contains(
@@ -482,14 +483,21 @@ fn a_dirty_git_tree_gets_a_warning_listing_the_changes() {
         !dirty.stdout.contains("uncommitted"),
         "warnings belong on stderr"
     );
-    // A warning, not a refusal: --yes still applies.
-    let applied = project.init(&["--yes"]);
-    assert_eq!(applied.code, 0, "{}", applied.transcript());
-    assert!(
-        applied.stderr.contains("uncommitted changes"),
-        "{}",
-        applied.stderr
-    );
+    assert!(project.read("lib/hello17/application.ex").contains("DNSCluster"));
+}
+
+#[test]
+fn a_clean_git_tree_gets_no_warning() {
+    if !require_tool("git") {
+        return;
+    }
+    let project = TestProject::from_fixture("phx17");
+    git(project.path(), &["init", "-q"]);
+    git(project.path(), &["add", "."]);
+    git(project.path(), &["commit", "-q", "-m", "fixture"]);
+    let clean = project.init(&["--yes"]);
+    assert_eq!(clean.code, 0, "{}", clean.transcript());
+    assert!(!clean.stderr.contains("uncommitted"), "{}", clean.stderr);
 }
 
 /// In a larger repository only the project's own folder counts.
@@ -505,11 +513,13 @@ fn changes_outside_the_project_do_not_count() {
     git(repo.path(), &["add", "."]);
     git(repo.path(), &["commit", "-q", "-m", "fixture"]);
     repo.write("notes.txt", "two\n");
-    let run = run_bin(&["init", "--dry-run"], Some(&repo.path().join("apps/web")));
+    let run = run_bin(&["init", "--yes"], Some(&repo.path().join("apps/web")));
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+    git(repo.path(), &["checkout", "-q", "--", "apps"]);
+    git(repo.path(), &["clean", "-qfd", "--", "apps"]);
     repo.write("apps/web/mix.exs", repo.read("apps/web/mix.exs") + "\n");
-    let run = run_bin(&["init", "--dry-run"], Some(&repo.path().join("apps/web")));
+    let run = run_bin(&["init", "--yes"], Some(&repo.path().join("apps/web")));
     assert!(
         run.stderr
             .contains("uncommitted changes (M apps/web/mix.exs)"),
