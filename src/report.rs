@@ -31,7 +31,10 @@ pub fn next_steps(plan: &Plan, ctx: &Context<'_>) -> Vec<String> {
         CookieMode::Secret if ctx.secret_set => {
             steps.push("the release cookie is staged as a Fly secret; it takes effect with the next deploy".into())
         }
-        CookieMode::Secret => steps.push(cookie::secrets_command(ctx.cookie, ctx.fly_app)),
+        CookieMode::Secret => steps.push(format!(
+            "{}   # once per app: nodes must share one cookie",
+            cookie::secrets_command(ctx.cookie, ctx.fly_app)
+        )),
         CookieMode::FlyToml => {}
         CookieMode::None => steps.push(format!(
             "fly secrets list --app {}   # make sure RELEASE_COOKIE is set, or every deploy gets a new cookie",
@@ -86,9 +89,15 @@ pub fn manual_steps(plan: &Plan) -> String {
     out
 }
 
-/// One line per file; `prefix` says whether it happened or would happen.
+/// One line per file, saying whether it happened or would happen; a blank line before it when
+/// diffs were printed above, and a plain sentence when nothing changes.
 pub fn summary(plan: &Plan, would: bool) -> String {
     let mut out = String::new();
+    if plan.has_pending() {
+        out.push('\n');
+    } else if plan.manual.is_empty() {
+        out.push_str("nothing to change: the project is already set up for clustering on Fly.io\n");
+    }
     for c in &plan.changes {
         let verb = match (would, c.action) {
             (true, Action::Create) => "would create",

@@ -225,7 +225,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
         if out.json {
             out.json(&report::json_document(&plan, &ctx, mode, false));
         } else {
-            out.info(&format!("\n{}", report::summary(&plan, true)));
+            out.info(&report::summary(&plan, true));
         }
         if args.check {
             let drift = plan.has_pending() || !plan.manual.is_empty();
@@ -273,7 +273,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
     if out.json {
         out.json(&report::json_document(&plan, &ctx, "apply", true));
     } else {
-        out.info(&format!("\n{}", report::summary(&plan, false)));
+        out.info(&report::summary(&plan, false));
         if !plan.manual.is_empty() {
             out.notice("some steps must be done by hand (listed above)\n");
         }
