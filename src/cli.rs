@@ -44,7 +44,10 @@ pub enum CookieMode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StrategyArg {
+    /// Phoenix's dns_cluster library (what `mix phx.new` uses since 1.7.8)
+    #[value(name = "dns_cluster", alias = "dns-cluster")]
     DnsCluster,
+    /// libcluster with a DNSPoll topology
     Libcluster,
 }
 
