@@ -243,7 +243,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
     if interactive {
         // Warnings bear on the answers (a dirty tree, a cookie in fly.toml), so they come first.
         out.notice(&report::warnings(&plan));
-        if !choose_files(&mut plan, &out, &project.root)? {
+        if !choose_files(&mut plan, &out)? {
             out.notice("quit: nothing was written\n");
             return Ok(EXIT_OK);
         }
@@ -295,7 +295,7 @@ fn steps_text(steps: &[String]) -> String {
 }
 
 /// Ask about each file with changes; unaccepted ones become skipped. False when the user quit.
-fn choose_files(plan: &mut Plan, out: &Out, root: &std::path::Path) -> Result<bool> {
+fn choose_files(plan: &mut Plan, out: &Out) -> Result<bool> {
     let mut all = false;
     for change in plan.changes.iter_mut().filter(|c| c.action.writes()) {
         let diff = preview::unified_diff(change);
@@ -309,7 +309,6 @@ fn choose_files(plan: &mut Plan, out: &Out, root: &std::path::Path) -> Result<bo
             // Shown even with `-q`: the question is about this diff.
             out.diff_to_review(&diff);
         }
-        let _ = root;
         if all {
             continue;
         }
