@@ -12,11 +12,11 @@ pub fn apply(changes: &[&FileChange]) -> Result<Vec<PathBuf>> {
     apply_with(changes, &mut write_atomic)
 }
 
+/// Writes one file: path, bytes, mode.
+pub type WriteFile<'a> = dyn FnMut(&Path, &[u8], u32) -> std::io::Result<()> + 'a;
+
 /// `apply` with the single-file writer passed in, so tests can make a write fail.
-pub fn apply_with(
-    changes: &[&FileChange],
-    write: &mut dyn FnMut(&Path, &[u8], u32) -> std::io::Result<()>,
-) -> Result<Vec<PathBuf>> {
+pub fn apply_with(changes: &[&FileChange], write: &mut WriteFile<'_>) -> Result<Vec<PathBuf>> {
     for change in changes {
         ensure_unchanged(change)?;
     }

@@ -378,13 +378,11 @@ pub fn formatter_line_length(formatter_exs: Option<&str>) -> usize {
         let Some(key) = pair.child_by_field_name("key") else {
             continue;
         };
-        if text(key, src).trim_end().trim_end_matches(':') == "line_length" {
-            if let Some(v) = pair.child_by_field_name("value") {
-                if let Ok(n) = text(v, src).replace('_', "").parse::<usize>() {
+        if text(key, src).trim_end().trim_end_matches(':') == "line_length"
+            && let Some(v) = pair.child_by_field_name("value")
+                && let Ok(n) = text(v, src).replace('_', "").parse::<usize>() {
                     return n;
                 }
-            }
-        }
     }
     DEFAULT
 }

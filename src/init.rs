@@ -182,14 +182,13 @@ fn plan_file(
         .as_ref()
         .map(|o| o.format.clone())
         .unwrap_or_else(TextFile::new_file);
-    if let Some(o) = &original {
-        if o.format.mixed_endings {
+    if let Some(o) = &original
+        && o.format.mixed_endings {
             plan.warnings.push(format!(
                 "`{rel}` mixes LF and CRLF line endings; lines flycluster adds use {}",
                 if o.format.new_line_ending == "\r\n" { "CRLF" } else { "LF" }
             ));
         }
-    }
     let mut change = FileChange {
         kind,
         path: rel.to_string(),

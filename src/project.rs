@@ -153,13 +153,12 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
                 )
                 .with_help("a Mix project names its OTP app with `app: :my_app` in `def project`"));
             };
-            if let Some(wanted) = opts.otp_app {
-                if wanted != app {
+            if let Some(wanted) = opts.otp_app
+                && wanted != app {
                     return Err(Error::usage(format!(
                         "`--otp-app {wanted}` does not match `app: :{app}` in mix.exs"
                     )));
                 }
-            }
             (app, String::new(), mix)
         }
     };
@@ -258,11 +257,10 @@ fn pick_umbrella_app(
 fn find_module_file(root: &Path, app_dir: &str, app: &str, module: &str) -> Result<Option<String>> {
     let conventional = format!("{app_dir}lib/{app}/application.ex");
     let needle = format!("defmodule {module} do");
-    if let Some(f) = files::read(root, &conventional)? {
-        if f.format.text.contains(&needle) {
+    if let Some(f) = files::read(root, &conventional)?
+        && f.format.text.contains(&needle) {
             return Ok(Some(conventional));
         }
-    }
     let mut stack = vec![root.join(format!("{app_dir}lib"))];
     let mut found = Vec::new();
     while let Some(dir) = stack.pop() {
@@ -280,11 +278,10 @@ fn find_module_file(root: &Path, app_dir: &str, app: &str, module: &str) -> Resu
                     .expect("walked from under the root")
                     .to_string_lossy()
                     .replace('\\', "/");
-                if let Some(f) = files::read(root, &rel)? {
-                    if f.format.text.contains(&needle) {
+                if let Some(f) = files::read(root, &rel)?
+                    && f.format.text.contains(&needle) {
                         found.push(rel);
                     }
-                }
             }
         }
     }

@@ -120,11 +120,10 @@ fn children_lists<'t>(module: Node<'t>, start: Node<'t>, src: &str) -> Vec<Node<
         if matches!(
             elixir::call_name(call, src),
             Some("Supervisor.start_link" | "Supervisor.init")
-        ) {
-            if let Some(first) = elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next()) {
+        )
+            && let Some(first) = elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next()) {
                 roots.push(first);
             }
-        }
     }
     let finder = ListFinder { module, start, src };
     let mut lists = Vec::new();
@@ -184,11 +183,10 @@ impl<'t> ListFinder<'t, '_> {
                         && bind
                             .child_by_field_name("left")
                             .is_some_and(|l| l.kind() == "identifier" && elixir::text(l, src) == name);
-                    if is_bind && bind.start_byte() < node.start_byte() {
-                        if let Some(r) = bind.child_by_field_name("right") {
+                    if is_bind && bind.start_byte() < node.start_byte()
+                        && let Some(r) = bind.child_by_field_name("right") {
                             self.expand(r, next, out);
                         }
-                    }
                 }
             }
             "call" => self.expand_call(node, next, out),
