@@ -3,7 +3,7 @@
 //! the five values, and Python's tomllib parses fly.toml. Under CI=true a missing tool fails the test.
 
 mod common;
-use common::{TestProject, require_tool};
+use common::{TestProject, assert_elixir_ok, elixir_files, require_tool, support};
 use std::path::Path;
 use std::process::Command;
 
@@ -15,45 +15,6 @@ const FIXTURES: &[&str] = &[
     "configured",
     "examples/hello_elixir",
 ];
-
-fn support(file: &str) -> String {
-    format!("{}/tests/support/{file}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every .ex/.exs file under `root` (relative paths), skipping deps and _build.
-fn elixir_files(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                if !matches!(e.file_name().to_str(), Some("deps" | "_build")) {
-                    stack.push(p);
-                }
-            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("ex" | "exs")) {
-                out.push(p.strip_prefix(root).unwrap().to_string_lossy().to_string());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Ask Elixir about `files` of the project at `root`; panic with its verdict when any is not ok.
-fn assert_elixir_ok(root: &Path, files: &[String], label: &str) {
-    let out = Command::new("elixir")
-        .arg(support("check_elixir.exs"))
-        .arg(root)
-        .args(files)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{label}: elixir failed: {}", String::from_utf8_lossy(&out.stderr));
-    let bad: Vec<&str> = text.lines().filter(|l| l.starts_with("unformatted") || l.starts_with("syntax")).collect();
-    assert!(bad.is_empty(), "{label}: Elixir rejects the output:\n{text}");
-    assert_eq!(text.lines().filter(|l| l.starts_with("ok ")).count(), files.len(), "{label}: {text}");
-}
 
 #[test]
 fn generated_elixir_parses_and_is_formatted() {

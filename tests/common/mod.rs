@@ -180,3 +180,68 @@ pub fn require_tool(tool: &str) -> bool {
     );
     false
 }
+
+/// The path of a helper script in tests/support/.
+pub fn support(file: &str) -> String {
+    format!("{}/tests/support/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every .ex/.exs file under `root` (relative paths), skipping deps and _build.
+pub fn elixir_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if !matches!(e.file_name().to_str(), Some("deps" | "_build")) {
+                    stack.push(p);
+                }
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("ex" | "exs")) {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Elixir's verdict on each of `files` of the project at `root`: `ok`, `unformatted` or `syntax`,
+/// with the whole report for messages.
+pub fn elixir_verdicts(root: &Path, files: &[String]) -> (Vec<(String, String)>, String) {
+    let out = Command::new("elixir")
+        .arg(support("check_elixir.exs"))
+        .arg(root)
+        .args(files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "elixir failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts = text
+        .lines()
+        .filter_map(|l| {
+            let (verdict, rest) = l.split_once(' ')?;
+            if !matches!(verdict, "ok" | "unformatted" | "syntax") {
+                return None;
+            }
+            let file = rest.split(": ").next().unwrap_or(rest);
+            Some((file.to_string(), verdict.to_string()))
+        })
+        .collect();
+    (verdicts, text)
+}
+
+/// Ask Elixir about `files` of the project at `root`; panic with its verdict when any is not ok.
+pub fn assert_elixir_ok(root: &Path, files: &[String], label: &str) {
+    let (verdicts, text) = elixir_verdicts(root, files);
+    let bad: Vec<&(String, String)> = verdicts.iter().filter(|(_, v)| v != "ok").collect();
+    assert!(
+        bad.is_empty(),
+        "{label}: Elixir rejects the output:\n{text}"
+    );
+    assert_eq!(verdicts.len(), files.len(), "{label}: {text}");
+}

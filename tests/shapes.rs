@@ -1,0 +1,1270 @@
+//! The shapes real projects come in (issue 4): one fixture per shape under tests/fixtures/shapes/,
+//! each run through `init --yes` with the specific outcome asserted (the child in the right list and
+//! place, a file left byte-for-byte, CRLF kept, a manual step with its snippet), the `--dry-run` diff
+//! snapshotted, and a second run that changes nothing. One more test judges every shape's result with
+//! the real Elixir: it parses, and stays formatted where the input was formatted.
+
+mod common;
+use common::{TestProject, elixir_files, elixir_verdicts, insta_settings, require_tool};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const APP: &str = "hello-app";
+
+/// Fixtures whose Elixir input is unformatted on purpose; the result only has to parse.
+const UNFORMATTED_INPUT: &[&str] = &["last_child_same_line_comment"];
+
+/// The kinds each group of shapes is about, for the snapshotted dry run.
+const ELIXIR: &str = "deps,application,runtime";
+const ENV_SH: &str = "env-sh";
+const DOCKERFILE: &str = "dockerfile";
+const FLY_TOML: &str = "fly-toml";
+
+fn dns_child(app: &str) -> String {
+    format!("{{DNSCluster, query: Application.get_env(:{app}, :dns_cluster_query) || :ignore}}")
+}
+
+const DNS_DEP: &str = "{:dns_cluster, \"~> 0.2.0\"}";
+
+fn query_config(app: &str) -> String {
+    format!("config :{app}, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")")
+}
+
+/// What one shape's run left behind, for its assertions.
+struct Outcome {
+    project: TestProject,
+    before: BTreeMap<String, Vec<u8>>,
+    run: common::Run,
+}
+
+impl Outcome {
+    fn read(&self, rel: &str) -> String {
+        self.project.read(rel)
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.project.path().join(rel).exists()
+    }
+
+    fn original(&self, rel: &str) -> String {
+        String::from_utf8(self.before[rel].clone()).unwrap()
+    }
+
+    /// stdout and stderr of the apply run.
+    fn output(&self) -> String {
+        format!("{}{}", self.run.stdout, self.run.stderr)
+    }
+
+    fn assert_untouched(&self, rel: &str) {
+        assert!(
+            self.project.read_bytes(rel) == self.before[rel],
+            "{rel} was changed, it must stay byte-for-byte:\n{}",
+            self.read(rel)
+        );
+    }
+
+    /// Every file under `dir` (relative, `/`-terminated) is as it was, and none was added.
+    fn assert_tree_untouched(&self, dir: &str) {
+        let now: BTreeMap<String, Vec<u8>> = self
+            .project
+            .snapshot_files()
+            .into_iter()
+            .filter(|(p, _)| p.starts_with(dir))
+            .collect();
+        let was: BTreeMap<String, Vec<u8>> = self
+            .before
+            .iter()
+            .filter(|(p, _)| p.starts_with(dir))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect();
+        assert!(
+            now == was,
+            "files under {dir} changed: {:?}",
+            now.keys().collect::<Vec<_>>()
+        );
+    }
+
+    /// Every line of the original is still there, in order (a trailing comma added to a line is
+    /// allowed: that is how an element is appended after it).
+    fn assert_lines_kept(&self, rel: &str) {
+        assert_lines_kept(&self.original(rel), &self.read(rel), rel);
+    }
+
+    /// The manual step: exit 3 and the exact snippet in the output.
+    fn assert_manual_step(&self, snippet: &str) {
+        assert_eq!(self.run.code, 3, "{}", self.run.transcript());
+        let out = self.output();
+        assert!(
+            out.contains("manual step"),
+            "no manual step reported:\n{out}"
+        );
+        assert!(
+            out.contains(snippet),
+            "the manual step lacks the snippet `{snippet}`:\n{out}"
+        );
+    }
+}
+
+fn assert_lines_kept(before: &str, after: &str, label: &str) {
+    let norm = |l: &str| {
+        l.trim_end_matches(['\r', ' '])
+            .trim_end_matches(',')
+            .to_string()
+    };
+    let mut after_lines = after.lines().map(norm);
+    for line in before.lines().map(norm) {
+        assert!(
+            after_lines.any(|l| l == line),
+            "{label}: the original line `{line}` is gone or out of order:\n{after}"
+        );
+    }
+}
+
+/// `needle` occurs exactly once in `text`; its byte offset.
+fn once(text: &str, needle: &str, label: &str) -> usize {
+    let n = text.matches(needle).count();
+    assert_eq!(
+        n, 1,
+        "{label}: `{needle}` occurs {n} times, expected once:\n{text}"
+    );
+    text.find(needle).unwrap()
+}
+
+/// The DNSCluster child occurs once in `text`, after `after` and before `before` (their first
+/// occurrences).
+fn assert_child_between(
+    text: &str,
+    child: &str,
+    after: Option<&str>,
+    before: Option<&str>,
+    label: &str,
+) {
+    let at = once(text, child, label);
+    if let Some(after) = after {
+        let a = text
+            .find(after)
+            .unwrap_or_else(|| panic!("{label}: `{after}` is gone:\n{text}"));
+        assert!(
+            a < at,
+            "{label}: the child must come after `{after}`:\n{text}"
+        );
+    }
+    if let Some(before) = before {
+        let b = text
+            .find(before)
+            .unwrap_or_else(|| panic!("{label}: `{before}` is gone:\n{text}"));
+        assert!(
+            at < b,
+            "{label}: the child must come before `{before}`:\n{text}"
+        );
+    }
+    let line = text[..at].rsplit('\n').next().unwrap();
+    assert!(
+        !line.contains('#'),
+        "{label}: the child landed in a comment:\n{text}"
+    );
+}
+
+/// The query config sits inside the top-level `if config_env() == :prod do` block, indented once.
+fn assert_config_in_prod_block(text: &str, app: &str, label: &str) {
+    let line = format!("  {}\n", query_config(app));
+    let at = once(text, &line, label);
+    let start = text
+        .find("\nif config_env() == :prod do\n")
+        .unwrap_or_else(|| panic!("{label}: no prod block:\n{text}"));
+    let end = start + text[start..].find("\nend\n").unwrap();
+    assert!(
+        start < at && at < end,
+        "{label}: the config is outside the prod block:\n{text}"
+    );
+}
+
+/// How to run one shape.
+struct Shape {
+    name: &'static str,
+    /// Extra arguments for both runs (`--force`, `--otp-app`).
+    args: &'static [&'static str],
+    /// The kinds the snapshotted dry run shows.
+    only: &'static str,
+    /// The exit code of `init --yes`.
+    code: i32,
+    /// A suffix for the snapshot name when one fixture is run with different arguments.
+    variant: &'static str,
+}
+
+const fn shape(name: &'static str, only: &'static str, code: i32) -> Shape {
+    Shape {
+        name,
+        args: &[],
+        only,
+        code,
+        variant: "",
+    }
+}
+
+/// Copy the fixture, take the dry run's transcript, apply, check `expect`, apply again and check that
+/// nothing changed; the dry run's snapshot is compared last, so a wrong outcome is reported first.
+fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
+    let fixture = format!("shapes/{}", shape.name);
+
+    let dry_project = TestProject::from_fixture(&fixture);
+    let untouched = dry_project.snapshot_files();
+    let mut dry_args = vec!["--dry-run", "--app", APP, "--only", shape.only];
+    dry_args.extend_from_slice(shape.args);
+    let dry = dry_project.init(&dry_args);
+    assert_eq!(
+        dry_project.snapshot_files(),
+        untouched,
+        "--dry-run wrote to {fixture}"
+    );
+
+    let project = TestProject::from_fixture(&fixture);
+    let before: BTreeMap<String, Vec<u8>> = project.snapshot_files().into_iter().collect();
+    let mut args = vec!["--yes", "--app", APP];
+    args.extend_from_slice(shape.args);
+    let run = project.init(&args);
+    assert_eq!(
+        run.code,
+        shape.code,
+        "{fixture}: exit code\n{}",
+        run.transcript()
+    );
+    let outcome = Outcome {
+        project,
+        before,
+        run,
+    };
+    expect(&outcome);
+
+    let after_first = outcome.project.snapshot_files();
+    let second = outcome.project.init(&args);
+    assert_eq!(
+        second.code,
+        shape.code,
+        "{fixture}: second run\n{}",
+        second.transcript()
+    );
+    assert_eq!(
+        outcome.project.snapshot_files(),
+        after_first,
+        "the second run changed {fixture}"
+    );
+    assert!(
+        !second.stdout.contains("updated  ") && !second.stdout.contains("created  "),
+        "{fixture}: the second run reports changes:\n{}",
+        second.stdout
+    );
+
+    insta_settings().bind(|| {
+        insta::assert_snapshot!(
+            format!("shape_{}{}", shape.name, shape.variant),
+            dry.transcript()
+        );
+    });
+}
+
+/// The ordinary single-app outcome: the child between `after` and `before` in `app_file`, the dep in
+/// mix.exs, the config in runtime.exs's prod block.
+fn standard_outcome(o: &Outcome, app_file: &str, after: Option<&str>, before: Option<&str>) {
+    assert_child_between(
+        &o.read(app_file),
+        &dns_child("hello"),
+        after,
+        before,
+        app_file,
+    );
+    once(&o.read("mix.exs"), DNS_DEP, "mix.exs");
+    assert_config_in_prod_block(&o.read("config/runtime.exs"), "hello", "config/runtime.exs");
+}
+
+const APP_EX: &str = "lib/hello/application.ex";
+const PUBSUB: &str = "{Phoenix.PubSub, name: Hello.PubSub}";
+const ENDPOINT: &str = "HelloWeb.Endpoint";
+
+// ------------------------------------------------------------------ application.ex
+
+#[test]
+fn inline_start_link() {
+    run_shape(shape("inline_start_link", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn concat_conditional() {
+    run_shape(shape("concat_conditional", ELIXIR, 0), |o| {
+        // In the list holding the PubSub, not in the conditional part or the Endpoint's list.
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some("] ++\n"));
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn rebound() {
+    run_shape(shape("rebound", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some("\n\n    children =\n"));
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn private_fn() {
+    run_shape(shape("private_fn", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+        let text = o.read(APP_EX);
+        assert!(
+            text.find("defp children do").unwrap() < text.find("DNSCluster").unwrap(),
+            "{text}"
+        );
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn private_fn_env_clauses() {
+    run_shape(shape("private_fn_env_clauses", ELIXIR, 3), |o| {
+        o.assert_manual_step(&dns_child("hello"));
+        // Where it goes: the lists are built in `children/1`, not in `start/2`.
+        assert!(
+            o.run.stderr.contains("children/1"),
+            "the manual step must name `children/1`, where the lists are:\n{}",
+            o.run.stderr
+        );
+        o.assert_untouched(APP_EX);
+        once(&o.read("mix.exs"), DNS_DEP, "mix.exs");
+        assert_config_in_prod_block(&o.read("config/runtime.exs"), "hello", "config/runtime.exs");
+    });
+}
+
+#[test]
+fn case_branches_one_pubsub() {
+    run_shape(shape("case_branches_one_pubsub", ELIXIR, 0), |o| {
+        // Only in the branch that starts the PubSub and the Endpoint.
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+        let text = o.read(APP_EX);
+        assert!(
+            text.find("DNSCluster").unwrap() < text.find(":worker ->").unwrap(),
+            "{text}"
+        );
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn case_branches_ambiguous() {
+    run_shape(shape("case_branches_ambiguous", ELIXIR, 3), |o| {
+        o.assert_manual_step(&dns_child("hello"));
+        o.assert_untouched(APP_EX);
+    });
+}
+
+#[test]
+fn piped_filter() {
+    run_shape(shape("piped_filter", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+        assert!(o.read(APP_EX).contains("|> Enum.filter(& &1)"));
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn list_flatten() {
+    run_shape(shape("list_flatten", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn comments_between() {
+    run_shape(shape("comments_between", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+        // Right after the PubSub: the comment below it belongs to the Presence child.
+        let text = o.read(APP_EX);
+        let expected = format!("      {PUBSUB},\n      {},\n", dns_child("hello"));
+        assert!(text.contains(&expected), "expected\n{expected}in\n{text}");
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn last_child_no_comment() {
+    run_shape(shape("last_child_no_comment", ELIXIR, 0), |o| {
+        let text = o.read(APP_EX);
+        let expected = format!("      {PUBSUB},\n      {}\n    ]\n", dns_child("hello"));
+        assert!(text.contains(&expected), "expected\n{expected}in\n{text}");
+        once(&o.read("mix.exs"), DNS_DEP, "mix.exs");
+    });
+}
+
+#[test]
+fn last_child_trailing_comment() {
+    run_shape(shape("last_child_trailing_comment", ELIXIR, 0), |o| {
+        let text = o.read(APP_EX);
+        assert_child_between(
+            &text,
+            &dns_child("hello"),
+            Some(PUBSUB),
+            Some("\n    ]\n"),
+            APP_EX,
+        );
+        assert!(text.contains(&format!("      {PUBSUB},\n")), "{text}");
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+/// Unformatted input: a same-line comment after the last child. The comma goes before the comment.
+#[test]
+fn last_child_same_line_comment() {
+    run_shape(shape("last_child_same_line_comment", ELIXIR, 0), |o| {
+        let text = o.read(APP_EX);
+        assert_child_between(
+            &text,
+            &dns_child("hello"),
+            Some(PUBSUB),
+            Some("\n    ]\n"),
+            APP_EX,
+        );
+        let pubsub_line = text.lines().find(|l| l.contains(PUBSUB)).unwrap();
+        assert!(
+            pubsub_line.contains(&format!("{PUBSUB},")),
+            "the comma after the PubSub must come before its comment:\n{text}"
+        );
+        assert!(text.contains("# messages between LiveViews"), "{text}");
+    });
+}
+
+#[test]
+fn supervisor_spec() {
+    run_shape(shape("supervisor_spec", ELIXIR, 0), |o| {
+        // No PubSub child in Phoenix 1.3 (it lived in the endpoint config): before the Endpoint.
+        let text = o.read(APP_EX);
+        assert_child_between(
+            &text,
+            &dns_child("hello"),
+            Some("supervisor(Hello.Repo, [])"),
+            Some("supervisor(HelloWeb.Endpoint, [])"),
+            APP_EX,
+        );
+        o.assert_lines_kept(APP_EX);
+        once(&o.read("mix.exs"), DNS_DEP, "mix.exs");
+        assert!(
+            o.read("config/runtime.exs")
+                .contains(&query_config("hello"))
+        );
+    });
+}
+
+#[test]
+fn pubsub_pg2_supervisor_spec() {
+    run_shape(shape("pubsub_pg2_supervisor_spec", ELIXIR, 0), |o| {
+        let text = o.read(APP_EX);
+        assert_child_between(
+            &text,
+            &dns_child("hello"),
+            Some("supervisor(Phoenix.PubSub.PG2, [Hello.PubSub, [pool_size: 1]])"),
+            Some("supervisor(HelloWeb.Endpoint, [])"),
+            APP_EX,
+        );
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn pubsub_pg2_keyword() {
+    run_shape(shape("pubsub_pg2_keyword", ELIXIR, 0), |o| {
+        standard_outcome(
+            o,
+            APP_EX,
+            Some("{Phoenix.PubSub, [name: Hello.PubSub, adapter: Phoenix.PubSub.PG2]}"),
+            Some(ENDPOINT),
+        );
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn pubsub_pg2_module() {
+    run_shape(shape("pubsub_pg2_module", ELIXIR, 0), |o| {
+        standard_outcome(
+            o,
+            APP_EX,
+            Some("{Phoenix.PubSub.PG2, name: Hello.PubSub, pool_size: 1}"),
+            Some(ENDPOINT),
+        );
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn pubsub_variable() {
+    run_shape(shape("pubsub_variable", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some("\n      pubsub,\n"), Some(ENDPOINT));
+        o.assert_lines_kept(APP_EX);
+    });
+}
+
+#[test]
+fn pubsub_own_module() {
+    run_shape(shape("pubsub_own_module", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some("\n      Hello.PubSub,\n"), Some(ENDPOINT));
+        o.assert_lines_kept(APP_EX);
+        o.assert_untouched("lib/hello/pub_sub.ex");
+    });
+}
+
+#[test]
+fn no_endpoint() {
+    run_shape(shape("no_endpoint", ELIXIR, 0), |o| {
+        // No PubSub, no Endpoint: at the end.
+        let text = o.read(APP_EX);
+        let expected = format!(
+            "      Hello.Importer,\n      {}\n    ]\n",
+            dns_child("hello")
+        );
+        assert!(text.contains(&expected), "expected\n{expected}in\n{text}");
+        once(&o.read("mix.exs"), DNS_DEP, "mix.exs");
+        assert_config_in_prod_block(&o.read("config/runtime.exs"), "hello", "config/runtime.exs");
+    });
+}
+
+#[test]
+fn module_elsewhere() {
+    run_shape(shape("module_elsewhere", ELIXIR, 0), |o| {
+        // `mod: {Hello, []}`: the application module is lib/hello.ex.
+        standard_outcome(o, "lib/hello.ex", Some(PUBSUB), Some(ENDPOINT));
+        assert!(
+            !o.exists(APP_EX),
+            "created {APP_EX}; the application is lib/hello.ex"
+        );
+        o.assert_lines_kept("lib/hello.ex");
+    });
+}
+
+#[test]
+fn dnscluster_in_conditional() {
+    run_shape(shape("dnscluster_in_conditional", ELIXIR, 0), |o| {
+        o.assert_untouched(APP_EX);
+        o.assert_untouched("mix.exs");
+        assert_config_in_prod_block(&o.read("config/runtime.exs"), "hello", "config/runtime.exs");
+    });
+}
+
+#[test]
+fn cluster_supervisor_present() {
+    run_shape(shape("cluster_supervisor_present", ELIXIR, 0), |o| {
+        o.assert_untouched(APP_EX);
+        o.assert_untouched("mix.exs");
+        assert!(!o.read(APP_EX).contains("DNSCluster"));
+    });
+}
+
+#[test]
+fn unsupported_children_source() {
+    run_shape(shape("unsupported_children_source", ELIXIR, 3), |o| {
+        o.assert_manual_step(&dns_child("hello"));
+        o.assert_untouched(APP_EX);
+    });
+}
+
+// ------------------------------------------------------------------ mix.exs
+
+/// The dep sits in the body of `defp NAME do ... end`.
+fn assert_dep_in_fn(text: &str, name: &str) {
+    let at = once(text, DNS_DEP, "mix.exs");
+    let start = text
+        .find(&format!("defp {name} do\n"))
+        .unwrap_or_else(|| panic!("no `defp {name} do`:\n{text}"));
+    let end = start + text[start..].find("\n  end\n").unwrap();
+    assert!(
+        start < at && at < end,
+        "the dep must be in `defp {name}`:\n{text}"
+    );
+}
+
+#[test]
+fn deps_only_comments() {
+    run_shape(shape("deps_only_comments", ELIXIR, 0), |o| {
+        let text = o.read("mix.exs");
+        assert_dep_in_fn(&text, "deps");
+        o.assert_lines_kept("mix.exs");
+    });
+}
+
+#[test]
+fn deps_with_options() {
+    run_shape(shape("deps_with_options", ELIXIR, 0), |o| {
+        let text = o.read("mix.exs");
+        assert_dep_in_fn(&text, "deps");
+        assert!(
+            text.contains("      {:plug, \"~> 1.15\", override: true},\n"),
+            "{text}"
+        );
+        o.assert_lines_kept("mix.exs");
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+    });
+}
+
+#[test]
+fn deps_concat_functions() {
+    run_shape(shape("deps_concat_functions", ELIXIR, 0), |o| {
+        // In the runtime deps (with phoenix), not in the dev-only tools.
+        let text = o.read("mix.exs");
+        assert_dep_in_fn(&text, "deps");
+        assert!(text.contains("deps: deps() ++ dev_deps()"), "{text}");
+        o.assert_lines_kept("mix.exs");
+    });
+}
+
+#[test]
+fn deps_helper_module() {
+    run_shape(shape("deps_helper_module", ELIXIR, 3), |o| {
+        o.assert_manual_step(DNS_DEP);
+        o.assert_untouched("mix.exs");
+        o.assert_untouched("mix/deps.exs");
+        // Where it goes: the function that returns the deps.
+        assert!(
+            o.output().contains("Hello.Deps.all"),
+            "the manual step must name `Hello.Deps.all`:\n{}",
+            o.output()
+        );
+        assert_child_between(
+            &o.read(APP_EX),
+            &dns_child("hello"),
+            Some(PUBSUB),
+            Some(ENDPOINT),
+            APP_EX,
+        );
+    });
+}
+
+#[test]
+fn dns_cluster_present() {
+    run_shape(shape("dns_cluster_present", ELIXIR, 0), |o| {
+        o.assert_untouched("mix.exs");
+        assert_child_between(
+            &o.read(APP_EX),
+            &dns_child("hello"),
+            Some(PUBSUB),
+            Some(ENDPOINT),
+            APP_EX,
+        );
+    });
+}
+
+// ------------------------------------------------------------------ runtime.exs
+
+#[test]
+fn runtime_missing() {
+    run_shape(shape("runtime_missing", ELIXIR, 0), |o| {
+        let text = o.read("config/runtime.exs");
+        assert!(text.starts_with("import Config\n"), "{text}");
+        once(&text, &query_config("hello"), "config/runtime.exs");
+    });
+}
+
+#[test]
+fn runtime_no_prod_block() {
+    run_shape(shape("runtime_no_prod_block", ELIXIR, 0), |o| {
+        let text = o.read("config/runtime.exs");
+        let at = once(
+            &text,
+            &format!("\n{}\n", query_config("hello")),
+            "config/runtime.exs",
+        );
+        assert!(text.find("import Config\n").unwrap() < at, "{text}");
+        o.assert_lines_kept("config/runtime.exs");
+    });
+}
+
+#[test]
+fn runtime_nested_ifs() {
+    run_shape(shape("runtime_nested_ifs", ELIXIR, 0), |o| {
+        // In the prod block itself, not in one of the ifs nested in it, nor in the test block.
+        assert_config_in_prod_block(&o.read("config/runtime.exs"), "hello", "config/runtime.exs");
+        o.assert_lines_kept("config/runtime.exs");
+    });
+}
+
+#[test]
+fn runtime_keyword_spelling() {
+    run_shape(shape("runtime_keyword_spelling", ELIXIR, 0), |o| {
+        o.assert_untouched("config/runtime.exs");
+        assert_child_between(
+            &o.read(APP_EX),
+            &dns_child("hello"),
+            Some(PUBSUB),
+            Some(ENDPOINT),
+            APP_EX,
+        );
+    });
+}
+
+/// An Elixir 1.9/1.10 project: config/releases.exs is its runtime config. A new config/runtime.exs
+/// would make Mix ignore releases.exs (DATABASE_URL, SECRET_KEY_BASE...), so none may be created;
+/// the query goes into releases.exs or is a manual step, and a warning says to move to runtime.exs.
+#[test]
+fn releases_exs() {
+    run_shape(shape("releases_exs", ELIXIR, 0), |o| {
+        let err = &o.run.stderr;
+        assert!(
+            err.contains("config/releases.exs") && err.contains("config/runtime.exs"),
+            "a warning must say to move config/releases.exs to config/runtime.exs:\n{err}"
+        );
+        assert!(
+            !o.exists("config/runtime.exs"),
+            "config/runtime.exs was created; Mix now ignores config/releases.exs:\n{}",
+            o.read("config/runtime.exs")
+        );
+        assert!(
+            o.read("config/releases.exs").contains(":dns_cluster_query")
+                || o.output().contains(&query_config("hello")),
+            "the query config is neither in config/releases.exs nor a manual step:\n{}",
+            o.output()
+        );
+    });
+}
+
+// ------------------------------------------------------------------ .formatter.exs line_length
+
+#[test]
+fn formatter_line_length() {
+    run_shape(shape("formatter_line_length", ELIXIR, 0), |o| {
+        // Exactly as `mix format` breaks them at line_length 60.
+        let app_ex = o.read("lib/my_very_long_application_name/application.ex");
+        let child = "      {Phoenix.PubSub,
+       name: MyVeryLongApplicationName.PubSub},
+      {DNSCluster,
+       query:
+         Application.get_env(
+           :my_very_long_application_name,
+           :dns_cluster_query
+         ) || :ignore},
+      MyVeryLongApplicationNameWeb.Endpoint
+";
+        assert!(app_ex.contains(child), "expected\n{child}in\n{app_ex}");
+        let runtime = o.read("config/runtime.exs");
+        let config = "  config :my_very_long_application_name,
+         :dns_cluster_query,
+         System.get_env(\"DNS_CLUSTER_QUERY\")
+";
+        assert!(runtime.contains(config), "expected\n{config}in\n{runtime}");
+        once(&o.read("mix.exs"), DNS_DEP, "mix.exs");
+    });
+}
+
+// ------------------------------------------------------------------ rel/env.sh.eex
+
+/// rel/env.sh.eex rendered as `mix release` renders it for these fixtures (they use no other tag).
+fn render(eex: &str) -> String {
+    let text = eex
+        .replace("<%= @release.name %>", "hello")
+        .replace("<%= @release.version %>", "0.1.0");
+    assert!(
+        !text.contains("<%"),
+        "an EEx tag this test does not render:\n{text}"
+    );
+    text
+}
+
+const FLY_VARS: &[(&str, &str)] = &[
+    ("FLY_APP_NAME", APP),
+    ("FLY_PRIVATE_IP", "fdaa:0:1da8:a7b:ac2:f901:4bf7:2"),
+    (
+        "FLY_IMAGE_REF",
+        "registry.fly.io/hello-app:deployment-01H5ZQ",
+    ),
+];
+
+/// Source the rendered script with `vars` and return ERL_AFLAGS, ECTO_IPV6, DNS_CLUSTER_QUERY,
+/// RELEASE_DISTRIBUTION and RELEASE_NODE.
+fn exports(dir: &Path, script: &str, vars: &[(&str, &str)]) -> [String; 5] {
+    let path = dir.join("env.sh.rendered");
+    std::fs::write(&path, script).unwrap();
+    let syntax = Command::new("sh").arg("-n").arg(&path).output().unwrap();
+    assert!(
+        syntax.status.success(),
+        "sh -n: {}\n{script}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(". \"$1\" && printf '%s|%s|%s|%s|%s' \"${ERL_AFLAGS-}\" \"${ECTO_IPV6-}\" \"${DNS_CLUSTER_QUERY-}\" \"${RELEASE_DISTRIBUTION-}\" \"${RELEASE_NODE-}\"")
+        .arg("sh")
+        .arg(&path)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("RELEASE_ROOT", "/app")
+        .env("RELEASE_NAME", "hello")
+        .env("RELEASE_COMMAND", "start");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        out.status.success(),
+        "sourcing env.sh failed: {}\n{script}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let parts: Vec<String> = text.split('|').map(str::to_string).collect();
+    parts.try_into().unwrap()
+}
+
+/// On Fly the five values are what the guide asks (other ERL_AFLAGS kept); off Fly the script
+/// exports exactly what the original did.
+fn env_sh_outcome(o: &Outcome, off_fly: &[(&str, &str)], other_aflags: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = o.project.path().join("rel/env.sh.eex");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o755,
+        "mode"
+    );
+    o.assert_lines_kept("rel/env.sh.eex");
+    let after = render(&o.read("rel/env.sh.eex"));
+    let [aflags, ecto, query, dist, node] = exports(o.project.path(), &after, FLY_VARS);
+    assert!(
+        aflags.contains("-proto_dist inet6_tcp"),
+        "ERL_AFLAGS on Fly: `{aflags}`"
+    );
+    assert_eq!(
+        aflags.matches("-proto_dist").count(),
+        1,
+        "ERL_AFLAGS on Fly: `{aflags}`"
+    );
+    assert!(
+        aflags.contains(other_aflags),
+        "ERL_AFLAGS on Fly lost `{other_aflags}`: `{aflags}`"
+    );
+    assert_eq!(
+        [ecto.as_str(), query.as_str(), dist.as_str(), node.as_str()],
+        [
+            "true",
+            "hello-app.internal",
+            "name",
+            "hello-app-01H5ZQ@fdaa:0:1da8:a7b:ac2:f901:4bf7:2"
+        ],
+        "the values on Fly"
+    );
+    let before = render(&o.original("rel/env.sh.eex"));
+    assert_eq!(
+        exports(o.project.path(), &after, off_fly),
+        exports(o.project.path(), &before, off_fly),
+        "off Fly the script must export what it did before"
+    );
+}
+
+#[test]
+fn env_pod_ip() {
+    run_shape(shape("env_pod_ip", ENV_SH, 0), |o| {
+        env_sh_outcome(o, &[("POD_IP", "10.1.2.3")], "");
+        let before = render(&o.original("rel/env.sh.eex"));
+        assert_eq!(
+            exports(o.project.path(), &before, &[("POD_IP", "10.1.2.3")])[4],
+            "hello@10.1.2.3"
+        );
+    });
+}
+
+#[test]
+fn env_hostname() {
+    run_shape(shape("env_hostname", ENV_SH, 0), |o| {
+        env_sh_outcome(o, &[], "-kernel shell_history enabled");
+    });
+}
+
+#[test]
+fn env_old_fly_hosts() {
+    run_shape(shape("env_old_fly_hosts", ENV_SH, 0), |o| {
+        env_sh_outcome(o, &[], "");
+    });
+}
+
+// ------------------------------------------------------------------ umbrella
+
+#[test]
+fn umbrella() {
+    run_shape(shape("umbrella", ELIXIR, 0), |o| {
+        // phx.new --umbrella puts DNSCluster in the app that starts the PubSub.
+        let app_ex = "apps/hello/lib/hello/application.ex";
+        assert_child_between(
+            &o.read(app_ex),
+            &dns_child("hello"),
+            Some(PUBSUB),
+            Some("\n    ]\n"),
+            app_ex,
+        );
+        once(&o.read("apps/hello/mix.exs"), DNS_DEP, "apps/hello/mix.exs");
+        assert_config_in_prod_block(&o.read("config/runtime.exs"), "hello", "config/runtime.exs");
+        o.assert_tree_untouched("apps/hello_web/");
+        o.assert_untouched("mix.exs");
+        assert!(
+            !o.exists("apps/hello/config"),
+            "config goes to the umbrella's config/"
+        );
+    });
+}
+
+#[test]
+fn umbrella_otp_app_override() {
+    let shape = Shape {
+        args: &["--otp-app", "hello_web"],
+        variant: "_otp_app_hello_web",
+        ..shape("umbrella", ELIXIR, 0)
+    };
+    run_shape(shape, |o| {
+        let app_ex = "apps/hello_web/lib/hello_web/application.ex";
+        assert_child_between(
+            &o.read(app_ex),
+            &dns_child("hello_web"),
+            Some("HelloWeb.Telemetry"),
+            Some(ENDPOINT),
+            app_ex,
+        );
+        once(
+            &o.read("apps/hello_web/mix.exs"),
+            DNS_DEP,
+            "apps/hello_web/mix.exs",
+        );
+        assert_config_in_prod_block(
+            &o.read("config/runtime.exs"),
+            "hello_web",
+            "config/runtime.exs",
+        );
+        o.assert_tree_untouched("apps/hello/");
+        o.assert_untouched("mix.exs");
+    });
+}
+
+#[test]
+fn umbrella_no_endpoint() {
+    run_shape(shape("umbrella_no_endpoint", ELIXIR, 0), |o| {
+        let app_ex = "apps/core/lib/core/application.ex";
+        assert_child_between(
+            &o.read(app_ex),
+            &dns_child("core"),
+            Some("{Phoenix.PubSub, name: Core.PubSub}"),
+            Some("\n    ]\n"),
+            app_ex,
+        );
+        once(&o.read("apps/core/mix.exs"), DNS_DEP, "apps/core/mix.exs");
+        assert_config_in_prod_block(&o.read("config/runtime.exs"), "core", "config/runtime.exs");
+        o.assert_tree_untouched("apps/jobs/");
+        o.assert_untouched("mix.exs");
+    });
+}
+
+// ------------------------------------------------------------------ Dockerfile
+
+const ENV_ECTO: &str = "ENV ECTO_IPV6=\"true\"";
+const ENV_AFLAGS: &str = "ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"";
+
+/// The text of the final stage (from the last `FROM`).
+fn final_stage(dockerfile: &str) -> &str {
+    let at = dockerfile.rfind("\nFROM ").expect("no FROM") + 1;
+    &dockerfile[at..]
+}
+
+#[test]
+fn docker_env_builder_only() {
+    run_shape(shape("docker_env_builder_only", DOCKERFILE, 0), |o| {
+        let before = o.original("Dockerfile");
+        let after = o.read("Dockerfile");
+        let stage = final_stage(&after);
+        let user = stage.find("USER nobody").unwrap();
+        assert!(once(stage, ENV_ECTO, "final stage") < user, "{stage}");
+        assert!(once(stage, ENV_AFLAGS, "final stage") < user, "{stage}");
+        // The builder stages are as they were.
+        let prefix = &before[..before.len() - final_stage(&before).len()];
+        assert!(
+            after.starts_with(prefix),
+            "an earlier stage changed:\n{after}"
+        );
+        o.assert_lines_kept("Dockerfile");
+    });
+}
+
+#[test]
+fn docker_legacy_env() {
+    run_shape(shape("docker_legacy_env", DOCKERFILE, 0), |o| {
+        let after = o.read("Dockerfile");
+        let stage = final_stage(&after);
+        // `ENV ECTO_IPV6 true` counts as set: not set a second time.
+        assert_eq!(stage.matches("ECTO_IPV6").count(), 1, "{stage}");
+        assert!(
+            once(stage, ENV_AFLAGS, "final stage") < stage.find("USER nobody").unwrap(),
+            "{stage}"
+        );
+        o.assert_lines_kept("Dockerfile");
+    });
+}
+
+#[test]
+fn docker_already_set() {
+    run_shape(shape("docker_already_set", DOCKERFILE, 0), |o| {
+        o.assert_untouched("Dockerfile");
+    });
+}
+
+#[test]
+fn docker_no_user_cmd() {
+    run_shape(shape("docker_no_user_cmd", DOCKERFILE, 0), |o| {
+        let after = o.read("Dockerfile");
+        let stage = final_stage(&after);
+        let copy = stage.find("COPY --from=builder").unwrap();
+        assert!(copy < once(stage, ENV_ECTO, "final stage"), "{stage}");
+        assert!(copy < once(stage, ENV_AFLAGS, "final stage"), "{stage}");
+        assert!(
+            after.ends_with('\n') && !after.ends_with("\n\n\n"),
+            "{after:?}"
+        );
+        o.assert_lines_kept("Dockerfile");
+    });
+}
+
+#[test]
+fn docker_crlf() {
+    run_shape(shape("docker_crlf", DOCKERFILE, 0), |o| {
+        let bytes = o.project.read_bytes("Dockerfile");
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                assert!(
+                    i > 0 && bytes[i - 1] == b'\r',
+                    "a line without CRLF at byte {i}:\n{}",
+                    o.read("Dockerfile")
+                );
+            }
+        }
+        let after = o.read("Dockerfile");
+        let stage = final_stage(&after);
+        let user = stage.find("USER nobody").unwrap();
+        assert!(
+            once(stage, &format!("{ENV_ECTO}\r\n"), "final stage") < user,
+            "{stage}"
+        );
+        assert!(
+            once(stage, &format!("{ENV_AFLAGS}\r\n"), "final stage") < user,
+            "{stage}"
+        );
+        o.assert_lines_kept("Dockerfile");
+    });
+}
+
+// ------------------------------------------------------------------ fly.toml
+
+fn fly_env(o: &Outcome) -> toml_edit::DocumentMut {
+    o.read("fly.toml")
+        .parse()
+        .unwrap_or_else(|e| panic!("fly.toml does not parse: {e}\n{}", o.read("fly.toml")))
+}
+
+fn env_value(doc: &toml_edit::DocumentMut, key: &str) -> Option<String> {
+    doc.get("env")?.get(key)?.as_str().map(str::to_string)
+}
+
+/// The query is in [env]; every original line is kept and only `added` lines are new.
+fn fly_outcome(o: &Outcome, added: usize) {
+    let doc = fly_env(o);
+    assert_eq!(
+        env_value(&doc, "DNS_CLUSTER_QUERY").as_deref(),
+        Some("hello-app.internal"),
+        "{}",
+        o.read("fly.toml")
+    );
+    o.assert_lines_kept("fly.toml");
+    let (before, after) = (o.original("fly.toml"), o.read("fly.toml"));
+    assert_eq!(
+        after.lines().count(),
+        before.lines().count() + added,
+        "{after}"
+    );
+}
+
+#[test]
+fn fly_services_old() {
+    run_shape(shape("fly_services_old", FLY_TOML, 0), |o| {
+        fly_outcome(o, 1);
+        let doc = fly_env(o);
+        assert_eq!(env_value(&doc, "PORT").as_deref(), Some("4000"));
+    });
+}
+
+#[test]
+fn fly_no_env() {
+    run_shape(shape("fly_no_env", FLY_TOML, 0), |o| {
+        let doc = fly_env(o);
+        assert_eq!(
+            env_value(&doc, "DNS_CLUSTER_QUERY").as_deref(),
+            Some("hello-app.internal")
+        );
+        o.assert_lines_kept("fly.toml");
+    });
+}
+
+#[test]
+fn fly_empty_env_then_table() {
+    run_shape(shape("fly_empty_env_then_table", FLY_TOML, 0), |o| {
+        fly_outcome(o, 1);
+        let doc = fly_env(o);
+        let experimental = doc["experimental"].as_table().unwrap();
+        assert_eq!(
+            experimental.len(),
+            2,
+            "[experimental] changed:\n{}",
+            o.read("fly.toml")
+        );
+    });
+}
+
+#[test]
+fn fly_inline_env() {
+    run_shape(shape("fly_inline_env", FLY_TOML, 0), |o| {
+        let doc = fly_env(o);
+        assert_eq!(
+            env_value(&doc, "DNS_CLUSTER_QUERY").as_deref(),
+            Some("hello-app.internal")
+        );
+        assert_eq!(
+            env_value(&doc, "PHX_HOST").as_deref(),
+            Some("hello-app.fly.dev")
+        );
+        assert_eq!(env_value(&doc, "PORT").as_deref(), Some("8080"));
+        let (before, after) = (o.original("fly.toml"), o.read("fly.toml"));
+        let other = |t: &str| {
+            t.lines()
+                .filter(|l| !l.starts_with("env = "))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            other(&after),
+            other(&before),
+            "lines other than `env = {{...}}` changed"
+        );
+    });
+}
+
+#[test]
+fn fly_conflict() {
+    run_shape(shape("fly_conflict", FLY_TOML, 0), |o| {
+        o.assert_untouched("fly.toml");
+        let err = &o.run.stderr;
+        assert!(
+            err.contains("DNS_CLUSTER_QUERY")
+                && err.contains("other-app.internal")
+                && err.contains("--force"),
+            "the conflict must be reported, naming --force:\n{err}"
+        );
+    });
+}
+
+#[test]
+fn fly_conflict_force() {
+    let shape = Shape {
+        args: &["--force"],
+        variant: "_force",
+        ..shape("fly_conflict", FLY_TOML, 0)
+    };
+    run_shape(shape, |o| {
+        let (before, after) = (o.original("fly.toml"), o.read("fly.toml"));
+        let expected = before.replace(
+            "DNS_CLUSTER_QUERY = 'other-app.internal'",
+            "DNS_CLUSTER_QUERY = 'hello-app.internal'",
+        );
+        assert_eq!(
+            after, expected,
+            "only the value changes, in the file's own quoting"
+        );
+    });
+}
+
+// ------------------------------------------------------------------ judged by Elixir
+
+/// Every shape fixture: its Elixir input is formatted (unless it is unformatted on purpose), and
+/// after `init --yes` every .ex/.exs file parses, files that were formatted still are, and the
+/// project has its clustering child — or init exited 3 with a manual step.
+#[test]
+fn every_shape_is_judged_by_elixir() {
+    if !require_tool("elixir") {
+        return;
+    }
+    let root = common::fixture_dir("shapes");
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    for name in &names {
+        let fixture = root.join(name);
+        let inputs = elixir_files(&fixture);
+        let (input, report) = elixir_verdicts(&fixture, &inputs);
+        let input: BTreeMap<String, String> = input.into_iter().collect();
+        assert_eq!(
+            input.len(),
+            inputs.len(),
+            "{name}: no verdict for some inputs:\n{report}"
+        );
+        if UNFORMATTED_INPUT.contains(&name.as_str()) {
+            assert!(
+                input.values().any(|v| v == "unformatted"),
+                "{name} is meant to be unformatted"
+            );
+        }
+        if !UNFORMATTED_INPUT.contains(&name.as_str()) {
+            let bad: Vec<_> = input.iter().filter(|(_, v)| *v != "ok").collect();
+            assert!(
+                bad.is_empty(),
+                "fixture {name} is not formatter-clean:\n{report}"
+            );
+        }
+
+        let project = TestProject::from_fixture(&format!("shapes/{name}"));
+        let run = project.init(&["--yes", "--app", APP]);
+        if run.code != 0 && run.code != 3 {
+            failures.push(format!("{name}: exit {}\n{}", run.code, run.transcript()));
+            continue;
+        }
+        let files = elixir_files(project.path());
+        let (output, report) = elixir_verdicts(project.path(), &files);
+        assert_eq!(
+            output.len(),
+            files.len(),
+            "{name}: no verdict for some outputs:\n{report}"
+        );
+        for (file, verdict) in &output {
+            let was_formatted = input.get(file).is_none_or(|v| v == "ok");
+            let ok = verdict == "ok" || (!was_formatted && verdict == "unformatted");
+            if !ok {
+                let detail = report
+                    .split("\nok ")
+                    .find(|chunk| chunk.contains(&format!("{verdict} {file}")))
+                    .unwrap_or(&report);
+                failures.push(format!("{name}: {verdict} {file}\n{detail}"));
+            }
+        }
+        let clustered = files.iter().any(|f| {
+            f.ends_with(".ex") && {
+                let text = project.read(f);
+                text.contains("DNSCluster") || text.contains("Cluster.Supervisor")
+            }
+        });
+        let manual = run.code == 3 && run.stderr.contains("manual step");
+        if !clustered && !manual {
+            failures.push(format!(
+                "{name}: no clustering child and no manual step\n{}",
+                run.transcript()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
