@@ -95,10 +95,21 @@ fn path_for(project: &Project, kind: Kind) -> Option<String> {
         Kind::EnvSh => format!("{}rel/env.sh.eex", release_dir(project)),
         Kind::Deps => project.mix_exs(),
         Kind::Application => project.application_path.clone()?,
-        Kind::Runtime => "config/runtime.exs".into(),
+        Kind::Runtime => runtime_config_path(project),
         Kind::Dockerfile => "Dockerfile".into(),
         Kind::FlyToml => "fly.toml".into(),
     })
+}
+
+/// config/runtime.exs; but a project that still has only the pre-1.11 config/releases.exs keeps its
+/// runtime config there: creating runtime.exs beside it would make Mix ignore releases.exs.
+fn runtime_config_path(project: &Project) -> String {
+    let has = |rel: &str| project.root.join(rel).is_file();
+    if !has("config/runtime.exs") && has("config/releases.exs") {
+        "config/releases.exs".into()
+    } else {
+        "config/runtime.exs".into()
+    }
 }
 
 /// Releases are built from the umbrella root, so rel/ lives there too.
@@ -144,9 +155,11 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         ));
     }
     if files::read(&project.root, "config/releases.exs")?.is_some() {
-        plan.warnings.push(
-            "config/releases.exs exists: it is the pre-1.11 runtime config; move its contents into config/runtime.exs and delete it, or mix ignores one of them".into(),
-        );
+        plan.warnings.push(if project.root.join("config/runtime.exs").is_file() {
+            "config/releases.exs and config/runtime.exs both exist: Mix runs runtime.exs and ignores releases.exs; move what releases.exs sets into runtime.exs and delete it".into()
+        } else {
+            "config/releases.exs is the runtime config of Elixir 1.9/1.10; flycluster added the setting there. On Elixir 1.11+ rename it to config/runtime.exs (`import Mix.Config` becomes `import Config`)".into()
+        });
     }
     Ok(plan)
 }
@@ -164,8 +177,20 @@ fn plan_file(
     let before = original.as_ref().map(|o| o.format.text.as_str());
     let path = std::path::Path::new(rel);
     let Edited { outcome, warnings } = match kind {
+        // A clustering child is already started: its dependency may come from elsewhere (an
+        // umbrella sibling), so mix.exs is not edited; a deps list flycluster cannot read stays a
+        // manual step, so the run never reports a missing dependency as done.
         Kind::Deps if clustering_child_present(project)? => {
-            Edited::new(Outcome::Unchanged)
+            match edit::deps::plan(ctx, path, before)? {
+                Edited {
+                    outcome: Outcome::Write(_),
+                    ..
+                } => Edited::new(Outcome::Unchanged).warn(format!(
+                    "the application already starts a clustering child, but `{rel}` has no `{}` dependency; add it unless it comes from elsewhere (an umbrella sibling)",
+                    edit::deps::wanted_dep(ctx.strategy).0
+                )),
+                other => other,
+            }
         }
         Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
             "no fly.toml: run `fly launch`, or pass `--app NAME` to create one".into(),

@@ -96,7 +96,11 @@ pub fn summary(plan: &Plan, would: bool) -> String {
     if plan.has_pending() {
         out.push('\n');
     } else if plan.manual.is_empty() {
-        out.push_str("nothing to change: the project is already set up for clustering on Fly.io\n");
+        out.push_str(if plan.changes.len() == Kind::ALL.len() {
+            "nothing to change: the project is already set up for clustering on Fly.io\n"
+        } else {
+            "nothing to change in the files checked (`--only`/`--skip` left some out)\n"
+        });
     }
     for c in &plan.changes {
         let verb = match (would, c.action) {

@@ -54,11 +54,24 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     };
     let lists = children_lists(root, start, src);
     let Some((list, position)) = choose_insertion(&lists, src) else {
-        return Ok(Edited::new(Outcome::Manual(manual(
-            ctx,
-            path,
-            "the children list is built in a way flycluster does not edit automatically",
-        ))));
+        let mut functions: Vec<String> = lists
+            .iter()
+            .filter_map(|l| enclosing_function(*l, src))
+            .map(|f| format!("`{f}`"))
+            .collect();
+        functions.dedup();
+        let (functions, reason) = if lists.len() > 1 {
+            (
+                format!("each children list of {} that should cluster", functions.join(", ")),
+                "PubSub or the Endpoint is in more than one children list, and which one clusters is the project's choice",
+            )
+        } else {
+            (
+                "the children list of `start/2`".to_string(),
+                "the children list is built in a way flycluster does not edit automatically",
+            )
+        };
+        return Ok(Edited::new(Outcome::Manual(manual_in(ctx, path, &functions, reason))));
     };
     let layout = |indent: usize, trailing: &str| child_lines(ctx, indent, trailing);
     match elixir::insert_in_list(src, list, position, &layout, ctx.line_length) {
@@ -77,13 +90,36 @@ pub fn syntax_error(path: &Path, line: usize) -> Error {
 }
 
 fn manual(ctx: &EditCtx, path: &Path, reason: &str) -> ManualStep {
+    manual_in(ctx, path, "the children list of `start/2`", reason)
+}
+
+/// A manual step naming the function(s) whose children list should get the child.
+fn manual_in(ctx: &EditCtx, path: &Path, functions: &str, reason: &str) -> ManualStep {
     ManualStep {
         path: path.to_path_buf(),
-        location: "in `start/2`, in the children list after the PubSub child and before the Endpoint"
-            .into(),
+        location: format!("in {functions}, after the PubSub child and before the Endpoint"),
         snippet: child_lines(ctx, 0, ",").join("\n"),
         reason: reason.into(),
     }
+}
+
+/// `name/arity` of the function a node sits in (`children/1`).
+fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
+    let mut at = node.parent();
+    while let Some(n) = at {
+        if matches!(elixir::call_name(n, src), Some("def" | "defp"))
+            && let Some(name) = elixir::def_name(n, src)
+        {
+            let head = elixir::call_args(n).and_then(|a| elixir::items(a).into_iter().next());
+            let arity = head
+                .filter(|h| h.kind() == "call")
+                .and_then(elixir::call_args)
+                .map_or(0, |a| elixir::items(a).len());
+            return Some(format!("{name}/{arity}"));
+        }
+        at = n.parent();
+    }
+    None
 }
 
 /// Whether the application module's source already starts a clustering child.

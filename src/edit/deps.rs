@@ -28,16 +28,17 @@ fn dep_line(ctx: &EditCtx, indent: usize, trailing: &str) -> Vec<String> {
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
-    let manual = |reason: &str| {
+    let manual = |location: String, reason: &str| {
         Edited::new(Outcome::Manual(ManualStep {
             path: path.to_path_buf(),
-            location: "in `defp deps`, as an element of the deps list".into(),
+            location,
             snippet: dep_line(ctx, 0, ",").join("\n"),
             reason: reason.into(),
         }))
     };
+    let in_defp_deps = || "in `defp deps`, as an element of the deps list".to_string();
     let Some(src) = before else {
-        return Ok(manual("mix.exs was not found"));
+        return Ok(manual(in_defp_deps(), "mix.exs was not found"));
     };
     let tree = elixir::parse(src);
     if let Some((line, _)) = elixir::first_error(&tree) {
@@ -68,6 +69,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         [one] if !one.is_empty() => &one[0],
         _ => {
             return Ok(manual(
+                deps_source(root, src).map_or_else(in_defp_deps, |from| {
+                    format!("in the deps list that `{from}` returns (`deps:` in `def project`)")
+                }),
                 "the deps are not a list literal returned by a single `defp deps` (built elsewhere)",
             ));
         }
@@ -82,9 +86,20 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     match elixir::insert_in_list(src, *list, position, &layout, ctx.line_length) {
         Some(after) => Ok(Edited::from_text(Some(src), after)),
         None => Ok(manual(
+            in_defp_deps(),
             "the deps list's layout cannot be edited without reformatting it",
         )),
     }
+}
+
+/// The expression `def project` gives as `deps:` (`deps()`, `MyApp.Deps.all()`), to name where the
+/// deps really come from.
+fn deps_source<'s>(root: tree_sitter::Node<'_>, src: &'s str) -> Option<&'s str> {
+    elixir::find_defs(root, src, "project")
+        .into_iter()
+        .filter_map(|d| elixir::def_result(d, src))
+        .find_map(|list| elixir::keyword_value(list, src, "deps"))
+        .map(|value| elixir::text(value, src))
 }
 
 #[cfg(test)]
@@ -159,7 +174,13 @@ mod tests {
     fn deps_from_a_helper_module_are_a_manual_step() {
         let src = mix("    MyApp.Deps.all()\n");
         match run(&src) {
-            Outcome::Manual(step) => assert_eq!(step.snippet, "{:dns_cluster, \"~> 0.2.0\"},"),
+            Outcome::Manual(step) => {
+                assert_eq!(step.snippet, "{:dns_cluster, \"~> 0.2.0\"},");
+                assert_eq!(
+                    step.location,
+                    "in the deps list that `deps()` returns (`deps:` in `def project`)"
+                );
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -55,10 +55,43 @@ pub fn libcluster_topologies<'t>(root: Node<'t>, src: &str) -> Vec<Node<'t>> {
 
 /// What in an existing libcluster topology will not work on Fly. Reported, never rewritten.
 pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<String> {
-    let mut warnings = Vec::new();
+    libcluster_fit_issues(root, src)
+        .into_iter()
+        .map(|issue| {
+            format!(
+                "`{}` line {}: {}",
+                path.display(),
+                issue.line,
+                issue.message
+            )
+        })
+        .collect()
+}
+
+/// Which part of a libcluster topology does not fit Fly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitIssueKind {
+    /// A strategy other than `Cluster.Strategy.DNSPoll`.
+    Strategy,
+    /// `poll_interval`, which DNSPoll ignores (it reads `polling_interval`).
+    PollInterval,
+    /// `node_basename` is a fixed string.
+    FixedBasename,
+}
+
+/// One thing in a libcluster topology that does not fit Fly: its 1-based line and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FitIssue {
+    pub kind: FitIssueKind,
+    pub line: usize,
+    pub message: String,
+}
+
+/// The structured form of [`libcluster_fit_warnings`], for doctor.
+pub fn libcluster_fit_issues(root: Node<'_>, src: &str) -> Vec<FitIssue> {
+    let mut issues = Vec::new();
     for config in libcluster_topologies(root, src) {
         let line = config.start_position().row + 1;
-        let at = format!("`{}` line {line}", path.display());
         let text = elixir::text(config, src);
         let strategies: Vec<&str> = elixir::descendants_of_kind(config, "alias")
             .into_iter()
@@ -67,15 +100,23 @@ pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<St
             .collect();
         for strategy in &strategies {
             if !matches!(*strategy, "Cluster.Strategy.DNSPoll") {
-                warnings.push(format!(
-                    "{at}: the libcluster topology uses `{strategy}`, which does not find nodes on Fly's private network; use `Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`"
-                ));
+                issues.push(FitIssue {
+                    kind: FitIssueKind::Strategy,
+                    line,
+                    message: format!(
+                        "the libcluster topology uses `{strategy}`, which does not find nodes on Fly's private network; use `Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`"
+                    ),
+                });
             }
         }
         if text.contains("poll_interval:") {
-            warnings.push(format!(
-                "{at}: `poll_interval` is ignored; libcluster's DNSPoll reads `polling_interval`"
-            ));
+            issues.push(FitIssue {
+                kind: FitIssueKind::PollInterval,
+                line,
+                message:
+                    "`poll_interval` is ignored; libcluster's DNSPoll reads `polling_interval`"
+                        .into(),
+            });
         }
         for pair in elixir::descendants_of_kind(config, "pair") {
             let key = pair
@@ -83,14 +124,52 @@ pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<St
                 .map(|k| elixir::text(k, src).trim_end().trim_end_matches(':'));
             let value = pair.child_by_field_name("value");
             if key == Some("node_basename") && value.is_some_and(|v| v.kind() == "string") {
-                warnings.push(format!(
-                    "{}: `node_basename` is a fixed string, but rel/env.sh.eex names nodes `${{FLY_APP_NAME}}-<image suffix>`; derive it from RELEASE_NODE (`System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`)",
-                    format_args!("`{}` line {}", path.display(), pair.start_position().row + 1)
-                ));
+                issues.push(FitIssue {
+                    kind: FitIssueKind::FixedBasename,
+                    line: pair.start_position().row + 1,
+                    message: "`node_basename` is a fixed string, but rel/env.sh.eex names nodes `${FLY_APP_NAME}-<image suffix>`; derive it from RELEASE_NODE (`System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`)".into(),
+                });
             }
         }
     }
-    warnings
+    issues
+}
+
+/// Every `config :APP, :KEY, value`, `config :APP, KEY: value` or `config :APP, [KEY: value]` in the
+/// file: the `config` call and the value node. Read-only, for doctor.
+pub fn configured_values<'t>(
+    root: Node<'t>,
+    src: &str,
+    app: &str,
+    key: &str,
+) -> Vec<(Node<'t>, Node<'t>)> {
+    let mut out = Vec::new();
+    for call in elixir::descendants_of_kind(root, "call") {
+        if elixir::call_name(call, src) != Some("config") {
+            continue;
+        }
+        let Some(args) = elixir::call_args(call) else {
+            continue;
+        };
+        let items = elixir::items(args);
+        if items.first().and_then(|a| elixir::atom_name(*a, src)) != Some(app) {
+            continue;
+        }
+        match items.get(1) {
+            Some(k) if k.kind() == "atom" && elixir::atom_name(*k, src) == Some(key) => {
+                if let Some(value) = items.get(2) {
+                    out.push((call, *value));
+                }
+            }
+            Some(k) if matches!(k.kind(), "keywords" | "list") => {
+                if let Some(value) = elixir::keyword_value(*k, src, key) {
+                    out.push((call, value));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
@@ -192,7 +271,10 @@ fn prod_block<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
 fn import_config<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
     elixir::items(root).into_iter().find(|c| {
         elixir::call_name(*c, src) == Some("import")
-            && elixir::call_args(*c).is_some_and(|a| elixir::text(a, src).trim() == "Config")
+            && elixir::call_args(*c).is_some_and(|a| {
+                // `import Mix.Config` is how config/releases.exs of Elixir 1.9/1.10 began.
+                matches!(elixir::text(a, src).trim(), "Config" | "Mix.Config")
+            })
     })
 }
 
