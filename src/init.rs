@@ -192,6 +192,7 @@ fn plan_file(
                 other => other,
             }
         }
+        Kind::Runtime if let Some(found) = configured_in_other_config(project, ctx, rel)? => found,
         Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
             "no fly.toml: run `fly launch`, or pass `--app NAME` to create one".into(),
         )),
@@ -253,6 +254,39 @@ fn plan_file(
         }
     }
     Ok(change)
+}
+
+/// The setting already made in another file of config/ (say a libcluster topology in prod.exs):
+/// runtime.exs is left alone, with what does not fit Fly reported.
+fn configured_in_other_config(
+    project: &Project,
+    ctx: &EditCtx,
+    runtime_rel: &str,
+) -> Result<Option<Edited>> {
+    let Ok(entries) = std::fs::read_dir(project.root.join("config")) else {
+        return Ok(None);
+    };
+    let mut others: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".exs"))
+        .map(|n| format!("config/{n}"))
+        .filter(|rel| rel != runtime_rel)
+        .collect();
+    others.sort();
+    for rel in others {
+        let Some(file) = files::read(&project.root, &rel)? else {
+            continue;
+        };
+        if let Some(warnings) =
+            edit::runtime::configured_elsewhere(ctx, std::path::Path::new(&rel), &file.format.text)
+        {
+            let mut edited = Edited::new(Outcome::Unchanged);
+            edited.warnings = warnings;
+            return Ok(Some(edited));
+        }
+    }
+    Ok(None)
 }
 
 /// The application module already starts DNSCluster or Cluster.Supervisor: its dependency is then

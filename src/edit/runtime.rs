@@ -26,6 +26,20 @@ pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
     )
 }
 
+/// Whether another config file (config.exs, prod.exs, ...) already has the strategy's setting, and
+/// for libcluster what in its topology does not fit Fly. Runtime.exs then stays as it is.
+pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Vec<String>> {
+    let tree = elixir::parse(src);
+    let root = tree.root_node();
+    if elixir::first_error(&tree).is_some() || !already_configured(root, src, ctx) {
+        return None;
+    }
+    Some(match ctx.strategy {
+        Strategy::DnsCluster => Vec::new(),
+        Strategy::Libcluster => libcluster_fit_warnings(root, src, path),
+    })
+}
+
 /// The strategy's setting is already there, in any spelling.
 fn already_configured(root: Node<'_>, src: &str, ctx: &EditCtx) -> bool {
     match ctx.strategy {
