@@ -129,6 +129,57 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     Ok(edited)
 }
 
+/// One `KEY=value` of an `ENV` instruction, as `flycluster doctor` needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvLine {
+    pub key: String,
+    /// The value with quotes removed and escapes resolved (`$VARS` left as written).
+    pub value: String,
+    /// The value as written.
+    pub raw_value: String,
+    /// `ENV KEY value`, the form BuildKit warns about.
+    pub legacy: bool,
+    /// 1-based line of the key.
+    pub line: usize,
+    /// Set in the final stage or a stage the final stage is built `FROM`, so the image has it.
+    pub in_final_image: bool,
+    /// The stage's `AS` name, lower-cased.
+    pub stage_name: Option<String>,
+}
+
+/// Every `ENV` setting of the Dockerfile in file order, each marked with whether the final image
+/// carries it. Read-only.
+pub fn env_lines(text: &str) -> Vec<EnvLine> {
+    let dockerfile = Dockerfile::parse(text);
+    let chain: Vec<usize> = dockerfile
+        .final_stage()
+        .map(|stage| {
+            dockerfile
+                .stage_chain(&stage)
+                .iter()
+                .map(|s| s.from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for stage in dockerfile.stages() {
+        for instruction in &dockerfile.instructions[stage.instructions.clone()] {
+            for setting in instruction.env_settings(text) {
+                out.push(EnvLine {
+                    value: unquote(&setting.raw_value),
+                    key: setting.key,
+                    raw_value: setting.raw_value,
+                    legacy: setting.legacy,
+                    line: setting.line,
+                    in_final_image: chain.contains(&stage.from),
+                    stage_name: stage.name.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// A Dockerfile split into lines and instructions.
 struct Dockerfile<'a> {
     text: &'a str,

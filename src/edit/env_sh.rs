@@ -181,14 +181,14 @@ fn tracked(name: &str) -> bool {
 /// A piece of a shell word after quote removal: literal text, or an expansion kept as written
 /// (`$NAME` spelled `${NAME}`, so both spellings compare equal).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Seg {
+pub enum Seg {
     Lit(String),
     Exp(String),
 }
 
 /// One string for comparisons; a literal `$` (from quotes or escapes) is shown as `\$` so it never
 /// equals an expansion.
-fn normalized(value: &[Seg]) -> String {
+pub fn normalized(value: &[Seg]) -> String {
     value
         .iter()
         .map(|s| match s {
@@ -210,20 +210,20 @@ fn flag_tokens(value: &[Seg]) -> Vec<Option<&str>> {
     tokens
 }
 
-fn proto_dist_count(value: &[Seg]) -> usize {
+pub fn proto_dist_count(value: &[Seg]) -> usize {
     flag_tokens(value)
         .iter()
         .filter(|t| **t == Some("-proto_dist"))
         .count()
 }
 
-fn has_inet6_tcp(value: &[Seg]) -> bool {
+pub fn has_inet6_tcp(value: &[Seg]) -> bool {
     flag_tokens(value)
         .windows(2)
         .any(|w| w[0] == Some("-proto_dist") && w[1] == Some("inet6_tcp"))
 }
 
-fn refers_to_erl_aflags(value: &[Seg]) -> bool {
+pub fn refers_to_erl_aflags(value: &[Seg]) -> bool {
     value.iter().any(|s| match s {
         Seg::Exp(e) => mentions_name(e, "ERL_AFLAGS"),
         Seg::Lit(_) => false,
@@ -313,6 +313,10 @@ struct Event {
     guard: Option<usize>,
     /// The command is this one assignment alone on its line, so the line can be replaced.
     whole_line: bool,
+    /// Inside the `then` branch of a FLY_APP_NAME guard, at any depth (for doctor).
+    on_fly_only: bool,
+    /// Why an ignored command does not run on Fly (for doctor).
+    why_ignored: Option<&'static str>,
 }
 
 /// An `if` that runs its `then` branch only on Fly.
@@ -353,6 +357,11 @@ struct Status {
 
 impl Analysis {
     fn of(text: &str) -> Parsed<Analysis> {
+        Analysis::parse(text, false)
+    }
+
+    /// `track_all` records every variable's assignments, not only the ones the editor needs.
+    fn parse(text: &str, track_all: bool) -> Parsed<Analysis> {
         let (shell, eex_tags) = hide_eex(text);
         let tokens = lex(&shell)?;
         let lines: Vec<&str> = shell.split('\n').collect();
@@ -362,11 +371,14 @@ impl Analysis {
             pos: 0,
             events: Vec::new(),
             guards: Vec::new(),
+            track_all,
         };
         parser.parse_list(
             Ctx {
                 mode: Mode::Effective,
                 guard: None,
+                on_fly_only: false,
+                why_ignored: None,
             },
             &[],
         )?;
@@ -1167,6 +1179,10 @@ struct Ctx {
     mode: Mode,
     /// The guard whose `then` branch this list is, directly.
     guard: Option<usize>,
+    /// Inside the `then` branch of a FLY_APP_NAME guard, at any depth.
+    on_fly_only: bool,
+    /// Why commands here do not run on Fly, once they are ignored.
+    why_ignored: Option<&'static str>,
 }
 
 impl Ctx {
@@ -1175,6 +1191,15 @@ impl Ctx {
         Ctx {
             mode: self.mode.max(mode),
             guard: None,
+            ..self
+        }
+    }
+
+    /// A context whose commands do not change this shell on Fly, for the reason given.
+    fn ignored(self, why: &'static str) -> Ctx {
+        Ctx {
+            why_ignored: self.why_ignored.or(Some(why)),
+            ..self.nested(Mode::Ignored)
         }
     }
 }
@@ -1189,6 +1214,7 @@ struct Parser<'a> {
     pos: usize,
     events: Vec<Event>,
     guards: Vec<Guard>,
+    track_all: bool,
 }
 
 impl Parser<'_> {
@@ -1243,10 +1269,14 @@ impl Parser<'_> {
         }
     }
 
-    /// Lowers the events and guards recorded since `events`/`guards` to `mode`.
-    fn demote(&mut self, events: usize, guards: usize, mode: Mode) {
+    /// Lowers the events and guards recorded since `events`/`guards` to `mode`; `why` says why
+    /// they no longer run on Fly when `mode` is ignored.
+    fn demote(&mut self, events: usize, guards: usize, mode: Mode, why: &'static str) {
         for ev in &mut self.events[events..] {
             ev.mode = ev.mode.max(mode);
+            if mode == Mode::Ignored && ev.why_ignored.is_none() {
+                ev.why_ignored = Some(why);
+            }
         }
         for g in &mut self.guards[guards..] {
             g.mode = g.mode.max(mode);
@@ -1274,7 +1304,12 @@ impl Parser<'_> {
             match self.peek() {
                 Some(t) if t.is_op("&") => {
                     // A background job runs in a subshell.
-                    self.demote(events, guards, Mode::Ignored);
+                    self.demote(
+                        events,
+                        guards,
+                        Mode::Ignored,
+                        "in a background job (`&`), which runs in a subshell",
+                    );
                     self.pos += 1;
                 }
                 Some(t) if t.is_op(";") || matches!(t.kind, TokKind::Newline) => self.pos += 1,
@@ -1306,7 +1341,12 @@ impl Parser<'_> {
                 self.parse_command(ctx)?;
             }
             // Each part of a pipeline runs in a subshell.
-            self.demote(events, guards, Mode::Ignored);
+            self.demote(
+                events,
+                guards,
+                Mode::Ignored,
+                "in a pipeline, whose parts run in subshells",
+            );
         }
         Ok(())
     }
@@ -1343,13 +1383,18 @@ impl Parser<'_> {
                 // A function definition: its body runs only when called.
                 self.pos += 3;
                 self.skip_newlines();
-                self.parse_command(ctx.nested(Mode::Ignored))?;
+                self.parse_command(ctx.ignored("in a function body, which runs only when called"))?;
                 return Ok(());
             }
             TokKind::Word(_) => return self.parse_simple(ctx),
             TokKind::Op("(") => {
                 self.pos += 1;
-                self.parse_list(ctx.nested(Mode::Ignored), &[])?;
+                self.parse_list(
+                    ctx.ignored(
+                        "in a subshell `( ... )`, whose assignments do not reach the release",
+                    ),
+                    &[],
+                )?;
                 if !self.peek_op(")") {
                     return Err(SyntaxError {
                         line,
@@ -1399,8 +1444,10 @@ impl Parser<'_> {
             Some(true) => Ctx {
                 mode: ctx.mode,
                 guard: guard_id,
+                on_fly_only: true,
+                why_ignored: ctx.why_ignored,
             },
-            Some(false) => ctx.nested(Mode::Ignored),
+            Some(false) => ctx.ignored("in a branch that runs only off Fly"),
             None => ctx.nested(Mode::Conditional),
         };
         self.parse_list(then_ctx, &["elif", "else", "fi"])?;
@@ -1410,7 +1457,7 @@ impl Parser<'_> {
 
         // On Fly a positive guard's other branches never run; a negative guard's `else` always does.
         let other_branches = match polarity {
-            Some(true) => ctx.nested(Mode::Ignored),
+            Some(true) => ctx.ignored("in a branch that runs only off Fly"),
             _ => ctx.nested(Mode::Conditional),
         };
         let mut saw_elif = false;
@@ -1427,6 +1474,8 @@ impl Parser<'_> {
                     Some(false) if !saw_elif => Ctx {
                         mode: ctx.mode,
                         guard: None,
+                        on_fly_only: true,
+                        why_ignored: ctx.why_ignored,
                     },
                     _ => other_branches,
                 };
@@ -1635,7 +1684,7 @@ impl Parser<'_> {
     }
 
     fn record(&mut self, ctx: Ctx, var: String, kind: EventKind, line: usize, whole_line: bool) {
-        if !tracked(&var) {
+        if !self.track_all && !tracked(&var) {
             return;
         }
         self.events.push(Event {
@@ -1645,6 +1694,8 @@ impl Parser<'_> {
             line,
             guard: ctx.guard,
             whole_line,
+            on_fly_only: ctx.on_fly_only,
+            why_ignored: ctx.why_ignored,
         });
     }
 }
@@ -1685,6 +1736,168 @@ fn fly_guard(condition: &[Token]) -> Option<bool> {
         [bang, n, x] if bang.is("!") && n.is("-n") && is_fly(x) => Some(false),
         _ => None,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read-only view for `flycluster doctor`: the same analysis, answering "what does the file set on Fly".
+
+/// The file could not be followed as shell: 1-based line and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// One assignment as the file writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// 1-based line.
+    pub line: usize,
+    /// The assignment as written, EEx tags included (`RELEASE_NODE="${FLY_APP_NAME}@..."`).
+    pub raw: String,
+    /// The value after quote removal, expansions kept as written.
+    pub value: Vec<Seg>,
+    /// Made with `export NAME=...`.
+    pub export: bool,
+    /// Inside the `then` branch of a FLY_APP_NAME guard (at any depth), so it never runs off Fly.
+    pub on_fly_only: bool,
+}
+
+/// Where one variable stands when the release boots on Fly, as `sh` runs the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlyVar {
+    pub name: String,
+    /// The last assignment that always runs on Fly; `None` when there is none, or an `unset` that
+    /// always runs came after it.
+    pub effective: Option<Assignment>,
+    /// Earlier assignments that always run on Fly, overridden by `effective` (or by an `unset`).
+    pub overridden: Vec<Assignment>,
+    /// 1-based line of an `unset` that always runs and clears the variable at the end.
+    pub unset_line: Option<usize>,
+    /// Exported by the end of the file (`export NAME=...` or `export NAME`), for the value it has.
+    pub exported: bool,
+    /// Assignments or unsets after `effective` that may or may not run (an `if`, `case`, loop,
+    /// `&&` or `||`): 1-based lines.
+    pub conditional_lines: Vec<usize>,
+    /// Every assignment that may or may not run (anywhere in the file, before `effective` too).
+    pub conditional: Vec<Assignment>,
+    /// Assignments that never change this shell on Fly, with why (an off-Fly branch, a subshell,
+    /// a pipeline, a function body).
+    pub not_on_fly: Vec<(Assignment, &'static str)>,
+    /// For the five clustering variables: the editor's own verdict (effective, exported where erl
+    /// needs it, an accepted value, no conflicting -proto_dist). `init` changes the file exactly
+    /// when one of these is false. Always false for other variables.
+    pub accepted: bool,
+}
+
+/// Every variable the file sets, as seen when the release boots on Fly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlyView {
+    pub vars: Vec<FlyVar>,
+    /// Assignments that put `-proto_dist` into another flag variable erl reads
+    /// (`ELIXIR_ERL_OPTIONS`, `ERL_FLAGS`, `ERL_ZFLAGS`), live on Fly: the variable and its assignment.
+    pub proto_dist_elsewhere: Vec<(String, Assignment)>,
+}
+
+impl FlyView {
+    pub fn var(&self, name: &str) -> Option<&FlyVar> {
+        self.vars.iter().find(|v| v.name == name)
+    }
+}
+
+/// The five variables SPEC item 1 asks for, in the order the block sets them.
+pub const CLUSTERING_VARS: [&str; 5] = [
+    "ERL_AFLAGS",
+    "ECTO_IPV6",
+    "DNS_CLUSTER_QUERY",
+    "RELEASE_DISTRIBUTION",
+    "RELEASE_NODE",
+];
+
+/// Reads `src` (rel/env.sh.eex) as `sh` would run it on Fly and reports, for every variable it
+/// touches, the assignment that takes effect and what gets in the way. Read-only; the editor's own
+/// judgement of the five clustering variables is in [`FlyVar::accepted`].
+pub fn effective_on_fly(src: &str) -> std::result::Result<FlyView, ShellError> {
+    let analysis = Analysis::parse(src, true).map_err(|e| ShellError {
+        line: e.line + 1,
+        message: e.message,
+    })?;
+    let assignment = |ev: &Event| -> Option<Assignment> {
+        let EventKind::Assign { value, raw, export } = &ev.kind else {
+            return None;
+        };
+        Some(Assignment {
+            line: ev.line + 1,
+            raw: analysis.show(raw),
+            value: value.clone(),
+            export: *export,
+            on_fly_only: ev.on_fly_only,
+        })
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for ev in &analysis.events {
+        if !names.contains(&ev.var.as_str()) {
+            names.push(&ev.var);
+        }
+    }
+    let vars = names
+        .into_iter()
+        .map(|name| {
+            let mut var = FlyVar {
+                name: name.to_string(),
+                effective: None,
+                overridden: Vec::new(),
+                unset_line: None,
+                exported: false,
+                conditional_lines: Vec::new(),
+                conditional: Vec::new(),
+                not_on_fly: Vec::new(),
+                accepted: Var::ALL
+                    .iter()
+                    .find(|v| v.name() == name)
+                    .is_some_and(|v| analysis.status(*v).good),
+            };
+            for ev in analysis.events.iter().filter(|ev| ev.var == name) {
+                match (&ev.kind, ev.mode) {
+                    (EventKind::Assign { export, .. }, Mode::Effective) => {
+                        var.overridden.extend(var.effective.take());
+                        var.effective = assignment(ev);
+                        var.unset_line = None;
+                        var.conditional_lines.clear();
+                        var.exported |= *export;
+                    }
+                    (EventKind::Export, Mode::Effective) => var.exported = true,
+                    (EventKind::Unset, Mode::Effective) => {
+                        var.overridden.extend(var.effective.take());
+                        var.unset_line = Some(ev.line + 1);
+                        var.conditional_lines.clear();
+                        var.exported = false;
+                    }
+                    (EventKind::Assign { .. } | EventKind::Unset, Mode::Conditional) => {
+                        var.conditional_lines.push(ev.line + 1);
+                        var.conditional.extend(assignment(ev));
+                    }
+                    (EventKind::Assign { .. }, Mode::Ignored) => {
+                        let why = ev.why_ignored.unwrap_or("where it does not run on Fly");
+                        var.not_on_fly.extend(assignment(ev).map(|a| (a, why)));
+                    }
+                    _ => {}
+                }
+            }
+            var
+        })
+        .collect();
+    let proto_dist_elsewhere = analysis
+        .conflicts()
+        .filter_map(|i| {
+            let ev = &analysis.events[i];
+            assignment(ev).map(|a| (ev.var.clone(), a))
+        })
+        .collect();
+    Ok(FlyView {
+        vars,
+        proto_dist_elsewhere,
+    })
 }
 
 #[cfg(test)]
@@ -2520,5 +2733,104 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
                 assert!(out.status.success(), "{after}");
             }
         }
+    }
+
+    // ----- the read-only view doctor uses -----
+
+    fn view(src: &str) -> FlyView {
+        effective_on_fly(src).expect("the test file parses")
+    }
+
+    #[test]
+    fn view_of_the_full_block_accepts_all_five() {
+        let file = new_file();
+        let v = view(&file);
+        for name in CLUSTERING_VARS {
+            let var = v.var(name).unwrap_or_else(|| panic!("{name} missing"));
+            assert!(var.accepted, "{name}");
+            let a = var.effective.as_ref().expect("effective");
+            assert!(a.on_fly_only, "{name} is inside the guard");
+            assert!(var.conditional_lines.is_empty(), "{name}");
+        }
+        // Helper variables are tracked too, for doctor's node-name analysis.
+        let suffix = v.var("flycluster_suffix").expect("tracked");
+        assert_eq!(
+            suffix
+                .unset_line
+                .map(|l| file.lines().nth(l - 1).unwrap().trim()),
+            Some("unset flycluster_suffix")
+        );
+        assert!(!suffix.conditional.is_empty());
+    }
+
+    #[test]
+    fn view_follows_overrides_unsets_and_branches() {
+        let src = "#!/bin/sh\n\
+                   export RELEASE_DISTRIBUTION=name\n\
+                   if [ -z \"${FLY_APP_NAME:-}\" ]; then\n  export RELEASE_NODE=local@127.0.0.1\nfi\n\
+                   (export ECTO_IPV6=true)\n\
+                   # export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"\n\
+                   [ -n \"$X\" ] && export ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n\
+                   export RELEASE_DISTRIBUTION=sname\n\
+                   export DNS_CLUSTER_QUERY=x\nunset DNS_CLUSTER_QUERY\n";
+        let v = view(src);
+        let dist = v.var("RELEASE_DISTRIBUTION").unwrap();
+        assert_eq!(dist.effective.as_ref().unwrap().line, 9);
+        assert_eq!(
+            dist.overridden.iter().map(|a| a.line).collect::<Vec<_>>(),
+            vec![2]
+        );
+        assert!(!dist.accepted);
+        let node = v.var("RELEASE_NODE").unwrap();
+        assert!(node.effective.is_none());
+        assert_eq!(node.not_on_fly[0].0.line, 4);
+        assert_eq!(node.not_on_fly[0].1, "in a branch that runs only off Fly");
+        let ecto = v.var("ECTO_IPV6").unwrap();
+        assert!(ecto.not_on_fly[0].1.starts_with("in a subshell"));
+        let aflags = v.var("ERL_AFLAGS").unwrap();
+        assert!(aflags.effective.is_none());
+        assert_eq!(aflags.conditional_lines, vec![8]);
+        let query = v.var("DNS_CLUSTER_QUERY").unwrap();
+        assert_eq!(query.unset_line, Some(11));
+        assert!(query.effective.is_none());
+    }
+
+    #[test]
+    fn view_reports_proto_dist_in_other_flag_variables() {
+        let v = view(
+            "export ERL_AFLAGS=\"-proto_dist inet6_tcp\"\nexport ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"\n",
+        );
+        assert_eq!(v.proto_dist_elsewhere.len(), 1);
+        assert_eq!(v.proto_dist_elsewhere[0].0, "ELIXIR_ERL_OPTIONS");
+        assert_eq!(v.proto_dist_elsewhere[0].1.line, 2);
+        assert!(!v.var("ERL_AFLAGS").unwrap().accepted);
+    }
+
+    #[test]
+    fn view_agrees_with_the_editor() {
+        for src in [RELEASE_INIT, GUIDE_LINES, OLD_FLY_STYLE] {
+            let needed = Analysis::of(src).unwrap().needed();
+            let v = view(src);
+            for var in Var::ALL {
+                let accepted = v.var(var.name()).is_some_and(|x| x.accepted);
+                assert_eq!(accepted, !needed.contains(&var), "{}:\n{src}", var.name());
+            }
+        }
+    }
+
+    #[test]
+    fn view_shows_eex_tags_and_reports_shell_errors_with_1_based_lines() {
+        let v = view("export RELEASE_NODE=<%= @release.name %>@127.0.0.1\n");
+        assert_eq!(
+            v.var("RELEASE_NODE")
+                .unwrap()
+                .effective
+                .as_ref()
+                .unwrap()
+                .raw,
+            "RELEASE_NODE=<%= @release.name %>@127.0.0.1"
+        );
+        let e = effective_on_fly("true\nif true; then\n  x=1\n").unwrap_err();
+        assert_eq!(e.line, 2);
     }
 }

@@ -161,6 +161,62 @@ fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) 
     Ok(Edited::from_text(Some(before), after))
 }
 
+/// What `flycluster doctor` reads from fly.toml: the app and the `[env]` entries, with their lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlyTomlView {
+    /// `app` and its 1-based line.
+    pub app: Option<(String, usize)>,
+    pub env: Vec<EnvEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvEntry {
+    pub name: String,
+    /// `None` when the value is not a string.
+    pub value: Option<String>,
+    /// 1-based line of the key.
+    pub line: usize,
+}
+
+impl FlyTomlView {
+    pub fn env(&self, name: &str) -> Option<&EnvEntry> {
+        self.env.iter().find(|e| e.name == name)
+    }
+}
+
+/// Reads fly.toml without editing it; malformed TOML is the same error init reports.
+pub fn read_view(path: &Path, text: &str) -> Result<FlyTomlView> {
+    let parsed = Document::parse(text).map_err(|e| malformed(path, text, &e))?;
+    let app = parsed.get_key_value("app").and_then(|(key, item)| {
+        item.as_str()
+            .map(|app| (app.to_owned(), key_line(text, key)))
+    });
+    let env = match parsed.get("env") {
+        None => Vec::new(),
+        Some(item) => {
+            let Some(env) = item.as_table_like() else {
+                let line = parsed.key("env").map(|k| key_line(text, k));
+                return Err(Error::input(
+                    path,
+                    line,
+                    format!("`env` is {}, not a table", item.type_name()),
+                )
+                .with_help(
+                    "write the environment as an `[env]` table of `KEY = 'value'` entries",
+                ));
+            };
+            env.iter()
+                .map(|(name, value)| EnvEntry {
+                    name: name.to_owned(),
+                    value: value.as_str().map(str::to_owned),
+                    line: env.key(name).map_or(1, |k| key_line(text, k)),
+                })
+                .collect()
+        }
+    };
+    Ok(FlyTomlView { app, env })
+}
+
 /// The `[env]` table in either of its spellings: a `[env]` section or `env = { ... }`.
 enum EnvTable<'a> {
     Table(&'a mut Table),

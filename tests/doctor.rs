@@ -1,0 +1,584 @@
+//! `flycluster doctor` over fixture projects: each fixture under tests/fixtures/doctor/ is a
+//! configured project broken in exactly one way, and doctor must report exactly that finding (id,
+//! severity, file and line) with the right exit code. Projects `init` configured must pass.
+
+mod common;
+use common::{TestProject, fixture_dir, insta_settings, run_bin};
+use serde_json::Value;
+
+/// The doctor fixture `name`, as a path.
+fn doctor_fixture(name: &str) -> std::path::PathBuf {
+    fixture_dir(&format!("doctor/{name}"))
+}
+
+fn doctor_json(path: &std::path::Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["doctor", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = run_bin(&args, Some(path));
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}",
+            run.transcript()
+        )
+    });
+    (run.code, doc)
+}
+
+/// Non-ok findings as `severity id file:line`, without the cookie warning every offline check
+/// gives (it is asserted on its own below).
+fn attention(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .filter(|f| f["severity"] != "ok" && f["id"] != "cookie-not-visible")
+        .map(|f| {
+            let location = match (f["file"].as_str(), f["line"].as_u64()) {
+                (Some(file), Some(line)) => format!(" {file}:{line}"),
+                (Some(file), None) => format!(" {file}"),
+                _ => String::new(),
+            };
+            format!(
+                "{} {}{location}",
+                f["severity"].as_str().unwrap(),
+                f["id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn ids(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// (fixture, exit code, every non-ok finding but the cookie warning)
+const CASES: &[(&str, i32, &[&str])] = &[
+    ("healthy", 0, &[]),
+    ("libcluster_healthy", 0, &[]),
+    // Check 1: rel/env.sh.eex as sh runs it on Fly.
+    (
+        "env_sh_missing",
+        1,
+        &[
+            "problem env-sh-missing rel/env.sh.eex",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "env_sh_commented",
+        1,
+        &[
+            "problem env-sh-exports rel/env.sh.eex:58",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "env_sh_unset_later",
+        1,
+        &[
+            "problem env-sh-exports rel/env.sh.eex:82",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "env_sh_other_platform",
+        1,
+        &[
+            "problem env-sh-exports rel/env.sh.eex:58",
+            "problem env-sh-exports rel/env.sh.eex:77",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "env_sh_conditional",
+        1,
+        &[
+            "problem env-sh-exports rel/env.sh.eex:82",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "env_sh_not_exported",
+        1,
+        &[
+            "problem env-sh-exports rel/env.sh.eex:57",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "env_sh_unguarded",
+        0,
+        &["warning env-sh-unguarded rel/env.sh.eex:27"],
+    ),
+    (
+        "env_sh_unparsed",
+        0,
+        &[
+            "warning env-sh-unparsed rel/env.sh.eex:23",
+            "warning init-pending",
+        ],
+    ),
+    // Check 2: -proto_dist inet6_tcp, exactly once.
+    (
+        "erl_aflags_missing",
+        1,
+        &["problem erl-aflags rel/env.sh.eex", "warning init-pending"],
+    ),
+    (
+        "erl_aflags_builder_only",
+        1,
+        &[
+            "problem dockerfile-builder-stage Dockerfile:37",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "erl_aflags_inet_tcp",
+        1,
+        &["problem erl-aflags Dockerfile:95", "warning init-pending"],
+    ),
+    (
+        "proto_dist_twice_vm_args",
+        1,
+        &["problem proto-dist-twice rel/env.sh.eex:53"],
+    ),
+    (
+        "proto_dist_twice_appended",
+        1,
+        &[
+            "problem proto-dist-twice rel/env.sh.eex:24",
+            "warning init-pending",
+        ],
+    ),
+    // Check 3: RELEASE_NODE.
+    (
+        "release_node_hostname",
+        1,
+        &[
+            "problem release-node-host rel/env.sh.eex:77",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "release_node_machine_id",
+        1,
+        &["problem release-node-name rel/env.sh.eex:77"],
+    ),
+    (
+        "release_node_image_suffix",
+        0,
+        &["warning release-node-image-suffix rel/env.sh.eex:59"],
+    ),
+    // Check 4: RELEASE_DISTRIBUTION.
+    (
+        "release_distribution_sname",
+        1,
+        &[
+            "problem release-distribution rel/env.sh.eex:58",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "release_distribution_overridden",
+        1,
+        &[
+            "problem release-distribution rel/env.sh.eex:81",
+            "warning init-pending",
+        ],
+    ),
+    // Check 5: DNS_CLUSTER_QUERY.
+    (
+        "dns_query_wrong_app",
+        1,
+        &[
+            "problem dns-cluster-query rel/env.sh.eex:57",
+            "warning init-pending",
+        ],
+    ),
+    (
+        "dns_query_mismatch",
+        0,
+        &["warning dns-cluster-query-mismatch fly.toml:16"],
+    ),
+    // Check 6: the clustering child, its config and its dependency.
+    (
+        "dns_cluster_no_child",
+        1,
+        &[
+            "problem dns-cluster-child lib/hello_done/application.ex",
+            "warning init-pending",
+        ],
+    ),
+    // init leaves mix.exs alone when a clustering child is present (an umbrella sibling may
+    // bring the dependency), so this one is doctor's alone.
+    (
+        "dns_cluster_no_dep",
+        1,
+        &["problem dns-cluster-dep mix.exs"],
+    ),
+    (
+        "dns_cluster_wrong_app",
+        1,
+        &["problem dns-cluster-config config/runtime.exs"],
+    ),
+    (
+        "dns_cluster_config_missing",
+        1,
+        &[
+            "problem dns-cluster-config config/runtime.exs",
+            "warning init-pending",
+        ],
+    ),
+    // init counts a setting in any config file as made, so it leaves this one alone; but prod.exs
+    // runs at build time, when DNS_CLUSTER_QUERY is not set.
+    (
+        "dns_cluster_config_build_time",
+        1,
+        &["problem dns-cluster-config config/prod.exs:5"],
+    ),
+    (
+        "libcluster_gossip",
+        1,
+        &["problem libcluster-strategy config/runtime.exs:27"],
+    ),
+    (
+        "libcluster_poll_interval",
+        0,
+        &["warning libcluster-polling-interval config/runtime.exs:27"],
+    ),
+    (
+        "libcluster_fixed_basename",
+        1,
+        &["problem libcluster-node-basename config/runtime.exs:34"],
+    ),
+    (
+        "libcluster_app_name_basename",
+        1,
+        &["problem libcluster-node-basename config/runtime.exs:34"],
+    ),
+    (
+        "libcluster_no_topology",
+        1,
+        &[
+            "problem libcluster-topology config/runtime.exs",
+            "warning init-pending",
+        ],
+    ),
+    // Check 7: the cookie.
+    (
+        "cookie_in_fly_toml",
+        0,
+        &["warning cookie-in-fly-toml fly.toml:17"],
+    ),
+    (
+        "cookie_in_env_sh",
+        0,
+        &["warning cookie-in-file rel/env.sh.eex:59"],
+    ),
+    // Check 8: ECTO_IPV6 read at runtime.
+    (
+        "ecto_ipv6_unread",
+        1,
+        &["problem ecto-ipv6-runtime config/runtime.exs:34"],
+    ),
+    (
+        "ecto_ipv6_false",
+        1,
+        &[
+            "problem ecto-ipv6-value rel/env.sh.eex:56",
+            "warning init-pending",
+        ],
+    ),
+    // Check 9: legacy ENV lines.
+    (
+        "dockerfile_legacy_env",
+        0,
+        &["warning dockerfile-legacy-env Dockerfile:94"],
+    ),
+    // Check 10: init would still change something.
+    ("init_pending", 0, &["warning init-pending"]),
+];
+
+#[test]
+fn each_fixture_gives_exactly_its_finding() {
+    let mut failures = Vec::new();
+    for (fixture, code, expected) in CASES {
+        let (got_code, doc) = doctor_json(&doctor_fixture(fixture), &[]);
+        let got = attention(&doc);
+        if got_code != *code || got != *expected {
+            failures.push(format!(
+                "{fixture}: exit {got_code} (expected {code})\n  got:      {got:?}\n  expected: {expected:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_fixture_is_in_the_table() {
+    let dir = fixture_dir("doctor");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|(f, _, _)| f.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+}
+
+#[test]
+fn the_cookie_warning_goes_away_when_a_cookie_is_visible() {
+    let (_, healthy) = doctor_json(&doctor_fixture("healthy"), &[]);
+    assert!(ids(&healthy).contains(&"cookie-not-visible".to_string()));
+    for fixture in ["cookie_in_fly_toml", "cookie_in_env_sh"] {
+        let (_, doc) = doctor_json(&doctor_fixture(fixture), &[]);
+        assert!(
+            !ids(&doc).contains(&"cookie-not-visible".to_string()),
+            "{fixture}"
+        );
+    }
+}
+
+#[test]
+fn a_healthy_project_passes_every_check() {
+    let (code, doc) = doctor_json(&doctor_fixture("healthy"), &[]);
+    assert_eq!(code, 0);
+    let checks: Vec<u64> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_u64().unwrap())
+        .collect();
+    // Ordered by check, and every check but the libcluster-only parts speaks.
+    assert!(checks.windows(2).all(|w| w[0] <= w[1]), "{checks:?}");
+    for check in 1..=10 {
+        assert!(
+            checks.contains(&check),
+            "check {check} is silent: {checks:?}"
+        );
+    }
+    assert_eq!(doc["summary"]["problems"], 0);
+    assert_eq!(doc["summary"]["warnings"], 1);
+    assert_eq!(doc["summary"]["exit_code"], 0);
+}
+
+#[test]
+fn json_is_one_document_and_the_summary_counts_the_findings() {
+    let run = run_bin(
+        &["doctor", "--format", "json"],
+        Some(&doctor_fixture("env_sh_other_platform")),
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    for severity in ["problem", "warning", "ok"] {
+        let key = match severity {
+            "problem" => "problems",
+            "warning" => "warnings",
+            _ => "ok",
+        };
+        let n = findings
+            .iter()
+            .filter(|f| f["severity"] == severity)
+            .count();
+        assert_eq!(doc["summary"][key], n, "{severity}");
+    }
+    for f in findings {
+        let id = f["id"].as_str().unwrap();
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{id} is not kebab-case"
+        );
+        assert!(f["message"].as_str().is_some_and(|m| !m.is_empty()));
+        // Every finding that needs attention says how to fix it.
+        assert_eq!(f["severity"] == "ok", f["fix"].is_null(), "{f}");
+    }
+}
+
+#[test]
+fn doctor_writes_nothing() {
+    let project = TestProject::from_fixture("doctor/env_sh_missing");
+    let before = project.snapshot_files();
+    let run = run_bin(&["doctor"], Some(project.path()));
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(project.snapshot_files(), before);
+}
+
+#[test]
+fn quiet_shows_only_what_needs_attention() {
+    let run = run_bin(&["doctor", "-q"], Some(&doctor_fixture("healthy")));
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("warning cookie-not-visible"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bad_input_exits_2() {
+    // Malformed fly.toml: the same error init reports, naming the line.
+    let project = TestProject::from_fixture("doctor/healthy");
+    project.write("fly.toml", "app = 'hello-done'\n[env\nX = 1\n");
+    let run = run_bin(&["doctor"], Some(project.path()));
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("fly.toml"), "{}", run.stderr);
+
+    // Not a Mix project.
+    let empty = TestProject::empty();
+    let run = run_bin(&["doctor"], Some(empty.path()));
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("mix.exs"), "{}", run.stderr);
+
+    // An application module that does not parse.
+    let project = TestProject::from_fixture("doctor/healthy");
+    project.write(
+        "lib/hello_done/application.ex",
+        "defmodule HelloDone.Application do\n  def start(\nend\n",
+    );
+    let run = run_bin(&["doctor", "--format", "json"], Some(project.path()));
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stdout.is_empty(),
+        "json mode prints nothing on an error: {}",
+        run.stdout
+    );
+
+    // A Fly app name that is not one.
+    let run = run_bin(
+        &["doctor", "--app", "Hello_Done"],
+        Some(&doctor_fixture("healthy")),
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+}
+
+#[test]
+fn app_flag_that_disagrees_with_fly_toml_is_a_warning() {
+    let (code, doc) = doctor_json(&doctor_fixture("healthy"), &["--app", "hello-other"]);
+    assert_eq!(code, 0);
+    let got = attention(&doc);
+    assert!(
+        got.contains(&"warning fly-app-mismatch fly.toml:6".to_string()),
+        "{got:?}"
+    );
+    // fly.toml's query names fly.toml's app, which is not the one asked about.
+    assert!(
+        got.contains(&"warning dns-cluster-query-mismatch fly.toml:16".to_string()),
+        "{got:?}"
+    );
+}
+
+// ----- projects init configured -----
+
+/// The fixtures init is tested on, with the Fly app init is given: fly.toml's when there is one.
+const INIT_FIXTURES: &[(&str, &str)] = &[
+    ("phx15", "hello15"),
+    ("phx16", "hello16"),
+    ("phx17", "hello17"),
+    ("phx18_dnscluster", "hello18"),
+    ("configured", "hello-done"),
+    ("examples/hello_elixir", "hello-elixir"),
+];
+
+#[test]
+fn doctor_passes_what_init_configured() {
+    let mut failures = Vec::new();
+    for (fixture, app) in INIT_FIXTURES {
+        let project = TestProject::from_fixture(fixture);
+        let init = project.init(&["--yes", "--app", app]);
+        assert_eq!(init.code, 0, "{fixture}: {}", init.transcript());
+        let (code, doc) = doctor_json(project.path(), &["--app", app]);
+        let problems: Vec<String> = attention(&doc)
+            .into_iter()
+            .filter(|f| f.starts_with("problem"))
+            .collect();
+        // Phoenix 1.5 configured its repo at build time (prod.secret.exs): nothing reads
+        // ECTO_IPV6 at runtime, and that is not something init edits. doctor must say so.
+        let expected: &[&str] = match *fixture {
+            "phx15" => &["problem ecto-ipv6-runtime config/runtime.exs"],
+            _ => &[],
+        };
+        let expected_code = if expected.is_empty() { 0 } else { 1 };
+        if code != expected_code || problems != expected {
+            failures.push(format!("{fixture}: exit {code}, problems {problems:?}"));
+        }
+        // And init itself has nothing left to do.
+        assert!(
+            ids(&doc).contains(&"init-pending".to_string()),
+            "{fixture}: check 10 is silent"
+        );
+        assert!(
+            !attention(&doc).contains(&"warning init-pending".to_string()),
+            "{fixture}: init would still change something: {:?}",
+            attention(&doc)
+        );
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn doctor_passes_what_init_configured_for_libcluster() {
+    let project = TestProject::from_fixture("phx17");
+    let init = project.init(&["--yes", "--app", "hello17", "--strategy", "libcluster"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    let (code, doc) = doctor_json(project.path(), &["--app", "hello17"]);
+    assert_eq!(code, 0, "{:?}", attention(&doc));
+    assert_eq!(attention(&doc), Vec::<String>::new());
+    for id in [
+        "libcluster-dep",
+        "libcluster-child",
+        "libcluster-strategy",
+        "libcluster-query",
+        "libcluster-node-basename",
+        "libcluster-polling-interval",
+    ] {
+        assert!(ids(&doc).contains(&id.to_string()), "{id} missing");
+    }
+}
+
+// ----- snapshots -----
+
+#[test]
+fn text_output_snapshots() {
+    for fixture in [
+        "healthy",
+        "env_sh_other_platform",
+        "proto_dist_twice_vm_args",
+    ] {
+        let run = run_bin(&["doctor"], Some(&doctor_fixture(fixture)));
+        insta_settings().bind(|| {
+            insta::assert_snapshot!(format!("doctor_text_{fixture}"), run.transcript());
+        });
+    }
+    // The guide's own env.sh.eex, as the configured fixture has it.
+    let run = run_bin(&["doctor"], Some(&fixture_dir("configured")));
+    insta_settings().bind(|| {
+        insta::assert_snapshot!("doctor_text_configured", run.transcript());
+    });
+}
+
+#[test]
+fn json_output_snapshots() {
+    for fixture in ["release_node_hostname", "libcluster_app_name_basename"] {
+        let run = run_bin(
+            &["doctor", "--format", "json"],
+            Some(&doctor_fixture(fixture)),
+        );
+        insta_settings().bind(|| {
+            insta::assert_snapshot!(format!("doctor_json_{fixture}"), run.transcript());
+        });
+    }
+}

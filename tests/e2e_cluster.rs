@@ -1,0 +1,174 @@
+//! End to end: the setup `flycluster init` writes really forms an Erlang cluster. tests/e2e/cluster.sh
+//! boots the generated release as Fly machines in network namespaces on a private IPv6 network with
+//! a `.internal` DNS, and reports each node's `Node.list()`; see tests/e2e/README.md.
+//!
+//! One test runs the script three times, one after the other (they would fight over CPU and the
+//! 60 s cluster deadline if run in parallel): with a deployment image ref, with a custom image
+//! label, and as the negative control with the IPv6 distribution flag removed, which must fail.
+//! Needs root, iproute2, dnsmasq, Elixir/mix and python3: under CI=true a missing one fails the
+//! test, locally it is skipped loudly.
+
+mod common;
+use common::require_tool;
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Each run of the script must end within this (it needs about 20 s, or 80 s for the negative
+/// control, which waits out the full 60 s deadline).
+const RUN_LIMIT: Duration = Duration::from_secs(180);
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Root and every tool the script uses, by the `require_tool` convention.
+fn prerequisites() -> bool {
+    if !is_root() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("tests/e2e/cluster.sh needs root (network namespaces), and CI=true requires it");
+        }
+        eprintln!(
+            "\n!!!!! SKIPPED: e2e_cluster needs root (network namespaces); this test checked nothing. Run `sudo cargo test --test e2e_cluster`. !!!!!\n"
+        );
+        return false;
+    }
+    // Debian packages: ip is iproute2, dnsmasq is dnsmasq-base, epmd comes with erlang-base.
+    [
+        "ip", "dnsmasq", "elixir", "mix", "epmd", "python3", "timeout",
+    ]
+    .iter()
+    .all(|tool| require_tool(tool))
+}
+
+struct ScriptRun {
+    code: i32,
+    output: String,
+}
+
+/// `bash tests/e2e/cluster.sh ARGS BINARY`, stdout and stderr together, ended (SIGTERM, so its
+/// cleanup runs) if it overruns RUN_LIMIT.
+fn run_script(args: &[&str]) -> ScriptRun {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let log_dir = tempfile::Builder::new()
+        .prefix("flycluster-e2e-log-")
+        .tempdir()
+        .unwrap();
+    let log_path = log_dir.path().join("cluster.log");
+    let log = File::create(&log_path).unwrap();
+    let mut child = Command::new("bash")
+        .arg(root.join("tests/e2e/cluster.sh"))
+        .args(args)
+        .arg(env!("CARGO_BIN_EXE_flycluster"))
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let grace = Instant::now();
+            while child.try_wait().unwrap().is_none() && grace.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "cluster.sh {args:?} ran over {RUN_LIMIT:?}:\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let output = std::fs::read_to_string(&log_path).unwrap();
+    println!(
+        "==== cluster.sh {} ({:.0?}, exit {:?})\n{output}",
+        args.join(" "),
+        started.elapsed(),
+        status.code()
+    );
+    ScriptRun {
+        code: status.code().unwrap_or(-1),
+        output,
+    }
+}
+
+fn summary(run: &ScriptRun) -> &str {
+    run.output
+        .lines()
+        .find(|l| l.starts_with("cluster: "))
+        .unwrap_or("(no summary line)")
+}
+
+#[test]
+fn generated_setup_forms_a_cluster_on_a_fly_like_ipv6_network() {
+    if !prerequisites() {
+        return;
+    }
+
+    // A Fly deployment image: the node is hello-elixir-01HXYZ@<private IP>.
+    let run = run_script(&[]);
+    assert_eq!(
+        run.code, 0,
+        "the generated setup did not cluster:\n{}",
+        run.output
+    );
+    assert_eq!(
+        summary(&run),
+        "cluster: 3/3 nodes connected, isolated node ok (image label deployment-01HXYZ)",
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .contains("  hello-elixir-01HXYZ@fdaa:0:1da8:a7b:ac2:f901:4bf7:2  Node.list=["),
+        "{}",
+        run.output
+    );
+
+    // A custom image label (no `-` in the tag): the node name must still be valid and cluster.
+    let run = run_script(&["--image-ref", "registry.fly.io/hello-elixir:v42"]);
+    assert_eq!(
+        run.code, 0,
+        "with a custom image label the setup did not cluster:\n{}",
+        run.output
+    );
+    assert_eq!(
+        summary(&run),
+        "cluster: 3/3 nodes connected, isolated node ok (image label v42)",
+        "{}",
+        run.output
+    );
+
+    // Negative control: without `-proto_dist inet6_tcp` the same machines boot but cannot reach
+    // each other, and the script must say so and fail (exit 1: the setup, not the test, failed).
+    let run = run_script(&["--break-ipv6"]);
+    assert_eq!(
+        run.code, 1,
+        "the negative control did not fail as the setup's failure:\n{}",
+        run.output
+    );
+    assert!(
+        summary(&run).starts_with("cluster: 0/3 nodes connected: NOT CLUSTERED"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("all 4 machines up"),
+        "the negative control must fail on connecting, not on booting:\n{}",
+        run.output
+    );
+}
