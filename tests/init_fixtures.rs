@@ -10,6 +10,7 @@ const FIXTURES: &[&str] = &[
     "phx17",
     "phx18_dnscluster",
     "configured",
+    "fly_launch_configured",
     "examples/hello_elixir",
 ];
 
@@ -89,6 +90,27 @@ fn check_fails_before_init_and_passes_after() {
     assert_eq!(project.init(&["--yes"]).code, 0);
     let check = project.init(&["--check"]);
     assert_eq!(check.code, 0, "{}", check.transcript());
+}
+
+/// What `fly launch` writes is the guide's five lines; only the fragile RELEASE_NODE gets fixed.
+#[test]
+fn a_fly_launch_project_gets_only_a_robust_release_node() {
+    let project = TestProject::from_fixture("fly_launch_configured");
+    let run = project.init(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let changed: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("+++ "))
+        .collect();
+    assert_eq!(changed, ["+++ b/rel/env.sh.eex"]);
+    let env_sh = project.read("rel/env.sh.eex");
+    let block = env_sh.split("if [ -n \"${FLY_APP_NAME:-}\" ]; then").nth(1).unwrap();
+    assert!(block.contains("export RELEASE_NODE="), "{block}");
+    for untouched in ["ERL_AFLAGS=", "ECTO_IPV6", "DNS_CLUSTER_QUERY", "RELEASE_DISTRIBUTION"] {
+        assert!(!block.contains(untouched), "{untouched} in {block}");
+    }
+    assert!(run.stderr.contains("makes an invalid node name when the image has a custom label"));
 }
 
 #[test]

@@ -12,6 +12,7 @@ const FIXTURES: &[&str] = &[
     "phx17",
     "phx18_dnscluster",
     "configured",
+    "fly_launch_configured",
     "examples/hello_elixir",
 ];
 

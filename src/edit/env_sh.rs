@@ -238,6 +238,15 @@ fn erl_aflags_ok(value: &[Seg]) -> bool {
 
 /// `<name>@<host>` where the name starts with the Fly app name and the host is the private IP.
 fn release_node_ok(value: &[Seg]) -> bool {
+    // The guide's `${FLY_IMAGE_REF##*-}` keeps everything after the last `-` of the whole image
+    // reference: with a custom `--image-label v42` the node is `app-elixir:v42@...`, and the release
+    // does not boot (`nodistribution`, seen in tests/e2e). The block's suffix is derived safely.
+    if value
+        .iter()
+        .any(|s| matches!(s, Seg::Exp(e) if e.replace(['{', '}'], "") == "$FLY_IMAGE_REF##*-"))
+    {
+        return false;
+    }
     let Some((i, at)) = value.iter().enumerate().rev().find_map(|(i, s)| match s {
         Seg::Lit(l) => l.rfind('@').map(|at| (i, at)),
         Seg::Exp(_) => None,
@@ -571,8 +580,13 @@ impl Analysis {
                     ));
                 }
             } else if !var.accepts(value) {
+                let why = if raw.contains("FLY_IMAGE_REF##*-") {
+                    " (`${FLY_IMAGE_REF##*-}` makes an invalid node name when the image has a custom label, such as `:v42`)"
+                } else {
+                    ""
+                };
                 warnings.push(format!(
-                    "`{file}` line {line} sets `{raw}`; the Fly block overrides it on Fly"
+                    "`{file}` line {line} sets `{raw}`; the Fly block overrides it on Fly{why}"
                 ));
             }
         }
@@ -1929,12 +1943,22 @@ mod tests {
 # export RELEASE_NODE=<%= @release.name %>
 "#;
 
+    /// The guide's five lines, word for word.
     const GUIDE_LINES: &str = r#"# configure node for distributed erlang with IPV6 support
 export ERL_AFLAGS="-proto_dist inet6_tcp"
 export ECTO_IPV6="true"
 export DNS_CLUSTER_QUERY="${FLY_APP_NAME}.internal"
 export RELEASE_DISTRIBUTION="name"
 export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
+"#;
+
+    /// The five exports, set the way that works on Fly (no fragile image suffix).
+    const CONFIGURED_LINES: &str = r#"# configure node for distributed erlang with IPV6 support
+export ERL_AFLAGS="-proto_dist inet6_tcp"
+export ECTO_IPV6="true"
+export DNS_CLUSTER_QUERY="${FLY_APP_NAME}.internal"
+export RELEASE_DISTRIBUTION="name"
+export RELEASE_NODE="${FLY_APP_NAME}@${FLY_PRIVATE_IP}"
 "#;
 
     const PATH: &str = "rel/env.sh.eex";
@@ -2025,22 +2049,34 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
     }
 
     #[test]
-    fn guide_lines_are_configured() {
+    fn the_five_exports_are_configured() {
         assert_eq!(
-            run(Some(&format!("{RELEASE_INIT}\n{GUIDE_LINES}"))),
+            run(Some(&format!("{RELEASE_INIT}\n{CONFIGURED_LINES}"))),
             Edited::new(Outcome::Unchanged)
         );
-        assert_eq!(run(Some(GUIDE_LINES)), Edited::new(Outcome::Unchanged));
+        assert_eq!(run(Some(CONFIGURED_LINES)), Edited::new(Outcome::Unchanged));
+    }
+
+    /// The guide's `${FLY_IMAGE_REF##*-}` breaks with a custom image label (the release does not
+    /// boot): only RELEASE_NODE is fixed, in a guarded block that overrides the line on Fly.
+    #[test]
+    fn guide_lines_get_only_a_robust_release_node() {
+        let (after, warnings) = edit(GUIDE_LINES);
+        assert_eq!(after, appended(GUIDE_LINES, &[Var::ReleaseNode]));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("line 6"), "{warnings:?}");
+        assert!(warnings[0].contains("RELEASE_NODE"), "{warnings:?}");
     }
 
     #[test]
-    fn file_from_fly_launch_is_configured() {
+    fn file_from_fly_launch_gets_only_a_robust_release_node() {
         let fly_launch = format!(
             "#!/bin/sh\n\n{GUIDE_LINES}\n# Uncomment to send crash dumps to stderr\n\
              # This can be useful for debugging, but may log sensitive information\n\
              # export ERL_CRASH_DUMP=/dev/stderr\n# export ERL_CRASH_DUMP_BYTES=4096\n"
         );
-        assert_eq!(run(Some(&fly_launch)), Edited::new(Outcome::Unchanged));
+        let (after, _) = edit(&fly_launch);
+        assert_eq!(after, appended(&fly_launch, &[Var::ReleaseNode]));
     }
 
     #[test]
@@ -2055,7 +2091,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn commented_out_lines_do_not_count() {
-        let commented: String = GUIDE_LINES.lines().map(|l| format!("# {l}\n")).collect();
+        let commented: String = CONFIGURED_LINES.lines().map(|l| format!("# {l}\n")).collect();
         let before = format!("{RELEASE_INIT}\n{commented}");
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &Var::ALL));
@@ -2096,7 +2132,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn erl_aflags_with_other_flags_gets_the_flag_added_and_keeps_them() {
-        let before = GUIDE_LINES.replace(
+        let before = CONFIGURED_LINES.replace(
             "export ERL_AFLAGS=\"-proto_dist inet6_tcp\"",
             "export ERL_AFLAGS=\"-kernel shell_history enabled\"",
         );
@@ -2111,7 +2147,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
             assert_eq!(
                 out,
                 "-kernel shell_history enabled -proto_dist inet6_tcp|true|hello-elixir.internal|name|\
-                 hello-elixir-01HABC@fdaa:0:1::2"
+                 hello-elixir@fdaa:0:1::2"
             );
         }
     }
@@ -2124,7 +2160,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
                 "# export RELEASE_MODE=interactive\n",
                 "# export RELEASE_MODE=interactive\nexport RELEASE_DISTRIBUTION=sname\n"
             ),
-            GUIDE_LINES.replace("export RELEASE_DISTRIBUTION=\"name\"\n", "")
+            CONFIGURED_LINES.replace("export RELEASE_DISTRIBUTION=\"name\"\n", "")
         );
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &[ReleaseDistribution]));
@@ -2133,7 +2169,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn wrong_values_after_the_guide_lines_are_warned() {
-        let before = format!("{GUIDE_LINES}ECTO_IPV6=false\nexport RELEASE_NODE=app@127.0.0.1\n");
+        let before = format!("{CONFIGURED_LINES}ECTO_IPV6=false\nexport RELEASE_NODE=app@127.0.0.1\n");
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &[EctoIpv6, ReleaseNode]));
         assert_eq!(
@@ -2160,7 +2196,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
     #[test]
     fn a_conditional_assignment_after_a_good_one_needs_the_block() {
         let before = format!(
-            "{GUIDE_LINES}if [ -n \"$POD_IP\" ]; then\n  export RELEASE_NODE=\"app@$POD_IP\"\nfi\n"
+            "{CONFIGURED_LINES}if [ -n \"$POD_IP\" ]; then\n  export RELEASE_NODE=\"app@$POD_IP\"\nfi\n"
         );
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &[ReleaseNode]));
@@ -2276,7 +2312,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn erl_aflags_with_another_proto_dist_is_warned() {
-        let before = GUIDE_LINES.replace("inet6_tcp\"", "inet_tcp\"");
+        let before = CONFIGURED_LINES.replace("inet6_tcp\"", "inet_tcp\"");
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &[ErlAflags]));
         assert_eq!(
@@ -2294,7 +2330,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
     #[test]
     fn erl_aflags_appended_to_the_inherited_value_is_warned() {
         // With the Dockerfile's ENV ERL_AFLAGS="-proto_dist inet6_tcp", this passes the flag twice.
-        let before = GUIDE_LINES.replace(
+        let before = CONFIGURED_LINES.replace(
             "\"-proto_dist inet6_tcp\"",
             "\"$ERL_AFLAGS -proto_dist inet6_tcp\"",
         );
@@ -2355,7 +2391,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
     fn guarded_block_with_a_later_override_gets_a_new_block() {
         let before = format!(
             "if [ -n \"$FLY_APP_NAME\" ]; then\n{}fi\nexport RELEASE_DISTRIBUTION=sname\n",
-            GUIDE_LINES
+            CONFIGURED_LINES
                 .lines()
                 .map(|l| format!("  {l}\n"))
                 .collect::<String>()
@@ -2388,7 +2424,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn negative_guard_else_branch_counts() {
-        let body: String = GUIDE_LINES.lines().map(|l| format!("  {l}\n")).collect();
+        let body: String = CONFIGURED_LINES.lines().map(|l| format!("  {l}\n")).collect();
         let before = format!(
             "if [ -z \"$FLY_APP_NAME\" ]; then\n  export RELEASE_DISTRIBUTION=sname\nelse\n{body}fi\n"
         );
@@ -2397,7 +2433,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn unset_after_a_good_value_needs_the_block() {
-        let before = format!("{GUIDE_LINES}unset ECTO_IPV6\n");
+        let before = format!("{CONFIGURED_LINES}unset ECTO_IPV6\n");
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &[EctoIpv6]));
         assert!(warnings.is_empty());
@@ -2447,7 +2483,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn a_brace_group_runs_in_this_shell() {
-        let before = format!("{{\n{GUIDE_LINES}}} >/dev/null\n");
+        let before = format!("{{\n{CONFIGURED_LINES}}} >/dev/null\n");
         assert_eq!(run(Some(&before)), Edited::new(Outcome::Unchanged));
     }
 
@@ -2808,7 +2844,7 @@ export RELEASE_NODE="${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn view_agrees_with_the_editor() {
-        for src in [RELEASE_INIT, GUIDE_LINES, OLD_FLY_STYLE] {
+        for src in [RELEASE_INIT, CONFIGURED_LINES, OLD_FLY_STYLE] {
             let needed = Analysis::of(src).unwrap().needed();
             let v = view(src);
             for var in Var::ALL {
