@@ -109,3 +109,34 @@ fn a_dns_cluster_key_set_in_another_config_file_is_left_there() {
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(project.read_bytes("config/runtime.exs"), before);
 }
+
+/// A setting in a build-time config file that reads the environment gets the build machine's value:
+/// it does not count, and runtime.exs gets the setting.
+#[test]
+fn a_build_time_setting_that_reads_the_environment_does_not_count() {
+    let project = TestProject::from_fixture("examples/hello_elixir");
+    project.write(
+        "config/prod.exs",
+        "import Config\n\nconfig :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")\n",
+    );
+    let run = project.init(&["--yes"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(project.read("config/runtime.exs").contains("config :hello_elixir, :dns_cluster_query"));
+}
+
+/// Older Fly guides derived libcluster's basename from FLY_APP_NAME; with image-suffixed node names
+/// that never matches, and init says so.
+#[test]
+fn a_basename_not_derived_from_the_node_name_is_reported() {
+    let project = existing_libcluster_project(
+        true,
+        Some("config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [\n        polling_interval: 5_000,\n        query: \"hello-elixir.internal\",\n        node_basename: app_name\n      ]\n    ]\n  ]\n"),
+    );
+    let run = project.init(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stderr.contains("`config/prod.exs` line 10: `node_basename` is `app_name`, not derived from RELEASE_NODE"),
+        "{}",
+        run.stderr
+    );
+}

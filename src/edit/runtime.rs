@@ -28,16 +28,30 @@ pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
 
 /// Whether another config file (config.exs, prod.exs, ...) already has the strategy's setting, and
 /// for libcluster what in its topology does not fit Fly. Runtime.exs then stays as it is.
+///
+/// These files are evaluated when the release is built, so a setting there that reads the
+/// environment (`System.get_env`) gets the build machine's value, not Fly's: it does not count, and
+/// runtime.exs gets the setting, which wins at boot.
 pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Vec<String>> {
     let tree = elixir::parse(src);
     let root = tree.root_node();
-    if elixir::first_error(&tree).is_some() || !already_configured(root, src, ctx) {
+    if elixir::first_error(&tree).is_some() {
         return None;
     }
-    Some(match ctx.strategy {
-        Strategy::DnsCluster => Vec::new(),
-        Strategy::Libcluster => libcluster_fit_warnings(root, src, path),
-    })
+    let reads_env = |node: Node<'_>| {
+        let text = elixir::text(node, src);
+        text.contains("System.get_env") || text.contains("System.fetch_env")
+    };
+    match ctx.strategy {
+        Strategy::DnsCluster => configured_values(root, src, &ctx.otp_app, "dns_cluster_query")
+            .into_iter()
+            .any(|(_, value)| !reads_env(value))
+            .then(Vec::new),
+        Strategy::Libcluster => libcluster_topologies(root, src)
+            .into_iter()
+            .any(|config| !reads_env(config))
+            .then(|| libcluster_fit_warnings(root, src, path)),
+    }
 }
 
 /// The strategy's setting is already there, in any spelling.
@@ -67,18 +81,40 @@ pub fn libcluster_topologies<'t>(root: Node<'t>, src: &str) -> Vec<Node<'t>> {
         .collect()
 }
 
-/// What in an existing libcluster topology will not work on Fly. Reported, never rewritten.
+/// What in an existing libcluster topology will not work on Fly once rel/env.sh.eex names the nodes
+/// `${FLY_APP_NAME}-<image suffix>`. Reported, never rewritten.
 pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<String> {
-    libcluster_fit_issues(root, src)
+    let mut issues = libcluster_fit_issues(root, src);
+    // A basename computed from anything but the node name (say `System.get_env("FLY_APP_NAME")`,
+    // as older Fly guides had it) stops matching once the names carry the image suffix.
+    for config in libcluster_topologies(root, src) {
+        for pair in elixir::descendants_of_kind(config, "pair") {
+            let key = pair
+                .child_by_field_name("key")
+                .map(|k| elixir::text(k, src).trim_end().trim_end_matches(':'));
+            let Some(value) = pair.child_by_field_name("value") else {
+                continue;
+            };
+            let text = elixir::text(value, src);
+            if key == Some("node_basename")
+                && value.kind() != "string"
+                && !text.contains("RELEASE_NODE")
+                && !text.contains("node()")
+            {
+                issues.push(FitIssue {
+                    kind: FitIssueKind::FixedBasename,
+                    line: pair.start_position().row + 1,
+                    message: format!(
+                        "`node_basename` is `{}`, not derived from RELEASE_NODE, but rel/env.sh.eex names nodes `${{FLY_APP_NAME}}-<image suffix>`, so DNSPoll never reaches them; use `System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`",
+                        text.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
+                });
+            }
+        }
+    }
+    issues
         .into_iter()
-        .map(|issue| {
-            format!(
-                "`{}` line {}: {}",
-                path.display(),
-                issue.line,
-                issue.message
-            )
-        })
+        .map(|issue| format!("`{}` line {}: {}", path.display(), issue.line, issue.message))
         .collect()
 }
 
