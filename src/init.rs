@@ -154,6 +154,9 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
             project.otp_app, project.app_dir
         ));
     }
+    if let Some(warning) = ecto_ipv6_unread(project)? {
+        plan.warnings.push(warning);
+    }
     if files::read(&project.root, "config/releases.exs")?.is_some() {
         plan.warnings.push(if project.root.join("config/runtime.exs").is_file() {
             "config/releases.exs and config/runtime.exs both exist: Mix runs runtime.exs and ignores releases.exs; move what releases.exs sets into runtime.exs and delete it".into()
@@ -287,6 +290,22 @@ fn configured_in_other_config(
         }
     }
     Ok(None)
+}
+
+/// ECTO_IPV6 only helps when the Repo's runtime config turns it into `socket_options: [:inet6]`
+/// (phx.gen's runtime.exs does; Phoenix 1.5 projects and hand-written configs often do not).
+fn ecto_ipv6_unread(project: &Project) -> Result<Option<String>> {
+    if !project.has_dep("ecto_sql") {
+        return Ok(None);
+    }
+    for rel in ["config/runtime.exs", "config/releases.exs"] {
+        if files::read(&project.root, rel)?.is_some_and(|f| f.format.text.contains("ECTO_IPV6")) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(
+        "the project uses Ecto, but no runtime config reads ECTO_IPV6, so the Repo connects over IPv4 and cannot reach Fly Postgres; in config/runtime.exs add `maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` to the Repo's config (`flycluster doctor` checks it)".into(),
+    ))
 }
 
 /// The application module already starts DNSCluster or Cluster.Supervisor: its dependency is then
