@@ -132,16 +132,15 @@ pub fn redact(text: &str, project: Option<&Path>) -> String {
     cookie.replace_all(&text, "[COOKIE]").to_string()
 }
 
-/// Run the binary with `args` (the project path appended when given), no stdin, no colour.
+/// Run the binary with `args` (the project path appended when given) through assert_cmd: stdin is an
+/// empty pipe (no terminal), no colour variables.
 pub fn run_bin(args: &[&str], project: Option<&Path>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flycluster"));
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_flycluster"));
     cmd.args(args);
     if let Some(p) = project {
         cmd.arg(p);
     }
-    cmd.env_remove("NO_COLOR")
-        .env_remove("FLYCLUSTER_FAIL_WRITE")
-        .stdin(std::process::Stdio::null());
+    cmd.env_remove("NO_COLOR").env_remove("FLYCLUSTER_FAIL_WRITE");
     let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
