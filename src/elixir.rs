@@ -4,14 +4,109 @@
 use tree_sitter::{Node, Parser, Tree};
 
 /// Parse Elixir source. tree-sitter always returns a tree; errors show up as ERROR/MISSING nodes.
+///
+/// The last few trees are kept (detection, the editor and validation read the same files), so a
+/// file is parsed once per run, and [`parse_edited`] can reparse an edit incrementally.
 pub fn parse(src: &str) -> Tree {
+    if let Some(tree) = cached(src) {
+        return tree;
+    }
+    let tree = parse_with(src, None);
+    remember(src, &tree);
+    tree
+}
+
+/// Parse `after`, an edited `before`: when `before`'s tree is at hand, only the changed region is
+/// parsed again (tree-sitter's incremental parse gives the same tree as a full parse).
+pub fn parse_edited(before: &str, after: &str) -> Tree {
+    let Some(mut old) = cached(before) else {
+        return parse(after);
+    };
+    let prefix = before
+        .bytes()
+        .zip(after.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let room = before.len().min(after.len()) - prefix;
+    let suffix = before
+        .bytes()
+        .rev()
+        .zip(after.bytes().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    // Keep the edit on character boundaries.
+    let start = floor_char_boundary(before, prefix).min(floor_char_boundary(after, prefix));
+    let old_end = before.len() - suffix;
+    let new_end = after.len() - suffix;
+    let (old_end, new_end) = (
+        ceil_char_boundary(before, old_end.max(start)),
+        ceil_char_boundary(after, new_end.max(start)),
+    );
+    old.edit(&tree_sitter::InputEdit {
+        start_byte: start,
+        old_end_byte: old_end,
+        new_end_byte: new_end,
+        start_position: point_at(before, start),
+        old_end_position: point_at(before, old_end),
+        new_end_position: point_at(after, new_end),
+    });
+    let tree = parse_with(after, Some(&old));
+    remember(after, &tree);
+    tree
+}
+
+fn parse_with(src: &str, old: Option<&Tree>) -> Tree {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_elixir::LANGUAGE.into())
         .expect("the bundled Elixir grammar matches the tree-sitter version");
     parser
-        .parse(src, None)
+        .parse(src, old)
         .expect("parsing without a timeout or cancellation flag always yields a tree")
+}
+
+/// Recently parsed sources and their trees, newest last.
+const CACHE_SIZE: usize = 8;
+thread_local! {
+    static TREES: std::cell::RefCell<Vec<(String, Tree)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn cached(src: &str) -> Option<Tree> {
+    TREES.with(|t| t.borrow().iter().find(|(s, _)| s == src).map(|(_, tree)| tree.clone()))
+}
+
+fn remember(src: &str, tree: &Tree) {
+    TREES.with(|t| {
+        let mut trees = t.borrow_mut();
+        if trees.len() == CACHE_SIZE {
+            trees.remove(0);
+        }
+        trees.push((src.to_string(), tree.clone()));
+    });
+}
+
+fn point_at(src: &str, byte: usize) -> tree_sitter::Point {
+    let before = &src[..byte];
+    let row = before.matches('\n').count();
+    let column = byte - before.rfind('\n').map_or(0, |i| i + 1);
+    tree_sitter::Point { row, column }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// The first syntax error as a 1-based (line, column), if any.
@@ -215,6 +310,24 @@ pub enum ListPosition {
     After(usize),
 }
 
+/// Whether text after `element` would continue it rather than follow it: a call without parentheses
+/// (`supervisor Foo, []`) takes `, next` as one more argument, and a keyword list must stay last.
+/// Both are found at the end of the element, however deeply nested (`x = worker Foo`).
+pub fn ends_open(element: Node<'_>) -> bool {
+    let mut node = element;
+    loop {
+        match node.kind() {
+            "keywords" => return true,
+            "arguments" if node.child(0).is_none_or(|first| first.kind() != "(") => return true,
+            _ => {}
+        }
+        match node.child(node.child_count().saturating_sub(1)) {
+            Some(last) => node = last,
+            None => return false,
+        }
+    }
+}
+
 /// Insert an element into a list laid out one element per line, as `mix format` leaves such a list.
 /// `layout(indent, trailing)` returns the element's lines (indented, `trailing` appended to the last).
 /// Returns None when the list's layout is not one this can edit without reformatting the user's code.
@@ -226,6 +339,11 @@ pub fn insert_in_list(
     line_length: usize,
 ) -> Option<String> {
     let elements = items(list);
+    if let ListPosition::After(k) = position
+        && elements.get(k).is_some_and(|e| ends_open(*e))
+    {
+        return None;
+    }
     let open = list.start_byte();
     let close = list.end_byte() - 1;
     debug_assert_eq!(&src[close..=close], "]");
@@ -410,6 +528,32 @@ mod tests {
         );
     }
 
+    /// Found by fuzzing: a comma after a call without parentheses, or after keywords, makes the new
+    /// element one more argument (`supervisor(Foo, [], New)`) or a syntax error.
+    #[test]
+    fn never_appends_after_an_element_that_would_swallow_it() {
+        for src in [
+            "x = [\n  A,\n  supervisor Foo, []\n]\n",
+            "x = [\n  A,\n  a = worker Foo\n]\n",
+            "x = [\n  A,\n  tart a worker by calling: B.start_link(arg)\n]\n",
+            "x = [\n  {:a, \"~> 1.0\"},\n  test: [\"test\"]\n]\n",
+            "x = [A, supervisor Foo, []]\n",
+            "x = [A, b: 1]\n",
+        ] {
+            let n = items(descendants_of_kind(parse(src).root_node(), "list")[0]).len();
+            assert_eq!(insert(src, ListPosition::After(n - 1)), None, "{src}");
+            // Before every element is still safe.
+            let out = insert(src, ListPosition::Start).unwrap();
+            assert!(first_error(&parse(&out)).is_none(), "{out}");
+        }
+        for closed in [
+            "x = [\n  A,\n  foo(a, b)\n]\n",
+            "x = [\n  A,\n  foo a do\n    b\n  end\n]\n",
+        ] {
+            assert!(insert(closed, ListPosition::After(1)).is_some(), "{closed}");
+        }
+    }
+
     #[test]
     fn appends_after_the_last_element_adding_its_comma() {
         let src = "x = [\n  A,\n  B # b\n  # trailing comment\n]\n";
@@ -447,6 +591,27 @@ mod tests {
         let tree = parse("defmodule X do\n  def f do\n    [1, 2\n  end\nend\n");
         assert!(first_error(&tree).is_some());
         assert_eq!(first_error(&parse("x = 1\n")), None);
+    }
+
+    #[test]
+    fn an_incremental_parse_finds_what_a_full_parse_finds() {
+        let cases = [
+            ("x = [\n  A\n]\n", "x = [\n  A,\n  B\n]\n"),
+            ("x = [\n  A\n]\n", "x = [\n  A,\n  B\n"),
+            ("défmodule = [1]\n", "défmodule = [1, 2]\n"),
+            ("a = 1\n", "a = 1\nb = (\n"),
+            ("", "x = 1\n"),
+        ];
+        for (before, after) in cases {
+            parse(before);
+            let incremental = parse_edited(before, after);
+            let full = parse_with(after, None);
+            assert_eq!(
+                incremental.root_node().to_sexp(),
+                full.root_node().to_sexp(),
+                "{before:?} -> {after:?}"
+            );
+        }
     }
 
     #[test]

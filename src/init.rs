@@ -246,7 +246,7 @@ fn plan_file(
             plan.manual.push(step);
         }
         Outcome::Write(after) => {
-            validate(kind, rel, &after)?;
+            validate(kind, rel, before, &after)?;
             change.action = if original.is_some() {
                 Action::Update
             } else {
@@ -319,7 +319,7 @@ fn clustering_child_present(project: &Project) -> Result<bool> {
 }
 
 /// Planned output must be as valid as its input: Elixir parses, TOML parses.
-fn validate(kind: Kind, rel: &str, after: &str) -> Result<()> {
+fn validate(kind: Kind, rel: &str, before: Option<&str>, after: &str) -> Result<()> {
     let invalid = |message: String| Error::Invalid {
         path: rel.into(),
         message,
@@ -327,7 +327,11 @@ fn validate(kind: Kind, rel: &str, after: &str) -> Result<()> {
     match kind {
         // The Elixir editors refuse input that does not parse, so the output must parse too.
         Kind::Deps | Kind::Application | Kind::Runtime => {
-            if let Some((line, _)) = elixir::first_error(&elixir::parse(after)) {
+            let tree = match before {
+                Some(before) => elixir::parse_edited(before, after),
+                None => elixir::parse(after),
+            };
+            if let Some((line, _)) = elixir::first_error(&tree) {
                 return Err(invalid(format!(
                     "the edited Elixir has a syntax error at line {line}"
                 )));

@@ -46,14 +46,16 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     }
     let root = tree.root_node();
     let (wanted, _) = wanted_dep(ctx.strategy);
-    let present = |name: &str| {
-        elixir::descendants_of_kind(root, "tuple").into_iter().any(|t| {
+    // The names of every `{:name, ...}` tuple, collected in one walk of the tree.
+    let named: Vec<&str> = elixir::descendants_of_kind(root, "tuple")
+        .into_iter()
+        .filter_map(|t| {
             elixir::items(t)
                 .first()
                 .and_then(|n| elixir::atom_name(*n, src))
-                == Some(name)
         })
-    };
+        .collect();
+    let present = |name: &str| named.contains(&name);
     if present(wanted) || present("dns_cluster") || present("libcluster") {
         return Ok(Edited::new(Outcome::Unchanged));
     }

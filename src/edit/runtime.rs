@@ -33,6 +33,14 @@ pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
 /// environment (`System.get_env`) gets the build machine's value, not Fly's: it does not count, and
 /// runtime.exs gets the setting, which wins at boot.
 pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Vec<String>> {
+    // Most config files mention neither; don't parse them to find that out.
+    let needle = match ctx.strategy {
+        Strategy::DnsCluster => "dns_cluster_query",
+        Strategy::Libcluster => "libcluster",
+    };
+    if !src.contains(needle) {
+        return None;
+    }
     let tree = elixir::parse(src);
     let root = tree.root_node();
     if elixir::first_error(&tree).is_some() {
