@@ -832,21 +832,8 @@ fn lex(src: &str) -> Parsed<Vec<Token>> {
             },
             '\'' => lx.single_quoted()?,
             '"' => lx.double_quoted()?,
-            '$' => {
-                let (raw, seg) = lx.dollar(false)?;
-                let w = lx.word();
-                w.raw.push_str(&raw);
-                match seg {
-                    Seg::Lit(l) => l.chars().for_each(|c| w.lit(c)),
-                    exp => w.segs.push(exp),
-                }
-            }
-            '`' => {
-                let raw = lx.backtick()?;
-                let w = lx.word();
-                w.raw.push_str(&raw);
-                w.segs.push(Seg::Exp(raw));
-            }
+            '$' => lx.push_dollar(false)?,
+            '`' => lx.push_backtick()?,
             ';' | '&' | '|' | '(' | ')' | '<' | '>' => lx.operator(),
             _ => {
                 let w = lx.word();
@@ -1027,21 +1014,8 @@ impl Lexer {
                     }
                     self.i += 2;
                 }
-                '$' => {
-                    let (raw, seg) = self.dollar(true)?;
-                    let w = self.word();
-                    w.raw.push_str(&raw);
-                    match seg {
-                        Seg::Lit(l) => l.chars().for_each(|c| w.lit(c)),
-                        exp => w.segs.push(exp),
-                    }
-                }
-                '`' => {
-                    let raw = self.backtick()?;
-                    let w = self.word();
-                    w.raw.push_str(&raw);
-                    w.segs.push(Seg::Exp(raw));
-                }
+                '$' => self.push_dollar(true)?,
+                '`' => self.push_backtick()?,
                 _ => {
                     if c == '\n' {
                         self.line += 1;
@@ -1056,6 +1030,27 @@ impl Lexer {
     }
 
     /// Reads an expansion starting at `$`: returns it as written and as a segment.
+    /// A `$...` expansion at the cursor, added to the current word (a literal `$` stays literal).
+    fn push_dollar(&mut self, in_double_quotes: bool) -> Parsed<()> {
+        let (raw, seg) = self.dollar(in_double_quotes)?;
+        let w = self.word();
+        w.raw.push_str(&raw);
+        match seg {
+            Seg::Lit(l) => l.chars().for_each(|c| w.lit(c)),
+            exp => w.segs.push(exp),
+        }
+        Ok(())
+    }
+
+    /// A `` `...` `` command substitution at the cursor, added to the current word.
+    fn push_backtick(&mut self) -> Parsed<()> {
+        let raw = self.backtick()?;
+        let w = self.word();
+        w.raw.push_str(&raw);
+        w.segs.push(Seg::Exp(raw));
+        Ok(())
+    }
+
     fn dollar(&mut self, in_double_quotes: bool) -> Parsed<(String, Seg)> {
         let start = self.i;
         let line = self.line;
