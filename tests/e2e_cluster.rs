@@ -2,9 +2,11 @@
 //! boots the generated release as Fly machines in network namespaces on a private IPv6 network with
 //! a `.internal` DNS, and reports each node's `Node.list()`; see tests/e2e/README.md.
 //!
-//! One test runs the script three times, one after the other (they would fight over CPU and the
-//! 60 s cluster deadline if run in parallel): with a deployment image ref, with a custom image
-//! label, and as the negative control with the IPv6 distribution flag removed, which must fail.
+//! Two tests, one per clustering strategy, each running the script three times: with a deployment
+//! image ref, with a custom image label, and as a negative control that must fail (dns_cluster: the
+//! IPv6 distribution flag removed; libcluster: the runtime-derived `node_basename` replaced by a
+//! fixed string). All runs take one lock, so they run one after the other even though cargo runs
+//! tests in parallel: they would fight over CPU and the 60 s cluster deadline otherwise.
 //! Needs root, iproute2, dnsmasq, Elixir/mix and python3: under CI=true a missing one fails the
 //! test, locally it is skipped loudly.
 
@@ -13,7 +15,11 @@ use common::require_tool;
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Held by each test for all its runs: one run of the script at a time in this process.
+static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Each run of the script must end within this (it needs about 20 s, or 80 s for the negative
 /// control, which waits out the full 60 s deadline).
@@ -118,6 +124,10 @@ fn generated_setup_forms_a_cluster_on_a_fly_like_ipv6_network() {
     if !prerequisites() {
         return;
     }
+    // A panic in the other test poisons the lock; the runs are still independent.
+    let _serial = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
 
     // A Fly deployment image: the node is hello-elixir-01HXYZ@<private IP>.
     let run = run_script(&[]);
@@ -169,6 +179,87 @@ fn generated_setup_forms_a_cluster_on_a_fly_like_ipv6_network() {
     assert!(
         run.output.contains("all 4 machines up"),
         "the negative control must fail on connecting, not on booting:\n{}",
+        run.output
+    );
+}
+
+/// `flycluster init --strategy libcluster`: the generated `Cluster.Supervisor` child and DNSPoll
+/// topology, run against the libcluster stand-in of tests/e2e/libcluster_stub, which reads the
+/// topology's query, node_basename and polling_interval as libcluster does.
+#[test]
+fn generated_libcluster_setup_forms_a_cluster_on_a_fly_like_ipv6_network() {
+    if !prerequisites() {
+        return;
+    }
+    let _serial = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+
+    // A Fly deployment image: the topology's node_basename must be hello-elixir-01HXYZ, the node's.
+    let run = run_script(&["--strategy", "libcluster"]);
+    assert_eq!(
+        run.code, 0,
+        "the generated libcluster setup did not cluster:\n{}",
+        run.output
+    );
+    assert_eq!(
+        summary(&run),
+        "cluster: 3/3 nodes connected, isolated node ok (image label deployment-01HXYZ, strategy libcluster)",
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains(
+            "n1's libcluster topology fly6pn: query hello-elixir.internal, node_basename hello-elixir-01HXYZ, polling_interval 5000"
+        ),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .contains("  hello-elixir-01HXYZ@fdaa:0:1da8:a7b:ac2:f901:4bf7:2  Node.list=["),
+        "{}",
+        run.output
+    );
+
+    // A custom image label: the basename derived at runtime follows the node name (hello-elixir-v42).
+    let run = run_script(&[
+        "--strategy",
+        "libcluster",
+        "--image-ref",
+        "registry.fly.io/hello-elixir:v42",
+    ]);
+    assert_eq!(
+        run.code, 0,
+        "with a custom image label the libcluster setup did not cluster:\n{}",
+        run.output
+    );
+    assert_eq!(
+        summary(&run),
+        "cluster: 3/3 nodes connected, isolated node ok (image label v42, strategy libcluster)",
+        "{}",
+        run.output
+    );
+
+    // Negative control: the same setup with node_basename fixed to "hello-elixir" (what a static
+    // topology would say) boots and resolves, but DNSPoll asks for nodes that do not exist.
+    let run = run_script(&["--strategy", "libcluster", "--break-basename"]);
+    assert_eq!(
+        run.code, 1,
+        "the libcluster negative control did not fail as the setup's failure:\n{}",
+        run.output
+    );
+    assert!(
+        summary(&run).starts_with("cluster: 0/3 nodes connected: NOT CLUSTERED"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("all 4 machines up")
+            && run
+                .output
+                .contains("node_basename hello-elixir, polling_interval"),
+        "the negative control must fail on connecting, with the fixed basename in effect:\n{}",
         run.output
     );
 }

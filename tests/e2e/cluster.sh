@@ -2,12 +2,18 @@
 # End-to-end test: does the setup `flycluster init` writes really form an Erlang cluster on a
 # Fly-like private IPv6 network? See tests/e2e/README.md.
 #
-# usage: tests/e2e/cluster.sh [--image-ref REF] [--break-ipv6] [--timeout SECS] [--keep-work] [FLYCLUSTER]
+# usage: tests/e2e/cluster.sh [--strategy dns_cluster|libcluster] [--image-ref REF] [--break-ipv6]
+#                              [--break-basename] [--timeout SECS] [--keep-work] [FLYCLUSTER]
 #
 #   FLYCLUSTER      the binary under test (default: target/debug/flycluster, built with `cargo build`)
+#   --strategy      dns_cluster (default: `flycluster init` without --strategy) or libcluster
+#                   (`flycluster init --strategy libcluster`, run against the libcluster stand-in)
 #   --image-ref     FLY_IMAGE_REF of the machines (default registry.fly.io/hello-elixir:deployment-01HXYZ)
 #   --break-ipv6    negative control: remove `-proto_dist inet6_tcp` from the generated rel/env.sh.eex
 #                   and Dockerfile; the nodes must then be reported NOT connected (exit 1)
+#   --break-basename  libcluster negative control: replace the generated, runtime-derived
+#                   `node_basename:` in config/runtime.exs by the fixed "hello-elixir"; the nodes must
+#                   then be reported NOT connected (exit 1)
 #   --timeout       how long to wait for the cluster to form (default and maximum 60 s)
 #   --keep-work     keep the temporary project and logs (namespaces and processes are always removed)
 #
@@ -25,8 +31,10 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 
 APP=hello-elixir
 OTP_APP=hello_elixir
+STRATEGY=dns_cluster
 IMAGE_REF=registry.fly.io/hello-elixir:deployment-01HXYZ
 BREAK_IPV6=0
+BREAK_BASENAME=0
 TIMEOUT=60
 KEEP_WORK=0
 BIN=""
@@ -35,11 +43,14 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --image-ref) IMAGE_REF="$2"; shift 2 ;;
     --image-ref=*) IMAGE_REF="${1#*=}"; shift ;;
+    --strategy) STRATEGY="$2"; shift 2 ;;
+    --strategy=*) STRATEGY="${1#*=}"; shift ;;
     --break-ipv6) BREAK_IPV6=1; shift ;;
+    --break-basename) BREAK_BASENAME=1; shift ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --timeout=*) TIMEOUT="${1#*=}"; shift ;;
     --keep-work) KEEP_WORK=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
     *) BIN="$1"; shift ;;
   esac
@@ -56,6 +67,22 @@ die() {
 
 case "$TIMEOUT" in '' | *[!0-9]*) die 2 "--timeout wants whole seconds" ;; esac
 [ "$TIMEOUT" -le 60 ] || die 2 "--timeout is at most 60 seconds"
+# Per strategy: the flags given to `flycluster init`, the dependency replaced by a stand-in of this
+# folder, the environment variable naming the stand-in's status file, and what the messages call it.
+case "$STRATEGY" in
+  dns_cluster)
+    INIT_FLAGS=()
+    STUB_DEP=dns_cluster STUB_DIR=dns_cluster_stub STATUS_VAR=DNS_CLUSTER_STUB_STATUS
+    STUB_NAME="DNSCluster"
+    ;;
+  libcluster)
+    INIT_FLAGS=(--strategy libcluster)
+    STUB_DEP=libcluster STUB_DIR=libcluster_stub STATUS_VAR=LIBCLUSTER_STUB_STATUS
+    STUB_NAME="libcluster's DNSPoll"
+    ;;
+  *) die 2 "--strategy is dns_cluster or libcluster, not '$STRATEGY'" ;;
+esac
+[ "$BREAK_BASENAME" = 0 ] || [ "$STRATEGY" = libcluster ] || die 2 "--break-basename needs --strategy libcluster"
 
 # ---------------------------------------------------------------------------------------------
 # State for cleanup: every process by PID, every namespace and file this run creates.
@@ -129,8 +156,8 @@ T0=$SECONDS
 # 1. The project: a copy of examples/hello_elixir, set up by the binary under test.
 PROJ="$WORK/$OTP_APP"
 cp -R "$ROOT/examples/hello_elixir" "$PROJ"
-say "flycluster init --yes --app $APP (binary: $BIN)"
-if "$BIN" init --yes --app "$APP" "$PROJ" </dev/null >"$WORK/init.log" 2>&1; then
+say "flycluster init --yes --app $APP${INIT_FLAGS[*]:+ ${INIT_FLAGS[*]}} (binary: $BIN)"
+if "$BIN" init --yes --app "$APP" "${INIT_FLAGS[@]}" "$PROJ" </dev/null >"$WORK/init.log" 2>&1; then
   init_status=0
 else
   init_status=$?
@@ -141,10 +168,23 @@ if [ "$init_status" != 0 ]; then
 fi
 sed -n '/^ *\(created\|updated\|unchanged\|skipped\|manual\) /p' "$WORK/init.log" | sed 's/^/e2e:   /'
 
+if [ "$STRATEGY" = libcluster ]; then
+  # The libcluster setup clusters with libcluster alone: a dns_cluster next to it would be a second
+  # discovery mechanism (and, with no stand-in for it here, would not build).
+  if grep -q ':dns_cluster\b' "$PROJ/mix.exs" || grep -q 'DNSCluster' "$PROJ/lib/$OTP_APP/application.ex"; then
+    die 1 "init --strategy libcluster also added dns_cluster (mix.exs or application.ex)"
+  fi
+fi
+
 if [ "$BREAK_IPV6" = 1 ]; then
   say "negative control: removing -proto_dist inet6_tcp from rel/env.sh.eex and Dockerfile"
   python3 "$HERE/fly_project.py" break-ipv6 "$PROJ/rel/env.sh.eex" "$PROJ/Dockerfile" \
     || die 1 "the generated files have no -proto_dist inet6_tcp to remove"
+fi
+if [ "$BREAK_BASENAME" = 1 ]; then
+  say "negative control: replacing the generated node_basename in config/runtime.exs by the fixed \"$APP\""
+  python3 "$HERE/fly_project.py" break-basename "$PROJ/config/runtime.exs" "$APP" | sed 's/^/e2e:   /' \
+    || die 1 "config/runtime.exs has no one-line node_basename to replace"
 fi
 
 # What a Fly machine gets from the image (the Dockerfile's final stage ENV) and from fly.toml [env].
@@ -154,14 +194,14 @@ MACHINE_ENV=()
 while IFS= read -r -d '' kv; do MACHINE_ENV+=("$kv"); done <"$WORK/machine.env"
 say "image + fly.toml env: ${MACHINE_ENV[*]}"
 
-# Offline stand-ins: hex packages cannot be fetched. dns_cluster becomes a path dependency on our
-# DNSCluster stand-in; every other dependency goes, and the app's Phoenix/Ecto/telemetry children
-# become the small local modules of app_stand_ins/. The generated rel/env.sh.eex, runtime.exs and
-# application.ex stay exactly as flycluster wrote them.
+# Offline stand-ins: hex packages cannot be fetched. dns_cluster (or libcluster) becomes a path
+# dependency on our stand-in of it; every other dependency goes, and the app's Phoenix/Ecto/telemetry
+# children become the small local modules of app_stand_ins/. The generated rel/env.sh.eex,
+# runtime.exs and application.ex stay exactly as flycluster wrote them.
 mkdir -p "$PROJ/e2e_deps"
-cp -R "$HERE/dns_cluster_stub" "$PROJ/e2e_deps/dns_cluster"
-python3 "$HERE/fly_project.py" offline-deps "$PROJ/mix.exs" e2e_deps/dns_cluster \
-  || die 1 "mix.exs: no usable dns_cluster dependency"
+cp -R "$HERE/$STUB_DIR" "$PROJ/e2e_deps/$STUB_DEP"
+python3 "$HERE/fly_project.py" offline-deps "$PROJ/mix.exs" "$STUB_DEP" "e2e_deps/$STUB_DEP" \
+  || die 1 "mix.exs: no usable $STUB_DEP dependency"
 cp "$HERE/app_stand_ins/stand_ins.ex" "$PROJ/lib/e2e_stand_ins.ex"
 # The example project has no config/prod.exs, which config.exs imports.
 [ -e "$PROJ/config/prod.exs" ] || printf 'import Config\n' >"$PROJ/config/prod.exs"
@@ -254,7 +294,7 @@ node_env() { # node_env I: the environment of machine I, one KEY=VALUE per word
     DATABASE_URL="ecto://postgres:postgres@localhost/hello_elixir"
     SECRET_KEY_BASE="$SECRET_KEY_BASE"
     PHX_SERVER=true
-    DNS_CLUSTER_STUB_STATUS="$WORK/n$i.status"
+    "$STATUS_VAR=$WORK/n$i.status"
   )
 }
 
@@ -289,7 +329,7 @@ rpc() { # rpc I EXPR: bin/APP rpc inside machine I's namespace, with its environ
   node_env "$i"
   (cd "$REL" && timeout 20 ip netns exec "$RUN_ID-n$i" env -i "${NODE_ENV[@]}" "$REL/bin/$OTP_APP" rpc "$2" 2>&1)
 }
-status_field() { # status_field I KEY: what machine I's DNSCluster stand-in last wrote
+status_field() { # status_field I KEY: what machine I's DNSCluster / DNSPoll stand-in last wrote
   sed -n "s/^$2=//p" "$WORK/n$1.status" 2>/dev/null || true
 }
 check_alive() {
@@ -310,6 +350,9 @@ while :; do
   check_alive
   ready=0
   for i in "${NODES[@]}"; do
+    # A topology the strategy cannot use (query or basename nil or empty) will not get better.
+    err="$(status_field "$i" error)"
+    [ -z "$err" ] || die 1 "n$i: $STUB_NAME cannot use the generated topology: $err"
     found="$(status_field "$i" found)"
     [ -n "$found" ] && [ "$(tr ',' '\n' <<<"$found" | wc -l)" = 4 ] && ready=$((ready + 1))
   done
@@ -319,9 +362,15 @@ while :; do
       if [ ! -s "$WORK/n$i.status" ]; then
         echo "---- n$i log ----" >&2
         tail -n 20 "$WORK/n$i.log" >&2
-        die 1 "DNSCluster never ran a discovery round on n$i within 30 s (child in application.ex? query in runtime.exs / fly.toml?)"
+        die 1 "$STUB_NAME never ran a discovery round on n$i within 30 s (child in application.ex? query in runtime.exs / fly.toml?)"
       fi
       say "n$i status: $(tr '\n' ' ' <"$WORK/n$i.status")"
+    done
+    # A query other than APP.internal is the setup's fault, not DNS's.
+    for i in "${NODES[@]}"; do
+      query="$(status_field "$i" query)"
+      [ -z "$query" ] || [ "$query" = "$APP.internal" ] \
+        || die 1 "n$i: $STUB_NAME queries '$query', not $APP.internal (the name Fly's DNS answers)"
     done
     tail -n 20 "$WORK/dnsmasq.log" >&2
     die 2 "DNS did not give every machine the four addresses of $APP.internal within 30 s"
@@ -329,6 +378,10 @@ while :; do
   sleep 0.5
 done
 say "all 4 machines up, each resolving $APP.internal to 4 addresses ($((SECONDS - T0)) s since start)"
+if [ "$STRATEGY" = libcluster ]; then
+  say "n1's libcluster topology $(status_field 1 topology): query $(status_field 1 query)," \
+    "node_basename $(status_field 1 node_basename), polling_interval $(status_field 1 polling_interval)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 4. Wait (bounded) until every node of the cookie-sharing three lists the two others.
@@ -415,7 +468,7 @@ for i in "${NODES[@]}"; do
   name="${NAME[$i]:-}"
   if [ -n "${RPC_ERR[$i]}" ]; then
     echo "n$i  ${name:-?}  Node.list=? (rpc failed: ${RPC_ERR[$i]})"
-    echo "n$i    its own view (DNSCluster stand-in): Node.list=[$(status_field "$i" node_list)]"
+    echo "n$i    its own view ($STUB_NAME stand-in): Node.list=[$(status_field "$i" node_list)]"
   else
     echo "n$i  $name  Node.list=[${LIST[$i]// /, }]"
   fi
@@ -430,8 +483,14 @@ for i in "${NODES[@]}"; do
   [[ "$base" =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] \
     || PROBLEMS+=("n$i: node name '$base' has characters outside [A-Za-z0-9_-] (image ref $IMAGE_REF)")
   [ -z "$BASENAME" ] || [ "$BASENAME" = "$base" ] \
-    || PROBLEMS+=("n$i: node basename '$base' differs from '$BASENAME' (dns_cluster connects to <own basename>@<ip>)")
+    || PROBLEMS+=("n$i: node basename '$base' differs from '$BASENAME' (the machines connect to <basename>@<ip>)")
   BASENAME="${BASENAME:-$base}"
+  if [ "$STRATEGY" = libcluster ]; then
+    # DNSPoll connects to <node_basename>@<ip>: the topology's basename must be the nodes' own.
+    topo_base="$(status_field "$i" node_basename)"
+    [ "$topo_base" = "$base" ] \
+      || PROBLEMS+=("n$i: the libcluster topology's node_basename is '$topo_base', not the node's own basename '$base'")
+  fi
 done
 if [ "$CONNECTED" = 3 ]; then
   for i in 1 2 3; do
@@ -448,7 +507,11 @@ case "$ISOLATED" in
 esac
 verdict="connected"
 [ "$CONNECTED" = 3 ] || verdict="connected: NOT CLUSTERED"
-echo "cluster: $CONNECTED/3 nodes $verdict, $isolation (image label $IMAGE_LABEL)$([ "$BREAK_IPV6" = 1 ] && echo ', ipv6 flag removed')"
+details="image label $IMAGE_LABEL"
+[ "$STRATEGY" = dns_cluster ] || details="$details, strategy $STRATEGY"
+[ "$BREAK_IPV6" = 0 ] || details="$details, ipv6 flag removed"
+[ "$BREAK_BASENAME" = 0 ] || details="$details, node_basename fixed to \"$APP\""
+echo "cluster: $CONNECTED/3 nodes $verdict, $isolation ($details)"
 say "total $((SECONDS - T0)) s"
 
 if [ "$CONNECTED" != 3 ] || [ "$ISOLATED" != 1 ] || [ ${#PROBLEMS[@]} -gt 0 ]; then
