@@ -414,7 +414,7 @@ mod tests {
         let Outcome::Write(out) = plan(&ctx, Path::new("config/runtime.exs"), Some(src)).unwrap().outcome else {
             panic!()
         };
-        assert!(out.contains("  config :libcluster,\n    topologies: [\n      fly6pn: [\n        strategy: Cluster.Strategy.DNSPoll,"), "{out}");
+        assert!(out.contains("if config_env() == :prod do\n  if System.get_env(\"DNS_CLUSTER_QUERY\") do\n    config :libcluster,\n      topologies: [\n        fly6pn: [\n          strategy: Cluster.Strategy.DNSPoll,"), "{out}");
         assert!(out.contains("polling_interval: 5_000"));
         assert!(out.contains("node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()"));
         let again = plan(&ctx, Path::new("config/runtime.exs"), Some(&out)).unwrap();
