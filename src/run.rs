@@ -134,6 +134,10 @@ impl Out {
 }
 
 fn run_init(args: InitArgs) -> Result<i32> {
+    // Before anything else: a bad name must not reach a template, a prompt or the disk.
+    if let Some(app) = &args.app {
+        init::validate_fly_app(app)?;
+    }
     let interactive = !(args.yes || args.dry_run || args.check);
     if interactive && !prompt::has_terminal() {
         return Err(Error::usage(
@@ -150,9 +154,6 @@ fn run_init(args: InitArgs) -> Result<i32> {
     if !(args.dry_run || args.check) {
         // Runs that write: Ctrl-C stops them before the first write, never in the middle.
         prompt::catch_interrupts();
-    }
-    if let Some(app) = &args.app {
-        init::validate_fly_app(app)?;
     }
     let kinds = init::resolve_kinds(&args.only, &args.skip)?;
     let project = project::detect(
@@ -294,13 +295,28 @@ fn steps_text(steps: &[String]) -> String {
     s
 }
 
+/// The changed-line count above which the prompt offers a file instead of the diff. Debug builds
+/// honour `FLYCLUSTER_LONG_DIFF_LINES`, so the pty tests can reach the offer with a real edit
+/// (flycluster's own edits stay far below 500 lines); release builds never read it.
+fn long_diff_lines() -> usize {
+    if cfg!(debug_assertions) {
+        if let Some(n) = std::env::var("FLYCLUSTER_LONG_DIFF_LINES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            return n;
+        }
+    }
+    LONG_DIFF_LINES
+}
+
 /// Ask about each file with changes; unaccepted ones become skipped. False when the user quit.
 fn choose_files(plan: &mut Plan, out: &Out) -> Result<bool> {
     let mut all = false;
     for change in plan.changes.iter_mut().filter(|c| c.action.writes()) {
         let diff = preview::unified_diff(change);
         let lines = preview::changed_lines(&diff);
-        if !all && lines > LONG_DIFF_LINES && !prompt::ask_long_diff(&change.path, lines)? {
+        if !all && lines > long_diff_lines() && !prompt::ask_long_diff(&change.path, lines)? {
             let file = write_diff_file(&change.path, &diff)?;
             out.notice(&format!("the diff of {} is in {}\n", change.path, file.display()));
         } else if all {

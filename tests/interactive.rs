@@ -549,3 +549,35 @@ fn quiet_still_shows_the_diff_being_asked_about() {
         "-q printed the detection:\n{output}"
     );
 }
+
+/// A diff longer than the limit is offered as a file instead of flooding the terminal. The limit is
+/// 500 changed lines, which flycluster's own edits never reach, so the test lowers it (debug builds
+/// read FLYCLUSTER_LONG_DIFF_LINES) and the real env.sh.eex edit crosses it.
+#[test]
+fn a_long_diff_is_offered_as_a_file() {
+    let project = TestProject::from_fixture("phx17");
+    let path = project.path().to_str().unwrap().to_string();
+    let mut term = Terminal::start(
+        &["init", "--app", "hello17", "--cookie", "secret", &path],
+        &[("FLYCLUSTER_LONG_DIFF_LINES", "20")],
+    );
+    term.expect("The diff of rel/env.sh.eex changes");
+    term.choose(0); // the default: write it to a file
+    term.expect("the diff of rel/env.sh.eex is in ");
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(3); // quit
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    let file = output
+        .split("the diff of rel/env.sh.eex is in ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("the file is named")
+        .trim()
+        .to_string();
+    let diff = std::fs::read_to_string(&file).expect("the diff file exists");
+    let _ = std::fs::remove_file(&file);
+    assert!(diff.starts_with("--- /dev/null\n+++ b/rel/env.sh.eex\n"), "{diff}");
+    // The long diff itself did not go to the terminal; a short one (mix.exs) is not offered.
+    assert!(!output.contains("+export ECTO_IPV6"), "{output}");
+}
