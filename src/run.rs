@@ -299,13 +299,12 @@ fn steps_text(steps: &[String]) -> String {
 /// honour `FLYCLUSTER_LONG_DIFF_LINES`, so the pty tests can reach the offer with a real edit
 /// (flycluster's own edits stay far below 500 lines); release builds never read it.
 fn long_diff_lines() -> usize {
-    if cfg!(debug_assertions) {
-        if let Some(n) = std::env::var("FLYCLUSTER_LONG_DIFF_LINES")
+    if cfg!(debug_assertions)
+        && let Some(n) = std::env::var("FLYCLUSTER_LONG_DIFF_LINES")
             .ok()
             .and_then(|v| v.parse().ok())
-        {
-            return n;
-        }
+    {
+        return n;
     }
     LONG_DIFF_LINES
 }
