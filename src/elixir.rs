@@ -310,6 +310,15 @@ pub enum ListPosition {
     After(usize),
 }
 
+/// The 1-based line of the first carriage return that ends no line. Editors get text with CRLF
+/// already turned into LF, so any CR left is one; Elixir rejects it ("unexpected token: carriage
+/// return", in code), while tree-sitter accepts it in some places, and an edit beside it may not
+/// parse. One in a comment, which Elixir lets pass, is reported too: stricter, never wrong.
+pub fn stray_carriage_return(src: &str) -> Option<usize> {
+    let at = src.find('\r')?;
+    Some(src[..at].matches('\n').count() + 1)
+}
+
 /// Whether text after `element` would continue it rather than follow it: a call without parentheses
 /// (`supervisor Foo, []`) takes `, next` as one more argument, and a keyword list must stay last.
 /// Both are found at the end of the element, however deeply nested (`x = worker Foo`).
@@ -330,8 +339,22 @@ pub fn ends_open(element: Node<'_>) -> bool {
 
 /// Insert an element into a list laid out one element per line, as `mix format` leaves such a list.
 /// `layout(indent, trailing)` returns the element's lines (indented, `trailing` appended to the last).
-/// Returns None when the list's layout is not one this can edit without reformatting the user's code.
+/// Returns None when the list's layout is not one this can edit without reformatting the user's code,
+/// or when the result would not parse (`src` must parse).
 pub fn insert_in_list(
+    src: &str,
+    list: Node<'_>,
+    position: ListPosition,
+    layout: &dyn Fn(usize, &str) -> Vec<String>,
+    line_length: usize,
+) -> Option<String> {
+    let out = insert_unchecked(src, list, position, layout, line_length)?;
+    // tree-sitter's error recovery accepts some code Elixir rejects, and an edit beside it can
+    // tip the parse over; the caller then makes it a manual step instead of writing it.
+    first_error(&parse_edited(src, &out)).is_none().then_some(out)
+}
+
+fn insert_unchecked(
     src: &str,
     list: Node<'_>,
     position: ListPosition,
@@ -387,6 +410,9 @@ pub fn insert_in_list(
             let is_last = k + 1 == elements.len();
             if element.end_position().row == list.end_position().row {
                 return None; // `]` on the element's line
+            }
+            if !is_last && !has_comma {
+                return None; // the comma after the element starts the next line
             }
             if is_last && !has_comma {
                 let at = line_end(src, after_el);
@@ -525,6 +551,18 @@ mod tests {
         assert_eq!(
             insert(src, ListPosition::After(0)).unwrap(),
             "x = [\n  A, # a\n  New,\n  # about B\n  B\n]\n"
+        );
+    }
+
+    /// Found by fuzzing: a comma at the start of the next element's line (`A\n, B`) left the new
+    /// element without one.
+    #[test]
+    fn never_inserts_between_an_element_and_a_comma_on_the_next_line() {
+        let src = "x = [\n  A\n  , B\n]\n";
+        assert_eq!(insert(src, ListPosition::After(0)), None);
+        assert_eq!(
+            insert(src, ListPosition::After(1)).unwrap(),
+            "x = [\n  A\n  , B,\n  New\n]\n"
         );
     }
 

@@ -41,6 +41,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     if let Some((line, _)) = elixir::first_error(&tree) {
         return Err(syntax_error(path, line));
     }
+    if let Some(line) = elixir::stray_carriage_return(src) {
+        return Err(syntax_error(path, line));
+    }
     let root = tree.root_node();
     if has_cluster_child(root, src) {
         return Ok(Edited::new(Outcome::Unchanged));

@@ -44,6 +44,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     if let Some((line, _)) = elixir::first_error(&tree) {
         return Err(syntax_error(path, line));
     }
+    if let Some(line) = elixir::stray_carriage_return(src) {
+        return Err(syntax_error(path, line));
+    }
     let root = tree.root_node();
     let (wanted, _) = wanted_dep(ctx.strategy);
     // The names of every `{:name, ...}` tuple, collected in one walk of the tree.

@@ -80,6 +80,40 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         None => true,
         Some(s) => {
             let value = unquote(&s.raw_value);
+            // Rewriting a value that runs over lines with comment lines between them would drop
+            // the comments (BuildKit skips them): the user makes that edit.
+            let comments_inside = text[s.span.clone()]
+                .split('\n')
+                .skip(1)
+                .any(is_blank_or_comment);
+            let rewrites = match proto_dist(&value) {
+                ProtoDist::Ipv6 => false,
+                ProtoDist::Missing => true,
+                ProtoDist::Other(_) => ctx.force,
+            };
+            if comments_inside && rewrites {
+                let fixed = if value.split_whitespace().any(|w| w == PROTO_DIST) {
+                    replace_proto_dist(&value)
+                } else {
+                    format!("{} {PROTO_DIST_FLAG}", value.trim())
+                        .trim_start()
+                        .to_owned()
+                };
+                let mut snippet = Vec::new();
+                if add_ecto {
+                    snippet.push(format!("ENV {ECTO_IPV6}=\"true\""));
+                }
+                snippet.push(format!("ENV {ERL_AFLAGS}=\"{}\"", escape(&fixed)));
+                return Ok(Edited::new(Outcome::Manual(crate::plan::ManualStep {
+                    path: path.to_path_buf(),
+                    location: format!("line {}, the final stage's `{ERL_AFLAGS}`", s.line),
+                    snippet: snippet.join("\n"),
+                    reason: format!(
+                        "`{ERL_AFLAGS}` runs over lines with comments between them, which \
+                         rewriting it would drop"
+                    ),
+                })));
+            }
             match proto_dist(&value) {
                 ProtoDist::Ipv6 => {
                     if s.legacy {
@@ -577,12 +611,19 @@ fn with_flag(raw: &str) -> String {
     if unquote(raw).trim().is_empty() {
         return format!("\"{PROTO_DIST_FLAG}\"");
     }
+    // A value ending in `-proto_dist` with no carrier gets the carrier, not a second flag (which the
+    // next run would read as the carrier `-proto_dist`).
+    let flag = if unquote(raw).split_whitespace().last() == Some(PROTO_DIST) {
+        "inet6_tcp"
+    } else {
+        PROTO_DIST_FLAG
+    };
     for q in ['"', '\''] {
         if let Some(inner) = quoted_inner(raw, q) {
-            return format!("{q}{} {PROTO_DIST_FLAG}{q}", inner.trim_end());
+            return format!("{q}{} {flag}{q}", inner.trim_end());
         }
     }
-    format!("\"{} {PROTO_DIST_FLAG}\"", escape(unquote(raw).trim_end()))
+    format!("\"{} {flag}\"", escape(unquote(raw).trim_end()))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -608,15 +649,34 @@ fn proto_dist(flags: &str) -> ProtoDist {
     }
 }
 
-/// `flags` with every `-proto_dist` carrier set to `inet6_tcp` (for `--force`).
+/// `flags` with `-proto_dist inet6_tcp` once, where the first `-proto_dist` was (for `--force`):
+/// every `-proto_dist` goes, with the carrier after it if there is one, and erl gets the flag once.
+/// Setting each carrier in place was not idempotent: `-proto_dist -proto_dist inet_tcp` became
+/// `-proto_dist -proto_dist inet6_tcp`, which the next run read as the carrier `-proto_dist`.
 fn replace_proto_dist(flags: &str) -> String {
-    let mut words: Vec<&str> = flags.split_whitespace().collect();
-    for i in 1..words.len() {
-        if words[i - 1] == PROTO_DIST {
-            words[i] = "inet6_tcp";
+    let words: Vec<&str> = flags.split_whitespace().collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len() + 1);
+    let mut placed = false;
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] != PROTO_DIST {
+            out.push(words[i]);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if words
+            .get(i)
+            .is_some_and(|carrier| !carrier.starts_with('-'))
+        {
+            i += 1;
+        }
+        if !placed {
+            out.extend([PROTO_DIST, "inet6_tcp"]);
+            placed = true;
         }
     }
-    words.join(" ")
+    out.join(" ")
 }
 
 #[cfg(test)]

@@ -58,6 +58,16 @@ fn create(ctx: &EditCtx, path: &Path) -> Result<Edited> {
 }
 
 fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) -> Result<Edited> {
+    // The reader turned every CRLF into LF, so a CR left here ended no line on disk: TOML allows
+    // none anywhere (and toml_edit would drop it on output, losing a byte of the file).
+    if let Some(at) = before.find('\r') {
+        return Err(Error::input(
+            path,
+            Some(line_at(before, at)),
+            "not valid TOML: a carriage return that does not end a line",
+        )
+        .with_help("fix the TOML at that line, then run `flycluster init` again"));
+    }
     let parsed = Document::parse(before).map_err(|e| malformed(path, before, &e))?;
     let shown = path.display();
 
@@ -105,6 +115,10 @@ fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) 
     };
 
     let mut doc = parsed.into_mut();
+    // toml_edit writes some layouts back differently (dotted keys of one table split by other keys
+    // come out grouped): then an edit would move the user's lines, so it is left to the user.
+    let unedited = doc.to_string();
+    let keeps_layout = unedited == before;
     let style = Style::of(&doc);
     if !doc.contains_key("env") {
         // Append after everything, trailing comments included, with a blank line before the header.
@@ -157,7 +171,25 @@ fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) 
     }
 
     let after = doc.to_string();
+    if after == unedited {
+        return Ok(Edited::new(Outcome::Unchanged));
+    }
     validate(path, &after)?;
+    if !keeps_layout {
+        let snippet = wanted_env(ctx)
+            .into_iter()
+            .map(|(name, value)| format!("{name} = {}", Value::from(value)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Ok(Edited::new(Outcome::Manual(crate::plan::ManualStep {
+            path: path.to_path_buf(),
+            location: "in the `[env]` table".into(),
+            snippet,
+            reason: "rewriting this fly.toml would move some of its lines (dotted keys split by \
+                     other keys are written back grouped)"
+                .into(),
+        })));
+    }
     Ok(Edited::from_text(Some(before), after))
 }
 
@@ -754,6 +786,40 @@ kill_signal = 'SIGTERM'
             "{err}"
         );
         assert!(err.help().is_some());
+    }
+
+    /// Found by fuzzing: a stray CR (a file ending in `\r`, or `\r\r\n`) reaches the editor as
+    /// `\r\n`, which toml_edit writes back as `\n`. TOML forbids a lone CR, so it is refused.
+    #[test]
+    fn a_stray_carriage_return_is_malformed_at_its_line() {
+        for (before, line) in [("\r\n", 1), ("app = 'a'\n# c\r\n", 2), ("app = 'a'\r\n", 1)] {
+            let err = plan(&test_ctx(), path(), Some(before)).unwrap_err();
+            assert!(
+                matches!(err, Error::Input { line: Some(l), .. } if l == line),
+                "{err:?}"
+            );
+        }
+    }
+
+    /// Found by fuzzing: toml_edit writes dotted keys of one table back grouped, so an edit would
+    /// have moved `b = 2` below `a.y`. Such a file gets a manual step instead.
+    #[test]
+    fn a_layout_toml_edit_would_change_is_a_manual_step() {
+        let before = "app = 'hello-elixir'\n\n[http_service]\n  a.x = 1\n  b = 2\n  a.y = 3\n";
+        let edited = plan(&test_ctx(), path(), Some(before)).unwrap();
+        let Outcome::Manual(step) = edited.outcome else {
+            panic!("expected a manual step, got {:?}", edited.outcome);
+        };
+        assert_eq!(
+            step.snippet,
+            "DNS_CLUSTER_QUERY = \"hello-elixir.internal\""
+        );
+        // Nothing to add: nothing to do, whatever the layout.
+        let done = format!("{before}\n[env]\n  DNS_CLUSTER_QUERY = 'hello-elixir.internal'\n");
+        assert_eq!(
+            plan(&test_ctx(), path(), Some(&done)).unwrap().outcome,
+            Outcome::Unchanged
+        );
     }
 
     #[test]

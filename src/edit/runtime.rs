@@ -242,6 +242,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     if let Some((line, _)) = elixir::first_error(&tree) {
         return Err(syntax_error(path, line));
     }
+    if let Some(line) = elixir::stray_carriage_return(src) {
+        return Err(syntax_error(path, line));
+    }
     let root = tree.root_node();
     if already_configured(root, src, ctx) {
         let mut edited = Edited::new(Outcome::Unchanged);
@@ -253,6 +256,16 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     if let Some(block) = prod_block(root, src) {
         let do_kw = block.child(0).expect("a do_block starts with `do`");
         let at = elixir::line_end(src, do_kw.end_byte());
+        let after_do = src[do_kw.end_byte()..at].trim();
+        if !after_do.is_empty() && !after_do.starts_with('#') {
+            // Code after `do` on its line: the next line may be inside it.
+            return Ok(Edited::new(Outcome::Manual(ManualStep {
+                path: path.to_path_buf(),
+                location: "inside `if config_env() == :prod do`".into(),
+                snippet: config_lines(ctx, 0).join("\n"),
+                reason: "the prod block has code on its `do` line".into(),
+            })));
+        }
         let indent = elixir::indent_of_line(src, block.start_byte()) + 2;
         let mut insert = config_lines(ctx, indent).join("\n");
         insert.push('\n');
@@ -261,7 +274,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         if !next_line.is_empty() && next_line != "end" {
             insert.push('\n');
         }
-        return Ok(Edited::new(Outcome::Write(splice(src, at, &insert))));
+        return Ok(checked(ctx, path, src, splice(src, at, &insert)));
     }
     if let Some(import) = import_config(root, src) {
         let at = elixir::line_end(src, import.end_byte());
@@ -270,7 +283,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         if !rest.is_empty() && !rest.starts_with('\n') {
             insert.push('\n');
         }
-        return Ok(Edited::new(Outcome::Write(splice(src, at, &insert))));
+        return Ok(checked(ctx, path, src, splice(src, at, &insert)));
     }
     Ok(Edited::new(Outcome::Manual(ManualStep {
         path: path.to_path_buf(),
@@ -278,6 +291,21 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         snippet: config_lines(ctx, 0).join("\n"),
         reason: "the file has neither a prod block nor `import Config`".into(),
     })))
+}
+
+/// The edit, unless its result does not parse: tree-sitter's error recovery accepts some code Elixir
+/// rejects (`do` alone on a line inside the prod block), and the inserted lines can tip it over.
+/// The user then adds the lines.
+fn checked(ctx: &EditCtx, path: &Path, src: &str, after: String) -> Edited {
+    if elixir::first_error(&elixir::parse_edited(src, &after)).is_none() {
+        return Edited::new(Outcome::Write(after));
+    }
+    Edited::new(Outcome::Manual(ManualStep {
+        path: path.to_path_buf(),
+        location: "inside `if config_env() == :prod do`, or after `import Config`".into(),
+        snippet: config_lines(ctx, 0).join("\n"),
+        reason: "the config cannot go into this file's layout without breaking its syntax".into(),
+    }))
 }
 
 fn splice(src: &str, at: usize, insert: &str) -> String {

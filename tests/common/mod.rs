@@ -140,7 +140,8 @@ pub fn run_bin(args: &[&str], project: Option<&Path>) -> Run {
     if let Some(p) = project {
         cmd.arg(p);
     }
-    cmd.env_remove("NO_COLOR").env_remove("FLYCLUSTER_FAIL_WRITE");
+    cmd.env_remove("NO_COLOR")
+        .env_remove("FLYCLUSTER_FAIL_WRITE");
     let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),

@@ -1,0 +1,41 @@
+defmodule Hello.Application do
+  # See https://hexdocs.pm/elixir/Application.html
+  # for more information on OTP Applications
+  @moduledoc false
+
+  use Application
+
+  @impl true
+  def start(_type, _args) do
+    children =
+      case Application.get_env(:hello, :role, :web) do
+        :web ->
+          [
+            HelloWeb.Telemetry,
+            Hello.Repo,
+            {Phoenix.PubSub, name: Hello.PubSub},
+            HelloWeb.Endpoint
+          ]
+
+        :worker ->
+          [
+            Hello.Repo,
+            {Phoenix.PubSub, name: Hello.PubSub},
+            {Oban, Application.fetch_env!(:hello, Oban)}
+          ]
+      end
+
+    # See https://hexdocs.pm/elixir/Supervisor.html
+    # for other strategies and supported options
+    opts = [strategy: :one_for_one, name: Hello.Supervisor]
+    Supervisor.start_link(children, opts)
+  end
+
+  # Tell Phoenix to update the endpoint configuration
+  # whenever the application is updated.
+  @impl true
+  def config_change(changed, _new, removed) do
+    HelloWeb.Endpoint.config_change(changed, removed)
+    :ok
+  end
+end

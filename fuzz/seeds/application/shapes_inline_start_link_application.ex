@@ -1,0 +1,29 @@
+defmodule Hello.Application do
+  # See https://hexdocs.pm/elixir/Application.html
+  # for more information on OTP Applications
+  @moduledoc false
+
+  use Application
+
+  @impl true
+  def start(_type, _args) do
+    Supervisor.start_link(
+      [
+        HelloWeb.Telemetry,
+        Hello.Repo,
+        {Phoenix.PubSub, name: Hello.PubSub},
+        HelloWeb.Endpoint
+      ],
+      strategy: :one_for_one,
+      name: Hello.Supervisor
+    )
+  end
+
+  # Tell Phoenix to update the endpoint configuration
+  # whenever the application is updated.
+  @impl true
+  def config_change(changed, _new, removed) do
+    HelloWeb.Endpoint.config_change(changed, removed)
+    :ok
+  end
+end

@@ -1,0 +1,751 @@
+//! Property tests through the library API: generated children lists, deps lists, runtime configs,
+//! env.sh files, Dockerfiles and fly.toml tables go through their editor under both contexts of
+//! `invariants::contexts()`, and must keep every invariant the fuzz targets check (the same code:
+//! fuzz/src/invariants.rs): applying twice equals applying once, the output parses when the input
+//! parses, no character of the input is lost, the clustering element lands in a list of its own,
+//! and the file's BOM / line endings / final-newline state survive storing. The fuzzers' crashes
+//! are kept below as regression tests.
+
+#[path = "../fuzz/src/invariants.rs"]
+mod invariants;
+
+use invariants::{Editor, check, check_bytes, contexts};
+use proptest::prelude::*;
+use proptest::sample::select;
+
+/// Cases per property: enough to mix every choice below many times, few enough to stay fast.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 128,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Every invariant under every context, and once more after storing it with random conventions.
+fn check_all(editor: Editor, text: &str, raw: &[u8]) {
+    assert_eq!(
+        editor.parses(text).unwrap_or(true),
+        true,
+        "the generator made input that does not parse:\n{text}"
+    );
+    for ctx in contexts() {
+        check(editor, &ctx, text);
+    }
+    check_bytes(editor, raw);
+}
+
+/// `text` stored as a user's editor might: CRLF (all, or a few lines), a BOM, no final newline.
+fn stored() -> impl Strategy<Value = (u8, bool, bool)> {
+    (0u8..4, any::<bool>(), any::<bool>())
+}
+
+fn store(text: &str, (endings, bom, final_newline): (u8, bool, bool)) -> Vec<u8> {
+    let mut out = String::new();
+    if bom {
+        out.push('\u{feff}');
+    }
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let crlf = match endings {
+            0 => false,
+            1 => true,
+            // Mixed: mostly one, some the other.
+            2 => i % 4 == 0,
+            _ => i % 4 != 0,
+        };
+        if crlf {
+            out.push_str(&line.replace('\n', "\r\n"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !final_newline {
+        while out.ends_with('\n') {
+            out.pop();
+            if out.ends_with('\r') {
+                out.pop();
+            }
+        }
+    }
+    out.into_bytes()
+}
+
+fn indent(lines: &[String], pad: &str) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("{pad}{l}\n")
+            }
+        })
+        .collect()
+}
+
+/// A list's elements laid out as `mix format` or a person would: one a line (comments between,
+/// a trailing comma or not, a comment after an element) or all on one line.
+fn list_body(
+    elements: Vec<String>,
+    comments: Vec<Option<&'static str>>,
+    trailing_comma: bool,
+    one_line: bool,
+    pad: &str,
+) -> String {
+    if one_line {
+        return format!("[{}]", elements.join(", "));
+    }
+    let mut lines = Vec::new();
+    let n = elements.len();
+    for (i, (e, c)) in elements.into_iter().zip(comments).enumerate() {
+        let comma = if i + 1 < n || trailing_comma { "," } else { "" };
+        match c {
+            Some(c) if c.starts_with("# after") => lines.push(format!("{e}{comma} {c}")),
+            Some(c) => {
+                lines.push(c.to_string());
+                lines.push(format!("{e}{comma}"));
+            }
+            None => lines.push(format!("{e}{comma}")),
+        }
+    }
+    format!("[\n{}{}]", indent(&lines, &format!("{pad}  ")), pad)
+}
+
+const COMMENTS: &[Option<&str>] = &[
+    None,
+    None,
+    None,
+    Some("# Start the Telemetry supervisor"),
+    Some("# after: keep this one"),
+    Some("# {HelloElixir.Worker, arg}"),
+];
+
+// ----- application.ex -----
+
+const CHILDREN: &[&str] = &[
+    "HelloElixirWeb.Telemetry",
+    "HelloElixir.Repo",
+    "{Phoenix.PubSub, name: HelloElixir.PubSub}",
+    "{Phoenix.PubSub, [name: HelloElixir.PubSub, adapter: Phoenix.PubSub.PG2]}",
+    "{Finch, name: HelloElixir.Finch}",
+    "{Ecto.Migrator, repos: Application.fetch_env!(:hello_elixir, :ecto_repos), skip: skip_migrations?()}",
+    "{Task.Supervisor, name: HelloElixir.TaskSupervisor}",
+    "Supervisor.child_spec({Cachex, name: :cache}, id: :cache)",
+    "worker(HelloElixir.Worker, [])",
+    "HelloElixirWeb.Endpoint",
+];
+
+fn application_ex() -> impl Strategy<Value = String> {
+    let elements = proptest::collection::vec(select(CHILDREN), 0..7);
+    (
+        elements,
+        proptest::collection::vec(select(COMMENTS), 7),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(elements, comments, trailing, one_line, inline_start)| {
+            let elements: Vec<String> = elements.into_iter().map(str::to_string).collect();
+            let one_line = one_line && elements.len() < 3;
+            let body = list_body(elements, comments, trailing, one_line, "    ");
+            let start = if inline_start {
+                format!("    Supervisor.start_link({body}, strategy: :one_for_one)\n")
+            } else {
+                format!(
+                    "    children = {body}\n\n    opts = [strategy: :one_for_one, name: HelloElixir.Supervisor]\n    Supervisor.start_link(children, opts)\n"
+                )
+            };
+            format!(
+                "defmodule HelloElixir.Application do\n  # See https://hexdocs.pm/elixir/Application.html\n  @moduledoc false\n\n  use Application\n\n  @impl true\n  def start(_type, _args) do\n{start}  end\n\n  @impl true\n  def config_change(changed, _new, removed) do\n    HelloElixirWeb.Endpoint.config_change(changed, removed)\n    :ok\n  end\nend\n"
+            )
+        })
+}
+
+// ----- mix.exs -----
+
+const DEPS: &[&str] = &[
+    "{:phoenix, \"~> 1.7.14\"}",
+    "{:phoenix_ecto, \"~> 4.5\"}",
+    "{:ecto_sql, \"~> 3.10\"}",
+    "{:postgrex, \">= 0.0.0\"}",
+    "{:phoenix_live_reload, \"~> 1.2\", only: :dev}",
+    "{:esbuild, \"~> 0.8\", runtime: Mix.env() == :dev}",
+    "{:heroicons, github: \"tailwindlabs/heroicons\", tag: \"v2.1.1\", sparse: \"optimized\", app: false, compile: false, depth: 1}",
+    "{:floki, \">= 0.30.0\", only: :test}",
+    "{:jason, \"~> 1.2\"}",
+    "{:bandit, \"~> 1.5\"}",
+    "{:my_dep, path: \"../my_dep\", override: true}",
+];
+
+fn mix_exs() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec(select(DEPS), 0..8),
+        proptest::collection::vec(select(COMMENTS), 8),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(deps, comments, trailing, one_line, concat)| {
+            let deps: Vec<String> = deps.into_iter().map(str::to_string).collect();
+            let one_line = one_line && deps.len() < 3;
+            let body = list_body(deps, comments, trailing, one_line, "    ");
+            let result = if concat {
+                format!("{body} ++ extra_deps()")
+            } else {
+                body
+            };
+            format!(
+                "defmodule HelloElixir.MixProject do\n  use Mix.Project\n\n  def project do\n    [\n      app: :hello_elixir,\n      version: \"0.1.0\",\n      deps: deps()\n    ]\n  end\n\n  def application do\n    [\n      mod: {{HelloElixir.Application, []}},\n      extra_applications: [:logger, :runtime_tools]\n    ]\n  end\n\n  # Specifies your project dependencies.\n  defp deps do\n    {result}\n  end\n\n  defp extra_deps, do: []\nend\n"
+            )
+        })
+}
+
+// ----- config/runtime.exs -----
+
+const RUNTIME_LINES: &[&str] = &[
+    "config :hello_elixir, HelloElixirWeb.Endpoint, server: true",
+    "# The secret key base is used to sign/encrypt cookies and other secrets.",
+    "config :hello_elixir, :dns_cluster_query, System.get_env(\"OTHER\")",
+    "host = System.get_env(\"PHX_HOST\") || \"example.com\"",
+    "port = String.to_integer(System.get_env(\"PORT\") || \"4000\")",
+    "config :hello_elixir, HelloElixir.Repo,\n  url: database_url,\n  pool_size: String.to_integer(System.get_env(\"POOL_SIZE\") || \"10\")",
+    "",
+];
+
+fn runtime_exs() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec(select(RUNTIME_LINES), 0..5),
+        proptest::collection::vec(select(RUNTIME_LINES), 0..5),
+        0u8..3,
+    )
+        .prop_map(|(top, prod, shape)| {
+            let top: String = top.iter().map(|l| format!("{l}\n")).collect();
+            let prod: String = prod
+                .iter()
+                .flat_map(|l| l.split('\n'))
+                .map(|l| if l.is_empty() { "\n".into() } else { format!("  {l}\n") })
+                .collect();
+            match shape {
+                0 => format!("import Config\n\n{top}"),
+                1 => format!("import Config\n\n{top}\nif config_env() == :prod do\n{prod}end\n"),
+                _ => format!(
+                    "import Config\n{top}\nif System.get_env(\"PHX_SERVER\") do\n  config :hello_elixir, HelloElixirWeb.Endpoint, server: true\nend\n\nif config_env() == :prod do\n{prod}end\n"
+                ),
+            }
+        })
+}
+
+// ----- rel/env.sh.eex -----
+
+const ENV_LINES: &[&str] = &[
+    "#!/bin/sh",
+    "# Sets and enables heart (recommended only in daemon mode)",
+    "# export RELEASE_DISTRIBUTION=name",
+    "export RELEASE_DISTRIBUTION=name",
+    "export RELEASE_DISTRIBUTION=sname",
+    "export RELEASE_NODE=<%= @release.name %>@127.0.0.1",
+    "export RELEASE_NODE=\"<%= @release.name %>@${HOSTNAME}\"",
+    "export ERL_AFLAGS=\"-kernel shell_history enabled\"",
+    "export ECTO_IPV6=true",
+    "export ELIXIR_ERL_OPTIONS=\"+fnu\"",
+    "RELEASE_MODE=interactive",
+    "export RELEASE_MODE",
+    "",
+    "if [ -n \"$DYNO\" ]; then\n  export RELEASE_NODE=\"<%= @release.name %>@${DYNO}\"\nfi",
+    "if [ -n \"$FLY_APP_NAME\" ]; then\n  export RELEASE_DISTRIBUTION=name\nfi",
+    "if [ -n \"${FLY_APP_NAME:-}\" ]; then\n  export ECTO_IPV6=\"true\"\n  export RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}\"\nfi",
+    "case $RELEASE_COMMAND in\n  daemon*)\n    export ELIXIR_ERL_OPTIONS=\"-heart\"\n    ;;\n  *)\n    ;;\nesac",
+    "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)\nexport RELEASE_NODE=$FLY_APP_NAME@$ip",
+    "[ -z \"$FLY_APP_NAME\" ] || export ECTO_IPV6=true",
+];
+
+fn env_sh() -> impl Strategy<Value = String> {
+    proptest::collection::vec(select(ENV_LINES), 0..9)
+        .prop_map(|lines| lines.iter().map(|l| format!("{l}\n")).collect())
+}
+
+// ----- Dockerfile -----
+
+const BUILDER: &[&str] = &[
+    "ARG ELIXIR_VERSION=1.17.2",
+    "ENV MIX_ENV=\"prod\"",
+    "ENV ERL_AFLAGS=\"-kernel shell_history enabled\"",
+    "RUN apt-get update -y && apt-get install -y build-essential git \\\n    && apt-get clean && rm -f /var/lib/apt/lists/*_*",
+    "WORKDIR /app",
+    "# install hex + rebar",
+    "RUN mix local.hex --force && \\\n    mix local.rebar --force",
+    "COPY mix.exs mix.lock ./",
+    "RUN mix release",
+];
+
+const FINAL: &[&str] = &[
+    "RUN apt-get update -y && \\\n  apt-get install -y libstdc++6 openssl libncurses5 locales ca-certificates \\\n  && apt-get clean && rm -f /var/lib/apt/lists/*_*",
+    "ENV LANG=en_US.UTF-8",
+    "ENV LANGUAGE en_US:en",
+    "ENV LC_ALL=en_US.UTF-8 \\\n    MIX_ENV=\"prod\"",
+    "ENV ECTO_IPV6 true",
+    "ENV ECTO_IPV6=\"true\"",
+    "ENV ERL_AFLAGS=\"-kernel shell_history enabled\"",
+    "ENV ERL_AFLAGS -kernel shell_history enabled",
+    "ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"",
+    "WORKDIR \"/app\"",
+    "RUN chown nobody /app",
+    "# set runner ENV",
+    "COPY --from=builder --chown=nobody:root /app/_build/${MIX_ENV}/rel/hello ./",
+    "USER nobody",
+    "",
+];
+
+const TAIL: &[&str] = &[
+    "CMD [\"/app/bin/server\"]",
+    "# If using an environment that doesn't automatically reap zombie processes, it is\n# advised to add an init process such as tini via `apt-get install`\n# ENTRYPOINT [\"/tini\", \"--\"]\n\nCMD [\"/app/bin/server\"]",
+    "ENTRYPOINT [\"/app/bin/hello\"]\nCMD [\"start\"]",
+    "",
+];
+
+fn dockerfile() -> impl Strategy<Value = String> {
+    (
+        any::<bool>(),
+        proptest::collection::vec(select(BUILDER), 0..5),
+        select(&["FROM ${RUNNER_IMAGE}", "FROM debian:bookworm-slim AS final", "FROM ${RUNNER_IMAGE} as runner"][..]),
+        proptest::collection::vec(select(FINAL), 0..7),
+        select(TAIL),
+    )
+        .prop_map(|(directive, builder, from, fin, tail)| {
+            let mut s = String::new();
+            if directive {
+                s.push_str("# syntax=docker/dockerfile:1\n");
+            }
+            s.push_str("ARG RUNNER_IMAGE=\"debian:bookworm-20240701-slim\"\n\nFROM hexpm/elixir:1.17.2-erlang-27.0.1-debian-bookworm-20240701-slim AS builder\n\n");
+            for l in builder {
+                s.push_str(l);
+                s.push('\n');
+            }
+            s.push('\n');
+            s.push_str(from);
+            s.push_str("\n\n");
+            for l in fin {
+                s.push_str(l);
+                s.push('\n');
+            }
+            if !tail.is_empty() {
+                s.push('\n');
+                s.push_str(tail);
+                s.push('\n');
+            }
+            s
+        })
+}
+
+// ----- fly.toml -----
+
+fn fly_toml() -> impl Strategy<Value = String> {
+    (
+        select(&["'", "\""][..]),
+        select(&["", "  ", "    "][..]),
+        0u8..4,
+        proptest::collection::vec(0u8..6, 0..5),
+        any::<bool>(),
+    )
+        .prop_map(|(q, pad, env_shape, mut tables, header_comment)| {
+            // A table may appear once (arrays of tables too, to keep it simple).
+            let mut seen = std::collections::BTreeSet::new();
+            tables.retain(|t| seen.insert(*t));
+            let mut s = String::new();
+            if header_comment {
+                s.push_str("# fly.toml app configuration file generated for hello-elixir\n#\n\n");
+            }
+            s.push_str(&format!("app = {q}hello-elixir{q}\nprimary_region = {q}ams{q}\nkill_signal = {q}SIGTERM{q}\n"));
+            if env_shape == 3 {
+                s.push_str(&format!("env = {{ PHX_HOST = {q}hello-elixir.fly.dev{q}, PORT = {q}8080{q} }}\n"));
+            }
+            s.push('\n');
+            let env = match env_shape {
+                0 => String::new(),
+                1 => "[env]\n".to_string(),
+                2 => format!("[env]\n{pad}PHX_HOST = {q}hello-elixir.fly.dev{q}\n{pad}PORT = {q}8080{q} # the port\n"),
+                _ => String::new(),
+            };
+            let mut placed_env = env.is_empty();
+            for (i, t) in tables.iter().enumerate() {
+                if !placed_env && i == 1 {
+                    s.push_str(&env);
+                    s.push('\n');
+                    placed_env = true;
+                }
+                s.push_str(&match t {
+                    0 => "[build]\n".to_string(),
+                    1 => format!("[deploy]\n{pad}release_command = {q}/app/bin/migrate{q}\n"),
+                    2 => format!("[http_service]\n{pad}internal_port = 8080\n{pad}force_https = true\n{pad}processes = [{q}app{q}]\n"),
+                    3 => format!("[[vm]]\n{pad}memory = {q}1gb{q}\n{pad}cpus = 1\n"),
+                    4 => format!("[[services]]\n{pad}internal_port = 8080\n\n{pad}[[services.ports]]\n{pad}{pad}port = 80\n{pad}{pad}handlers = [{q}http{q}]\n"),
+                    _ => format!("[metrics]\n{pad}port = 9091\n{pad}path = {q}/metrics{q}\n"),
+                });
+                s.push('\n');
+            }
+            if !placed_env {
+                s.push_str(&env);
+            }
+            s
+        })
+}
+
+// ----- the properties -----
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn children_lists(src in application_ex(), conventions in stored()) {
+        check_all(Editor::Application, &src, &store(&src, conventions));
+    }
+
+    #[test]
+    fn deps_lists(src in mix_exs(), conventions in stored()) {
+        check_all(Editor::Deps, &src, &store(&src, conventions));
+    }
+
+    #[test]
+    fn runtime_configs(src in runtime_exs(), conventions in stored()) {
+        check_all(Editor::Runtime, &src, &store(&src, conventions));
+    }
+
+    #[test]
+    fn env_sh_files(src in env_sh(), conventions in stored()) {
+        check_all(Editor::EnvSh, &src, &store(&src, conventions));
+        sh_accepts_every_output(&src);
+    }
+
+    #[test]
+    fn dockerfiles(src in dockerfile(), conventions in stored()) {
+        check_all(Editor::Dockerfile, &src, &store(&src, conventions));
+    }
+
+    #[test]
+    fn fly_toml_tables(src in fly_toml(), conventions in stored()) {
+        check_all(Editor::FlyToml, &src, &store(&src, conventions));
+    }
+}
+
+/// The shell must accept what the env.sh editor writes (EEx tags rendered first, as the release
+/// does). Skipped without /bin/sh.
+fn sh_accepts_every_output(src: &str) {
+    if !std::path::Path::new("/bin/sh").exists() {
+        return;
+    }
+    for ctx in contexts() {
+        let Ok(edited) = Editor::EnvSh.plan(&ctx, Some(src)) else {
+            continue;
+        };
+        let flycluster::edit::Outcome::Write(after) = edited.outcome else {
+            continue;
+        };
+        let rendered = after.replace("<%= @release.name %>", "hello_elixir");
+        let out = std::process::Command::new("/bin/sh")
+            .args(["-n", "-c", &rendered])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "sh -n rejects the output: {}\n--- output ---\n{after}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn every_editor_creates_a_file_that_is_valid_and_stays_put() {
+    for editor in [Editor::EnvSh, Editor::FlyToml] {
+        for ctx in contexts() {
+            let created = editor.plan(&ctx, None).unwrap();
+            let flycluster::edit::Outcome::Write(text) = created.outcome else {
+                panic!("{editor:?} does not create its file");
+            };
+            assert_eq!(editor.parses(&text), Some(true), "{text}");
+            let again = editor.plan(&ctx, Some(&text)).unwrap();
+            assert_eq!(
+                again.outcome,
+                flycluster::edit::Outcome::Unchanged,
+                "{text}"
+            );
+        }
+    }
+}
+
+// ----- regressions found by fuzzing (fuzz/run.sh); each input minimised by hand -----
+
+/// fuzz `application`: a no-parentheses call as the last child (`tart a worker by calling: X`)
+/// got `,` plus the new child appended, which made the child one more (keyword) argument: a syntax
+/// error, or with positional arguments a silently wrong supervision tree.
+#[test]
+fn fuzz_regression_child_after_a_call_without_parentheses() {
+    for last in [
+        "tart a worker by calling: Hello.Worker.start_link(arg)",
+        "supervisor HelloElixir.Endpoint, []",
+        "worker HelloElixir.Worker",
+    ] {
+        let src = format!(
+            "defmodule HelloElixir.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n      HelloElixir.Repo,\n      {last}\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"
+        );
+        for ctx in contexts() {
+            check(Editor::Application, &ctx, &src);
+        }
+    }
+}
+
+/// fuzz `mix_deps`: a keyword pair as the last element of the deps list (`test: [...]`) got the dep
+/// appended after it, a syntax error; it is now a manual step.
+#[test]
+fn fuzz_regression_dep_after_a_keyword_pair() {
+    let src = "defmodule Hello.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :hello, deps: deps()]\n  end\n\n  defp deps do\n    [\n      {:phoenix, \"~> 1.5.14\"},\n      test: [\"ecto.create --quiet\", \"test\"]\n    ]\n  end\nend\n";
+    for ctx in contexts() {
+        check(Editor::Deps, &ctx, src);
+        let edited = Editor::Deps.plan(&ctx, Some(src)).unwrap();
+        assert!(
+            matches!(edited.outcome, flycluster::edit::Outcome::Manual(_)),
+            "{:?}",
+            edited.outcome
+        );
+    }
+}
+
+/// fuzz `fly_toml`: a file whose last line ends in a lone CR reached the editor as `\r\n`, and
+/// toml_edit wrote it back as `\n`: a byte lost. TOML allows no lone CR, so it is refused, with its
+/// line.
+#[test]
+fn fuzz_regression_fly_toml_with_a_stray_carriage_return() {
+    check_bytes(Editor::FlyToml, b"\r");
+    check_bytes(Editor::FlyToml, b"app = 'a'\r");
+    check_bytes(Editor::FlyToml, b"app = 'a'\r\r\n[env]\n");
+    for ctx in contexts() {
+        let err = Editor::FlyToml
+            .plan(&ctx, Some("app = 'a'\r\n"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`fly.toml` line 1: not valid TOML: a carriage return that does not end a line"
+        );
+    }
+}
+
+/// fuzz `dockerfile`: a Dockerfile whose last line ends in a lone CR and has no final newline: the
+/// lines added after it must leave that CR in place (it then reads as a CRLF ending, the same
+/// bytes).
+#[test]
+fn fuzz_regression_dockerfile_ending_in_a_lone_carriage_return() {
+    check_bytes(Editor::Dockerfile, b"FROM debian\nRUN true\r");
+    check_bytes(Editor::Dockerfile, b"FROM debian\r");
+}
+
+/// fuzz `dockerfile`: not a bug in src but in the invariant: a legacy `ENV KEY value` that needs the
+/// flag is written as `ENV KEY="value -proto_dist inet6_tcp"`, the value's own quotes resolved as
+/// BuildKit resolves them. The value must be the same, plus the flag.
+#[test]
+fn fuzz_regression_legacy_env_value_is_requoted_not_lost() {
+    let src = "FROM debian\nENV ERL_AFLAGS ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n";
+    for ctx in contexts() {
+        let after = check(Editor::Dockerfile, &ctx, src).unwrap();
+        assert!(
+            after.contains(
+                "ENV ERL_AFLAGS=\"ENV ERL_AFLAGS=-proto_dist inet6_tcp -proto_dist inet6_tcp\"\n"
+            ),
+            "{after}"
+        );
+    }
+}
+
+/// fuzz `dockerfile`: not a bug in src but in the invariant: a legacy `ENV` value continued over
+/// lines with `\` is written back on one line when the editor extends it, the lines joined as
+/// BuildKit joins them.
+#[test]
+fn fuzz_regression_continued_legacy_env_value_is_joined_not_lost() {
+    let src = "FROM debian\nENV ERL_AFLAGS -kernel shell_history enabled \\\n    +sbwt none\nCMD [\"/app/bin/server\"]\n";
+    for ctx in contexts() {
+        let after = check(Editor::Dockerfile, &ctx, src).unwrap();
+        assert!(after.ends_with("CMD [\"/app/bin/server\"]\n"), "{after}");
+    }
+}
+
+/// fuzz `env_sh`: not a bug in src but in the invariant: a file whose last line ends in several
+/// lone CRs and no newline reads back, once a line follows it, with one CR taken as the CRLF ending:
+/// the same bytes.
+#[test]
+fn fuzz_regression_env_sh_ending_in_carriage_returns() {
+    check_bytes(Editor::EnvSh, b"#!/bin/sh\n\n# configure\r\r\r\r");
+}
+
+/// fuzz `fly_toml`: toml_edit writes dotted keys of one table back grouped, so adding
+/// `DNS_CLUSTER_QUERY` moved `ceout = 2` below `HX_y.tomndpus = 1`. A fly.toml that toml_edit would
+/// not write back as it was now gets a manual step with the lines to add.
+#[test]
+fn fuzz_regression_fly_toml_dotted_keys_are_not_regrouped() {
+    let src = "app = 'hello-elixir'\n\n[env]\n  _QUERY = 'x'\n  HX_y.tomnd = '/app/b'\n  ceout = 2\n  HX_y.tomndpus = 1\n";
+    for ctx in contexts() {
+        assert_eq!(check(Editor::FlyToml, &ctx, src), None);
+        let edited = Editor::FlyToml.plan(&ctx, Some(src)).unwrap();
+        assert!(
+            matches!(edited.outcome, flycluster::edit::Outcome::Manual(_)),
+            "{:?}",
+            edited.outcome
+        );
+    }
+}
+
+/// fuzz `application`: a comma at the start of the next child's line (`{Phoenix.PubSub, ...}\n,
+/// HelloWeb.Endpoint`) left the new child, inserted between them, without a comma before it.
+#[test]
+fn fuzz_regression_child_before_a_comma_on_the_next_line() {
+    let src = "defmodule HelloElixir.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n      {Phoenix.PubSub, name: HelloElixir.PubSub}\n,      HelloWeb.Endpoint\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n";
+    for ctx in contexts() {
+        check(Editor::Application, &ctx, src);
+    }
+}
+
+/// fuzz `mix_deps`: CRs that end no line (`[    \r\r\r\n`) parse for tree-sitter in some places,
+/// and the list edited beside them did not. Elixir itself rejects such a CR, so every Elixir
+/// editor now refuses the file as a syntax error at that line.
+#[test]
+fn fuzz_regression_elixir_with_a_stray_carriage_return() {
+    let src = "defmodule Hello.MixProject do\n  defp deps do\n    [    \r\r\r\n\r\n       # {:\r\n    ]\n  end\nend\n";
+    for ctx in contexts() {
+        assert_eq!(check(Editor::Deps, &ctx, src), None);
+        let err = Editor::Deps.plan(&ctx, Some(src)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`mix.exs` line 3: is not valid Elixir (syntax error)"
+        );
+    }
+}
+
+/// fuzz `runtime`: code after `do` on the prod block's line (tree-sitter reads `dor(` as `do` and
+/// `r(`) got the config inserted on the next line, inside `r(...)`. That layout is now a manual
+/// step.
+#[test]
+fn fuzz_regression_runtime_code_on_the_do_line() {
+    let src = "import Config\n\nif config_env() == :prod dor(\n     qqq      )\nend\n";
+    for ctx in contexts() {
+        assert_eq!(check(Editor::Runtime, &ctx, src), None);
+        let edited = Editor::Runtime.plan(&ctx, Some(src)).unwrap();
+        assert!(
+            matches!(edited.outcome, flycluster::edit::Outcome::Manual(_)),
+            "{:?}",
+            edited.outcome
+        );
+    }
+}
+
+/// fuzz `runtime`: tree-sitter's error recovery read `do` alone on a line inside the prod block as
+/// valid (Elixir does not: "missing terminator: end"), and the config inserted before it broke the
+/// parse. An edit whose result does not parse is now a manual step.
+#[test]
+fn fuzz_regression_runtime_edit_that_would_not_parse() {
+    let src = "import ;imonfig\n\nconfig :untim# )]\n\nif config_env()==  :prod do\n\t   do\nonfigt ;nv\nend\n";
+    for ctx in contexts() {
+        check(Editor::Runtime, &ctx, src);
+    }
+    let edited = Editor::Runtime.plan(&contexts()[0], Some(src)).unwrap();
+    assert!(
+        matches!(edited.outcome, flycluster::edit::Outcome::Manual(_)),
+        "{:?}",
+        edited.outcome
+    );
+}
+
+/// fuzz `dockerfile`: with `--force`, each `-proto_dist` carrier was set in place, so
+/// `-proto_dist -proto_dist inet_tcp` became `-proto_dist -proto_dist inet6_tcp`, which the next run
+/// read as the carrier `-proto_dist` and rewrote again. `--force` now leaves `-proto_dist inet6_tcp`
+/// once, where the first one was.
+#[test]
+fn fuzz_regression_force_sets_proto_dist_once() {
+    let force = &contexts()[1];
+    assert!(force.force);
+    for (value, fixed) in [
+        ("-proto_dist -proto_dist inet_tcp", "-proto_dist inet6_tcp"),
+        (
+            "-proto_dist inet_tcp -kernel x -proto_dist inet_tls",
+            "-proto_dist inet6_tcp -kernel x",
+        ),
+        (
+            "-kernel x -proto_dist inet_tcp +sbwt none",
+            "-kernel x -proto_dist inet6_tcp +sbwt none",
+        ),
+    ] {
+        let src = format!("FROM debian\nENV ECTO_IPV6=\"true\" \\\n    ERL_AFLAGS=\"{value}\"\n");
+        let after = check(Editor::Dockerfile, force, &src).unwrap();
+        assert!(
+            after.contains(&format!("ERL_AFLAGS=\"{fixed}\"\n")),
+            "{after}"
+        );
+    }
+}
+
+/// fuzz `dockerfile`: a value ending in `-proto_dist` with no carrier got a second
+/// `-proto_dist inet6_tcp` appended; the next run read `-proto_dist` as the carrier and, with
+/// `--force`, rewrote it again. It now gets the carrier.
+#[test]
+fn fuzz_regression_dangling_proto_dist_gets_its_carrier() {
+    for raw in [
+        "\"-kernel x -proto_dist\"",
+        "-proto_dist",
+        "\"-protoENV ERL_AFLAGS \"-proto_dist",
+    ] {
+        let src = format!("FROM debian\nENV ECTO_IPV6=\"true\" ERL_AFLAGS={raw}\n");
+        for ctx in contexts() {
+            let after = check(Editor::Dockerfile, &ctx, &src).unwrap();
+            assert_eq!(after.matches("-proto_dist").count(), 1, "{after}");
+            assert!(after.contains("-proto_dist inet6_tcp\""), "{after}");
+        }
+    }
+}
+
+/// fuzz `dockerfile`: a legacy `ENV ERL_AFLAGS` value continued over lines with a comment line
+/// between them was rewritten on one line, and the comment (which BuildKit skips) was dropped. Such
+/// a value is now a manual step with the lines to write.
+#[test]
+fn fuzz_regression_env_value_with_comment_lines_inside_is_a_manual_step() {
+    let src = "FROM debian\nENV ERL_AFLAGS -kernel shell_history enabled \\\n    # why: history\n    +sbwt none\n";
+    for ctx in contexts() {
+        assert_eq!(check(Editor::Dockerfile, &ctx, src), None);
+        let edited = Editor::Dockerfile.plan(&ctx, Some(src)).unwrap();
+        let flycluster::edit::Outcome::Manual(step) = edited.outcome else {
+            panic!("{:?}", edited.outcome);
+        };
+        // The value as BuildKit reads it (the continuation's indentation is part of it).
+        assert!(
+            step.snippet.starts_with(
+                "ENV ECTO_IPV6=\"true\"\nENV ERL_AFLAGS=\"-kernel shell_history enabled "
+            ) && step
+                .snippet
+                .ends_with(" +sbwt none -proto_dist inet6_tcp\""),
+            "{}",
+            step.snippet
+        );
+    }
+}
+
+/// fuzz `dockerfile`: not a bug in src but in the invariant: an escaping backslash in a legacy
+/// `ENV` value (`\2`) is resolved when the value is written in the `KEY="value"` form, as BuildKit
+/// resolves it.
+#[test]
+fn fuzz_regression_escapes_in_a_legacy_env_value_are_resolved() {
+    let src = "FROM debian\nENV ERL_AFLAGS \"-kernel x\" \\2_tcp\n";
+    for ctx in contexts() {
+        let after = check(Editor::Dockerfile, &ctx, src).unwrap();
+        assert!(
+            after.contains("ENV ERL_AFLAGS=\"-kernel x 2_tcp -proto_dist inet6_tcp\"\n"),
+            "{after}"
+        );
+    }
+}
+
+/// fuzz `dockerfile`: not a bug in src but in the invariant: a quoted `ENV` value over several
+/// continued lines is joined onto one line when extended, which the line diff shows as one line
+/// replaced and the others deleted; each run of changes is now judged as a whole.
+#[test]
+fn fuzz_regression_value_over_continued_lines_is_judged_as_one_change() {
+    let src = "FROM debian\nENV LANG=en_US.UTF-8 \\\n    ERL_AFLAGS=\"-kernel x \\\n    +sbwt none\" \\\n    LC_ALL=C\nCMD [\"/app/bin/server\"]\n";
+    for ctx in contexts() {
+        let after = check(Editor::Dockerfile, &ctx, src).unwrap();
+        assert!(after.contains("-proto_dist inet6_tcp"), "{after}");
+    }
+}
