@@ -13,7 +13,9 @@ fn median_run(mut make: impl FnMut() -> Command, runs: usize) -> Duration {
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let mut cmd = make();
-        cmd.stdout(Stdio::null()).stderr(Stdio::null()).stdin(Stdio::null());
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .stdin(Stdio::null());
         let start = Instant::now();
         let status = cmd.status().expect("the command starts");
         times.push(start.elapsed());
@@ -47,7 +49,9 @@ fn big_project(n: usize) -> tempfile::TempDir {
     copy_dir(&example, dir.path());
     let mut children = String::new();
     for i in 0..n {
-        children.push_str(&format!("      {{HelloElixir.Worker{i}, name: :worker_{i}}},\n"));
+        children.push_str(&format!(
+            "      {{HelloElixir.Worker{i}, name: :worker_{i}}},\n"
+        ));
     }
     let app = format!(
         "defmodule HelloElixir.Application do\n  use Application\n\n  @impl true\n  def start(_type, _args) do\n    children = [\n      HelloElixir.Repo,\n{children}      {{Phoenix.PubSub, name: HelloElixir.PubSub}},\n      HelloElixirWeb.Endpoint\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"
@@ -81,7 +85,10 @@ fn main() {
     let example_time = median_run(dry_run(&example), runs);
 
     println!("bare process start (`true`)          {:>8.2} ms", ms(bare));
-    println!("flycluster --version                 {:>8.2} ms", ms(version));
+    println!(
+        "flycluster --version                 {:>8.2} ms",
+        ms(version)
+    );
     println!(
         "init --dry-run examples/hello_elixir {:>8.2} ms  ({:.1}x a bare start)",
         ms(example_time),

@@ -31,7 +31,9 @@ pub fn apply_with(changes: &[&FileChange], write: &mut WriteFile<'_>) -> Result<
         let mode = change.original.as_ref().map_or(change.new_mode, |o| o.mode);
         let result = create_parent(&change.abs, &mut created_dirs).and_then(|()| {
             if fail_at == Some(i + 1) {
-                return Err(std::io::Error::other("injected failure (FLYCLUSTER_FAIL_WRITE)"));
+                return Err(std::io::Error::other(
+                    "injected failure (FLYCLUSTER_FAIL_WRITE)",
+                ));
             }
             write(&change.abs, bytes, mode)
         });
@@ -156,7 +158,11 @@ mod tests {
             kind: Kind::Runtime,
             path: name.into(),
             abs,
-            action: if before.is_some() { Action::Update } else { Action::Create },
+            action: if before.is_some() {
+                Action::Update
+            } else {
+                Action::Create
+            },
             original,
             before_text: before.unwrap_or("").into(),
             after_text: after.into(),
@@ -215,11 +221,18 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let mut a = change(dir.path(), "a", Some("a0"), "a1");
-        std::fs::set_permissions(dir.path().join("a"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(dir.path().join("a"), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
         a.original.as_mut().unwrap().mode = 0o600;
         let b = change(dir.path(), "rel/env.sh.eex", None, "b1");
         apply(&[&a, &b]).unwrap();
-        let mode = |p: &str| std::fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
+        let mode = |p: &str| {
+            std::fs::metadata(dir.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
         assert_eq!(mode("a"), 0o600);
         assert_eq!(mode("rel/env.sh.eex"), 0o755);
     }

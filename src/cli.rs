@@ -91,7 +91,12 @@ pub struct InitArgs {
     #[arg(long, value_enum, value_name = "STRATEGY")]
     pub strategy: Option<StrategyArg>,
     /// Only these kinds of edit: env-sh, deps, application, runtime, dockerfile, fly-toml
-    #[arg(long, value_delimiter = ',', value_name = "KIND,...", conflicts_with = "skip")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "KIND,...",
+        conflicts_with = "skip"
+    )]
     pub only: Vec<String>,
     /// Every kind of edit but these
     #[arg(long, value_delimiter = ',', value_name = "KIND,...")]

@@ -73,7 +73,12 @@ thread_local! {
 }
 
 fn cached(src: &str) -> Option<Tree> {
-    TREES.with(|t| t.borrow().iter().find(|(s, _)| s == src).map(|(_, tree)| tree.clone()))
+    TREES.with(|t| {
+        t.borrow()
+            .iter()
+            .find(|(s, _)| s == src)
+            .map(|(_, tree)| tree.clone())
+    })
 }
 
 fn remember(src: &str, tree: &Tree) {
@@ -241,14 +246,12 @@ pub fn keyword_value<'t>(list: Node<'t>, src: &str, key: &str) -> Option<Node<'t
 
 /// The last expression of a do-block (what a function returns).
 pub fn last_expression(block: Node<'_>) -> Option<Node<'_>> {
-    items(block)
-        .into_iter()
-        .rfind(|c| {
-            !matches!(
-                c.kind(),
-                "do" | "end" | "else_block" | "after_block" | "rescue_block" | "catch_block"
-            )
-        })
+    items(block).into_iter().rfind(|c| {
+        !matches!(
+            c.kind(),
+            "do" | "end" | "else_block" | "after_block" | "rescue_block" | "catch_block"
+        )
+    })
 }
 
 /// What a function returns: the last expression of its do-block, or its `, do: value`.
@@ -351,7 +354,9 @@ pub fn insert_in_list(
     let out = insert_unchecked(src, list, position, layout, line_length)?;
     // tree-sitter's error recovery accepts some code Elixir rejects, and an edit beside it can
     // tip the parse over; the caller then makes it a manual step instead of writing it.
-    first_error(&parse_edited(src, &out)).is_none().then_some(out)
+    first_error(&parse_edited(src, &out))
+        .is_none()
+        .then_some(out)
 }
 
 fn insert_unchecked(
@@ -386,7 +391,9 @@ fn insert_unchecked(
             return None;
         }
     }
-    if src[open + 1..line_end(src, open)].trim().starts_with(|c: char| c != '#')
+    if src[open + 1..line_end(src, open)]
+        .trim()
+        .starts_with(|c: char| c != '#')
         && !src[open + 1..line_end(src, open)].trim().is_empty()
     {
         return None; // an element on the `[` line
@@ -464,7 +471,10 @@ fn insert_in_single_line_list(
     // The edited line must still fit, or the formatter would break the list up.
     let line_begin = line_start(&out, at);
     let line_stop = line_end(&out, at);
-    let width = out[line_begin..line_stop].trim_end_matches('\n').chars().count();
+    let width = out[line_begin..line_stop]
+        .trim_end_matches('\n')
+        .chars()
+        .count();
     (width <= line_length).then_some(out)
 }
 
@@ -491,7 +501,9 @@ pub fn fitted_layout(
                 .collect()
         })
         .collect();
-    let most_broken = rendered.last().expect("a template offers at least one layout");
+    let most_broken = rendered
+        .last()
+        .expect("a template offers at least one layout");
     let fits = |layout: usize, lines: &[String]| {
         let last = lines.len().saturating_sub(1);
         lines.iter().enumerate().all(|(i, line)| {
@@ -524,9 +536,10 @@ pub fn formatter_line_length(formatter_exs: Option<&str>) -> usize {
         };
         if text(key, src).trim_end().trim_end_matches(':') == "line_length"
             && let Some(v) = pair.child_by_field_name("value")
-                && let Ok(n) = text(v, src).replace('_', "").parse::<usize>() {
-                    return n;
-                }
+            && let Ok(n) = text(v, src).replace('_', "").parse::<usize>()
+        {
+            return n;
+        }
     }
     DEFAULT
 }
@@ -616,12 +629,18 @@ mod tests {
             insert("x = [A, B]\n", ListPosition::After(0)).unwrap(),
             "x = [A, New, B]\n"
         );
-        assert_eq!(insert("x = []\n", ListPosition::Start).unwrap(), "x = [New]\n");
+        assert_eq!(
+            insert("x = []\n", ListPosition::Start).unwrap(),
+            "x = [New]\n"
+        );
     }
 
     #[test]
     fn two_elements_on_one_line_are_not_guessed_at() {
-        assert_eq!(insert("x = [\n  A, B,\n  C\n]\n", ListPosition::After(0)), None);
+        assert_eq!(
+            insert("x = [\n  A, B,\n  C\n]\n", ListPosition::After(0)),
+            None
+        );
     }
 
     #[test]

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// The command line does not make sense (exit 2).
-    Usage { message: String, help: Option<String> },
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
     /// A file the tool read is not something it can work with (exit 2).
     Input {
         path: PathBuf,
@@ -36,7 +39,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn input(path: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
+    pub fn input(
+        path: impl Into<PathBuf>,
+        line: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         Error::Input {
             path: path.into(),
             line,
@@ -76,10 +83,12 @@ impl Error {
     pub fn help(&self) -> Option<&str> {
         match self {
             Error::Usage { help, .. } | Error::Input { help, .. } => help.as_deref(),
-            Error::Stale { .. } => Some("run `flycluster init` again to plan against the new content"),
-            Error::Invalid { .. } => {
-                Some("this is a bug in flycluster; please report it with the file that triggered it")
+            Error::Stale { .. } => {
+                Some("run `flycluster init` again to plan against the new content")
             }
+            Error::Invalid { .. } => Some(
+                "this is a bug in flycluster; please report it with the file that triggered it",
+            ),
             _ => None,
         }
     }

@@ -212,12 +212,17 @@ fn plan_file(
         .map(|o| o.format.clone())
         .unwrap_or_else(TextFile::new_file);
     if let Some(o) = &original
-        && o.format.mixed_endings {
-            plan.warnings.push(format!(
-                "`{rel}` mixes LF and CRLF line endings; lines flycluster adds use {}",
-                if o.format.new_line_ending == "\r\n" { "CRLF" } else { "LF" }
-            ));
-        }
+        && o.format.mixed_endings
+    {
+        plan.warnings.push(format!(
+            "`{rel}` mixes LF and CRLF line endings; lines flycluster adds use {}",
+            if o.format.new_line_ending == "\r\n" {
+                "CRLF"
+            } else {
+                "LF"
+            }
+        ));
+    }
     let mut change = FileChange {
         kind,
         path: rel.to_string(),
@@ -356,7 +361,17 @@ mod tests {
         for ok in ["hello-elixir", "a", "app2", "a-b-c"] {
             assert!(validate_fly_app(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "Hello", "hello_elixir", "-a", "a-", "1app", "a b", "a$(x)", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "Hello",
+            "hello_elixir",
+            "-a",
+            "a-",
+            "1app",
+            "a b",
+            "a$(x)",
+            &"a".repeat(64),
+        ] {
             assert!(validate_fly_app(bad).is_err(), "{bad}");
         }
     }
@@ -366,7 +381,10 @@ mod tests {
         let all = resolve_kinds(&[], &[]).unwrap();
         assert_eq!(all.len(), 6);
         let only = resolve_kinds(&["deps".into(), "fly-toml".into()], &[]).unwrap();
-        assert_eq!(only.into_iter().collect::<Vec<_>>(), vec![Kind::Deps, Kind::FlyToml]);
+        assert_eq!(
+            only.into_iter().collect::<Vec<_>>(),
+            vec![Kind::Deps, Kind::FlyToml]
+        );
         let skip = resolve_kinds(&[], &["dockerfile".into()]).unwrap();
         assert!(!skip.contains(&Kind::Dockerfile));
         assert!(resolve_kinds(&["nope".into()], &[]).is_err());

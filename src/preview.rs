@@ -24,7 +24,8 @@ pub fn unified_diff(change: &FileChange) -> String {
 pub fn changed_lines(diff: &str) -> usize {
     diff.lines()
         .filter(|l| {
-            (l.starts_with('+') && !l.starts_with("+++")) || (l.starts_with('-') && !l.starts_with("---"))
+            (l.starts_with('+') && !l.starts_with("+++"))
+                || (l.starts_with('-') && !l.starts_with("---"))
         })
         .count()
 }

@@ -74,8 +74,11 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
     let src = original.format.text;
     let tree = elixir::parse(&src);
     if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(Error::input(rel, Some(line), "is not valid Elixir (syntax error)")
-            .with_help("fix the syntax error (`mix compile` shows it) and run flycluster again"));
+        return Err(
+            Error::input(rel, Some(line), "is not valid Elixir (syntax error)").with_help(
+                "fix the syntax error (`mix compile` shows it) and run flycluster again",
+            ),
+        );
     }
     let root_node = tree.root_node();
     let project_kw = elixir::find_defs(root_node, &src, "project")
@@ -131,7 +134,9 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
         return Err(Error::input(path, None, "is not a directory")
             .with_help("pass the folder that holds the project's mix.exs"));
     }
-    let root = path.canonicalize().map_err(|e| Error::io(path, "resolve", e))?;
+    let root = path
+        .canonicalize()
+        .map_err(|e| Error::io(path, "resolve", e))?;
     let Some(mix) = read_mix(&root, "mix.exs")? else {
         return Err(Error::input(
             root.join("mix.exs"),
@@ -151,14 +156,17 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
                     None,
                     "has no `app:` in its `project` function",
                 )
-                .with_help("a Mix project names its OTP app with `app: :my_app` in `def project`"));
+                .with_help(
+                    "a Mix project names its OTP app with `app: :my_app` in `def project`",
+                ));
             };
             if let Some(wanted) = opts.otp_app
-                && wanted != app {
-                    return Err(Error::usage(format!(
-                        "`--otp-app {wanted}` does not match `app: :{app}` in mix.exs"
-                    )));
-                }
+                && wanted != app
+            {
+                return Err(Error::usage(format!(
+                    "`--otp-app {wanted}` does not match `app: :{app}` in mix.exs"
+                )));
+            }
             (app, String::new(), mix)
         }
     };
@@ -175,7 +183,8 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
     let (fly_toml_app, fly_toml_cookie) = read_fly_toml(&root)?;
     let formatter = files::read(&root, &format!("{app_dir}.formatter.exs"))?
         .or(files::read(&root, ".formatter.exs")?);
-    let line_length = elixir::formatter_line_length(formatter.as_ref().map(|f| f.format.text.as_str()));
+    let line_length =
+        elixir::formatter_line_length(formatter.as_ref().map(|f| f.format.text.as_str()));
 
     Ok(Project {
         root,
@@ -216,7 +225,9 @@ fn pick_umbrella_app(
         let Some(app) = mix.app.clone() else { continue };
         let source = match &mix.module {
             Some(m) => match find_module_file(root, &dir, &app, m)? {
-                Some(p) => files::read(root, &p)?.map(|o| o.format.text).unwrap_or_default(),
+                Some(p) => files::read(root, &p)?
+                    .map(|o| o.format.text)
+                    .unwrap_or_default(),
                 None => String::new(),
             },
             None => String::new(),
@@ -236,7 +247,9 @@ fn pick_umbrella_app(
             .find(|(_, app, _, _)| app == wanted)
             .map(|(_, a, d, m)| (a, d, m))
             .ok_or_else(|| {
-                Error::usage(format!("no app `{wanted}` under `{apps_path}` in this umbrella"))
+                Error::usage(format!(
+                    "no app `{wanted}` under `{apps_path}` in this umbrella"
+                ))
             });
     }
     candidates.sort_by_key(|(score, _, _, _)| std::cmp::Reverse(*score));
@@ -258,9 +271,10 @@ fn find_module_file(root: &Path, app_dir: &str, app: &str, module: &str) -> Resu
     let conventional = format!("{app_dir}lib/{app}/application.ex");
     let needle = format!("defmodule {module} do");
     if let Some(f) = files::read(root, &conventional)?
-        && f.format.text.contains(&needle) {
-            return Ok(Some(conventional));
-        }
+        && f.format.text.contains(&needle)
+    {
+        return Ok(Some(conventional));
+    }
     let mut stack = vec![root.join(format!("{app_dir}lib"))];
     let mut found = Vec::new();
     while let Some(dir) = stack.pop() {
@@ -279,9 +293,10 @@ fn find_module_file(root: &Path, app_dir: &str, app: &str, module: &str) -> Resu
                     .to_string_lossy()
                     .replace('\\', "/");
                 if let Some(f) = files::read(root, &rel)?
-                    && f.format.text.contains(&needle) {
-                        found.push(rel);
-                    }
+                    && f.format.text.contains(&needle)
+                {
+                    found.push(rel);
+                }
             }
         }
     }

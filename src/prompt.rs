@@ -94,7 +94,12 @@ pub fn ask_file(path: &str) -> Result<FileAnswer> {
         .default(0)
         .interact()
         .map_err(interrupted)?;
-    Ok([FileAnswer::Yes, FileAnswer::No, FileAnswer::All, FileAnswer::Quit][i])
+    Ok([
+        FileAnswer::Yes,
+        FileAnswer::No,
+        FileAnswer::All,
+        FileAnswer::Quit,
+    ][i])
 }
 
 /// For a very long diff: show it here, or write it to a file to read elsewhere.

@@ -119,7 +119,12 @@ pub fn summary(plan: &Plan, would: bool) -> String {
 }
 
 /// The plan as one JSON document.
-pub fn json_document(plan: &Plan, ctx: &Context<'_>, mode: &str, applied: bool) -> serde_json::Value {
+pub fn json_document(
+    plan: &Plan,
+    ctx: &Context<'_>,
+    mode: &str,
+    applied: bool,
+) -> serde_json::Value {
     let files: Vec<_> = plan
         .changes
         .iter()

@@ -36,7 +36,11 @@ pub fn run() -> Result<i32> {
 
 pub fn print_error(e: &Error) {
     let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
-    let label = if color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    let label = if color {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
     eprintln!("{label}: {e}");
     if let Some(help) = e.help() {
         eprintln!("help: {help}");
@@ -107,7 +111,11 @@ impl Out {
         if diff.is_empty() {
             return;
         }
-        let color = if self.json { self.color_err } else { self.color_out };
+        let color = if self.json {
+            self.color_err
+        } else {
+            self.color_out
+        };
         let text = if color {
             preview::colorize(diff)
         } else {
@@ -317,7 +325,11 @@ fn choose_files(plan: &mut Plan, out: &Out) -> Result<bool> {
         let lines = preview::changed_lines(&diff);
         if !all && lines > long_diff_lines() && !prompt::ask_long_diff(&change.path, lines)? {
             let file = write_diff_file(&change.path, &diff)?;
-            out.notice(&format!("the diff of {} is in {}\n", change.path, file.display()));
+            out.notice(&format!(
+                "the diff of {} is in {}\n",
+                change.path,
+                file.display()
+            ));
         } else if all {
             out.diff(&diff);
         } else {

@@ -27,9 +27,16 @@ impl TextFile {
         let s = match std::str::from_utf8(raw) {
             Ok(s) => s,
             Err(e) => {
-                let line = raw[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-                return Err(Error::input(path, Some(line), "is not valid UTF-8 text")
-                    .with_help("flycluster edits UTF-8 text files only; convert the file and run again"));
+                let line = raw[..e.valid_up_to()]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1;
+                return Err(
+                    Error::input(path, Some(line), "is not valid UTF-8 text").with_help(
+                        "flycluster edits UTF-8 text files only; convert the file and run again",
+                    ),
+                );
             }
         };
         let (bom, s) = match s.strip_prefix(BOM) {
@@ -122,7 +129,12 @@ impl TextFile {
                     similar::ChangeTag::Equal => {
                         let idx = change.old_index().unwrap_or(0);
                         out.push_str(body);
-                        out.push_str(self.endings.get(idx).copied().unwrap_or(self.new_line_ending));
+                        out.push_str(
+                            self.endings
+                                .get(idx)
+                                .copied()
+                                .unwrap_or(self.new_line_ending),
+                        );
                     }
                     similar::ChangeTag::Insert => {
                         out.push_str(body);

@@ -483,7 +483,11 @@ fn a_dirty_git_tree_gets_a_warning_listing_the_changes() {
         !dirty.stdout.contains("uncommitted"),
         "warnings belong on stderr"
     );
-    assert!(project.read("lib/hello17/application.ex").contains("DNSCluster"));
+    assert!(
+        project
+            .read("lib/hello17/application.ex")
+            .contains("DNSCluster")
+    );
 }
 
 #[test]

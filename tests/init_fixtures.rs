@@ -105,12 +105,23 @@ fn a_fly_launch_project_gets_only_a_robust_release_node() {
         .collect();
     assert_eq!(changed, ["+++ b/rel/env.sh.eex"]);
     let env_sh = project.read("rel/env.sh.eex");
-    let block = env_sh.split("if [ -n \"${FLY_APP_NAME:-}\" ]; then").nth(1).unwrap();
+    let block = env_sh
+        .split("if [ -n \"${FLY_APP_NAME:-}\" ]; then")
+        .nth(1)
+        .unwrap();
     assert!(block.contains("export RELEASE_NODE="), "{block}");
-    for untouched in ["ERL_AFLAGS=", "ECTO_IPV6", "DNS_CLUSTER_QUERY", "RELEASE_DISTRIBUTION"] {
+    for untouched in [
+        "ERL_AFLAGS=",
+        "ECTO_IPV6",
+        "DNS_CLUSTER_QUERY",
+        "RELEASE_DISTRIBUTION",
+    ] {
         assert!(!block.contains(untouched), "{untouched} in {block}");
     }
-    assert!(run.stderr.contains("makes an invalid node name when the image has a custom label"));
+    assert!(
+        run.stderr
+            .contains("makes an invalid node name when the image has a custom label")
+    );
 }
 
 #[test]

@@ -577,7 +577,10 @@ fn a_long_diff_is_offered_as_a_file() {
         .to_string();
     let diff = std::fs::read_to_string(&file).expect("the diff file exists");
     let _ = std::fs::remove_file(&file);
-    assert!(diff.starts_with("--- /dev/null\n+++ b/rel/env.sh.eex\n"), "{diff}");
+    assert!(
+        diff.starts_with("--- /dev/null\n+++ b/rel/env.sh.eex\n"),
+        "{diff}"
+    );
     // The long diff itself did not go to the terminal; a short one (mix.exs) is not offered.
     assert!(!output.contains("+export ECTO_IPV6"), "{output}");
 }

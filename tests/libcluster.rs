@@ -44,14 +44,30 @@ fn strategy_libcluster_adds_the_dependency_the_supervisor_and_a_dnspoll_topology
     assert!(runtime.contains("if config_env() == :prod do\n  if System.get_env(\"DNS_CLUSTER_QUERY\") do\n    config :libcluster,\n      topologies: [\n        fly6pn: [\n          strategy: Cluster.Strategy.DNSPoll,\n          config: [\n            polling_interval: 5_000,\n            query: System.get_env(\"DNS_CLUSTER_QUERY\"),\n            node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()\n"), "{runtime}");
     assert!(!runtime.contains("dns_cluster_query"));
     // The rest of the setup is the same for both strategies.
-    assert!(project.read("rel/env.sh.eex").contains("export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\""));
-    assert!(project.read("Dockerfile").contains("ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\""));
-    assert!(project.read("fly.toml").contains("DNS_CLUSTER_QUERY = 'hello-elixir.internal'"));
+    assert!(
+        project
+            .read("rel/env.sh.eex")
+            .contains("export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"")
+    );
+    assert!(
+        project
+            .read("Dockerfile")
+            .contains("ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"")
+    );
+    assert!(
+        project
+            .read("fly.toml")
+            .contains("DNS_CLUSTER_QUERY = 'hello-elixir.internal'")
+    );
 
     let after = project.snapshot_files();
     let again = project.init(&["--yes", "--strategy", "libcluster"]);
     assert_eq!(again.code, 0, "{}", again.transcript());
-    assert_eq!(project.snapshot_files(), after, "a second run changed files");
+    assert_eq!(
+        project.snapshot_files(),
+        after,
+        "a second run changed files"
+    );
 
     if require_tool("elixir") {
         assert_elixir_ok(project.path(), &elixir_files(project.path()), "libcluster");
@@ -62,19 +78,25 @@ fn strategy_libcluster_adds_the_dependency_the_supervisor_and_a_dnspoll_topology
 fn a_project_on_libcluster_keeps_it_and_gets_no_dns_cluster() {
     let project = existing_libcluster_project(
         true,
-        Some("config :libcluster,\n  topologies: [\n    gossip: [strategy: Cluster.Strategy.Gossip]\n  ]\n"),
+        Some(
+            "config :libcluster,\n  topologies: [\n    gossip: [strategy: Cluster.Strategy.Gossip]\n  ]\n",
+        ),
     );
     let before_mix = project.read_bytes("mix.exs");
     let before_app = project.read_bytes("lib/hello_elixir/application.ex");
     let before_runtime = project.read_bytes("config/runtime.exs");
     let run = project.init(&["--dry-run"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    insta_settings().bind(|| insta::assert_snapshot!("libcluster_existing_gossip", run.transcript()));
+    insta_settings()
+        .bind(|| insta::assert_snapshot!("libcluster_existing_gossip", run.transcript()));
 
     let run = project.init(&["--yes"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(project.read_bytes("mix.exs"), before_mix, "mix.exs changed");
-    assert_eq!(project.read_bytes("lib/hello_elixir/application.ex"), before_app);
+    assert_eq!(
+        project.read_bytes("lib/hello_elixir/application.ex"),
+        before_app
+    );
     assert_eq!(project.read_bytes("config/runtime.exs"), before_runtime);
     assert!(
         run.stderr.contains("`config/prod.exs` line 3: the libcluster topology uses `Cluster.Strategy.Gossip`, which does not find nodes on Fly's private network"),
@@ -82,8 +104,16 @@ fn a_project_on_libcluster_keeps_it_and_gets_no_dns_cluster() {
         run.stderr
     );
     // env.sh.eex, Dockerfile and fly.toml are still set up.
-    assert!(project.read("rel/env.sh.eex").contains("export RELEASE_DISTRIBUTION=\"name\""));
-    assert!(project.read("Dockerfile").contains("ENV ECTO_IPV6=\"true\""));
+    assert!(
+        project
+            .read("rel/env.sh.eex")
+            .contains("export RELEASE_DISTRIBUTION=\"name\"")
+    );
+    assert!(
+        project
+            .read("Dockerfile")
+            .contains("ENV ECTO_IPV6=\"true\"")
+    );
     assert!(project.read("fly.toml").contains("DNS_CLUSTER_QUERY"));
 }
 
@@ -92,10 +122,21 @@ fn a_libcluster_dependency_without_setup_gets_the_supervisor_and_topology() {
     let project = existing_libcluster_project(false, None);
     let run = project.init(&["--yes"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    assert!(project.read("lib/hello_elixir/application.ex").contains("{Cluster.Supervisor,"));
-    assert!(project.read("config/runtime.exs").contains("Cluster.Strategy.DNSPoll"));
+    assert!(
+        project
+            .read("lib/hello_elixir/application.ex")
+            .contains("{Cluster.Supervisor,")
+    );
+    assert!(
+        project
+            .read("config/runtime.exs")
+            .contains("Cluster.Strategy.DNSPoll")
+    );
     let mix = project.read("mix.exs");
-    assert!(mix.contains("{:libcluster, \"~> 3.3\"}") && !mix.contains("dns_cluster"), "{mix}");
+    assert!(
+        mix.contains("{:libcluster, \"~> 3.3\"}") && !mix.contains("dns_cluster"),
+        "{mix}"
+    );
 }
 
 #[test]
@@ -122,7 +163,11 @@ fn a_build_time_setting_that_reads_the_environment_does_not_count() {
     );
     let run = project.init(&["--yes"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    assert!(project.read("config/runtime.exs").contains("config :hello_elixir, :dns_cluster_query"));
+    assert!(
+        project
+            .read("config/runtime.exs")
+            .contains("config :hello_elixir, :dns_cluster_query")
+    );
 }
 
 /// Older Fly guides derived libcluster's basename from FLY_APP_NAME; with image-suffixed node names
@@ -131,7 +176,9 @@ fn a_build_time_setting_that_reads_the_environment_does_not_count() {
 fn a_basename_not_derived_from_the_node_name_is_reported() {
     let project = existing_libcluster_project(
         true,
-        Some("config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [\n        polling_interval: 5_000,\n        query: \"hello-elixir.internal\",\n        node_basename: app_name\n      ]\n    ]\n  ]\n"),
+        Some(
+            "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [\n        polling_interval: 5_000,\n        query: \"hello-elixir.internal\",\n        node_basename: app_name\n      ]\n    ]\n  ]\n",
+        ),
     );
     let run = project.init(&["--dry-run"]);
     assert_eq!(run.code, 0, "{}", run.transcript());

@@ -25,7 +25,11 @@ fn generated_elixir_parses_and_is_formatted() {
     for fixture in FIXTURES {
         let project = TestProject::from_fixture(fixture);
         let run = project.init(&["--yes", "--app", "hello-app"]);
-        assert!(run.code == 0 || run.code == 3, "{fixture}: {}", run.transcript());
+        assert!(
+            run.code == 0 || run.code == 3,
+            "{fixture}: {}",
+            run.transcript()
+        );
         let files = elixir_files(project.path());
         assert!(!files.is_empty());
         assert_elixir_ok(project.path(), &files, fixture);
@@ -42,7 +46,12 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
         return;
     }
     let sweeps: &[(usize, &[usize])] = &[
-        (98, &[3, 10, 16, 17, 18, 19, 29, 30, 31, 32, 33, 35, 36, 37, 38, 45, 60, 75, 90]),
+        (
+            98,
+            &[
+                3, 10, 16, 17, 18, 19, 29, 30, 31, 32, 33, 35, 36, 37, 38, 45, 60, 75, 90,
+            ],
+        ),
         (80, &[5, 12, 20, 30, 40, 55]),
         (60, &[3, 8, 15, 25, 40]),
         (70, &[3, 10, 20, 30, 45]),
@@ -50,7 +59,9 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
     ];
     for (line_length, name_lengths) in sweeps {
         let root = TestProject::empty();
-        let formatter = format!("[\n  inputs: [\"{{mix,.formatter}}.exs\", \"{{config,lib}}/**/*.{{ex,exs}}\"],\n  line_length: {line_length}\n]\n");
+        let formatter = format!(
+            "[\n  inputs: [\"{{mix,.formatter}}.exs\", \"{{config,lib}}/**/*.{{ex,exs}}\"],\n  line_length: {line_length}\n]\n"
+        );
         root.write(".formatter.exs", &formatter);
         let mut projects = Vec::new();
         for &name_len in *name_lengths {
@@ -59,7 +70,11 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
                     let dir = format!("{strategy}_{name_len}_{with_endpoint}");
                     let app = format!("a{}", "b".repeat(name_len - 1));
                     let module: String = "A".to_string() + &"b".repeat(name_len - 1);
-                    let endpoint = if with_endpoint { format!(",\n      {module}Web.Endpoint") } else { String::new() };
+                    let endpoint = if with_endpoint {
+                        format!(",\n      {module}Web.Endpoint")
+                    } else {
+                        String::new()
+                    };
                     root.write(&format!("{dir}/.formatter.exs"), &formatter)
                         .write(
                             &format!("{dir}/mix.exs"),
@@ -75,7 +90,10 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
             }
         }
         let all_files = |root: &TestProject| -> Vec<String> {
-            elixir_files(root.path()).into_iter().filter(|f| f.contains('/')).collect()
+            elixir_files(root.path())
+                .into_iter()
+                .filter(|f| f.contains('/'))
+                .collect()
         };
         let status = Command::new("elixir")
             .arg(support("format_files.exs"))
@@ -86,14 +104,35 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
         assert!(status.success());
         for (dir, app, strategy) in &projects {
             let run = common::run_bin(
-                &["init", "--yes", "--app", "x", "--strategy", strategy, "--only", "deps,application,runtime"],
+                &[
+                    "init",
+                    "--yes",
+                    "--app",
+                    "x",
+                    "--strategy",
+                    strategy,
+                    "--only",
+                    "deps,application,runtime",
+                ],
                 Some(&root.path().join(dir)),
             );
             assert_eq!(run.code, 0, "{dir}: {}", run.transcript());
-            let child = if *strategy == "libcluster" { "Cluster.Supervisor" } else { "DNSCluster" };
-            assert!(root.read(&format!("{dir}/lib/{app}/application.ex")).contains(child), "{dir}");
+            let child = if *strategy == "libcluster" {
+                "Cluster.Supervisor"
+            } else {
+                "DNSCluster"
+            };
+            assert!(
+                root.read(&format!("{dir}/lib/{app}/application.ex"))
+                    .contains(child),
+                "{dir}"
+            );
         }
-        assert_elixir_ok(root.path(), &all_files(&root), &format!("line_length {line_length}"));
+        assert_elixir_ok(
+            root.path(),
+            &all_files(&root),
+            &format!("line_length {line_length}"),
+        );
     }
 }
 
@@ -104,7 +143,11 @@ fn render_env_sh(project: &TestProject) -> std::path::PathBuf {
         .arg(project.path().join("rel/env.sh.eex"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "EEx failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "EEx failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rendered = project.path().join("env.sh.rendered");
     std::fs::write(&rendered, &out.stdout).unwrap();
     rendered
@@ -126,7 +169,11 @@ fn exports(rendered: &Path, vars: &[(&str, &str)]) -> String {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "sourcing env.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "sourcing env.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -135,22 +182,48 @@ fn env_sh_renders_passes_shellcheck_and_exports_the_five_values() {
     if !(require_tool("elixir") && require_tool("shellcheck")) {
         return;
     }
-    for fixture in ["phx16", "phx17", "phx18_dnscluster", "examples/hello_elixir", "configured", "fly_launch_configured"] {
+    for fixture in [
+        "phx16",
+        "phx17",
+        "phx18_dnscluster",
+        "examples/hello_elixir",
+        "configured",
+        "fly_launch_configured",
+    ] {
         let project = TestProject::from_fixture(fixture);
         let run = project.init(&["--yes", "--app", "hello-elixir"]);
         assert!(run.code == 0 || run.code == 3, "{}", run.transcript());
         let rendered = render_env_sh(&project);
-        let sh_n = Command::new("sh").arg("-n").arg(&rendered).output().unwrap();
-        assert!(sh_n.status.success(), "{fixture}: sh -n: {}", String::from_utf8_lossy(&sh_n.stderr));
-        let sc = Command::new("shellcheck").args(["-s", "sh"]).arg(&rendered).output().unwrap();
-        assert!(sc.status.success(), "{fixture}: shellcheck:\n{}", String::from_utf8_lossy(&sc.stdout));
+        let sh_n = Command::new("sh")
+            .arg("-n")
+            .arg(&rendered)
+            .output()
+            .unwrap();
+        assert!(
+            sh_n.status.success(),
+            "{fixture}: sh -n: {}",
+            String::from_utf8_lossy(&sh_n.stderr)
+        );
+        let sc = Command::new("shellcheck")
+            .args(["-s", "sh"])
+            .arg(&rendered)
+            .output()
+            .unwrap();
+        assert!(
+            sc.status.success(),
+            "{fixture}: shellcheck:\n{}",
+            String::from_utf8_lossy(&sc.stdout)
+        );
 
         let fly = |image: &str| {
-            exports(&rendered, &[
-                ("FLY_APP_NAME", "hello-elixir"),
-                ("FLY_PRIVATE_IP", "fdaa:0:1da8:a7b:ac2:f901:4bf7:2"),
-                ("FLY_IMAGE_REF", image),
-            ])
+            exports(
+                &rendered,
+                &[
+                    ("FLY_APP_NAME", "hello-elixir"),
+                    ("FLY_PRIVATE_IP", "fdaa:0:1da8:a7b:ac2:f901:4bf7:2"),
+                    ("FLY_IMAGE_REF", image),
+                ],
+            )
         };
         assert_eq!(
             fly("registry.fly.io/hello-elixir:deployment-01H5ZQ"),
@@ -184,7 +257,11 @@ fn fly_toml_parses_with_an_independent_toml_parser() {
             .arg(project.path().join("fly.toml"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{fixture}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{fixture}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let query = String::from_utf8(out.stdout).unwrap();
         assert!(query.trim().ends_with(".internal"), "{fixture}: {query}");
     }

@@ -151,12 +151,11 @@ pub fn check(editor: Editor, ctx: &EditCtx, before: &str) -> Option<String> {
         ),
     }
     // env.sh's editor rewrites lines of its own Fly-guarded block by design (and warns about each).
-    if !ctx.force && editor != Editor::EnvSh {
-        if let Err(lost) = nothing_lost(editor, before, &after) {
-            panic!(
-                "{editor:?}: input lost: {lost}\n--- input ---\n{before}\n--- output ---\n{after}"
-            );
-        }
+    if !ctx.force
+        && editor != Editor::EnvSh
+        && let Err(lost) = nothing_lost(editor, before, &after)
+    {
+        panic!("{editor:?}: input lost: {lost}\n--- input ---\n{before}\n--- output ---\n{after}");
     }
     Some(after)
 }

@@ -65,7 +65,10 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         functions.dedup();
         let (functions, reason) = if lists.len() > 1 {
             (
-                format!("each children list of {} that should cluster", functions.join(", ")),
+                format!(
+                    "each children list of {} that should cluster",
+                    functions.join(", ")
+                ),
                 "PubSub or the Endpoint is in more than one children list, and which one clusters is the project's choice",
             )
         } else {
@@ -74,7 +77,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
                 "the children list is built in a way flycluster does not edit automatically",
             )
         };
-        return Ok(Edited::new(Outcome::Manual(manual_in(ctx, path, &functions, reason))));
+        return Ok(Edited::new(Outcome::Manual(manual_in(
+            ctx, path, &functions, reason,
+        ))));
     };
     let layout = |indent: usize, trailing: &str| child_lines(ctx, indent, trailing);
     match elixir::insert_in_list(src, list, position, &layout, ctx.line_length) {
@@ -159,10 +164,11 @@ fn children_lists<'t>(module: Node<'t>, start: Node<'t>, src: &str) -> Vec<Node<
         if matches!(
             elixir::call_name(call, src),
             Some("Supervisor.start_link" | "Supervisor.init")
-        )
-            && let Some(first) = elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next()) {
-                roots.push(first);
-            }
+        ) && let Some(first) =
+            elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next())
+        {
+            roots.push(first);
+        }
     }
     let finder = ListFinder { module, start, src };
     let mut lists = Vec::new();
@@ -193,7 +199,9 @@ impl<'t> ListFinder<'t, '_> {
         match node.kind() {
             "list" => out.push(node),
             "binary_operator" => {
-                let op = node.child_by_field_name("operator").map(|o| elixir::text(o, src));
+                let op = node
+                    .child_by_field_name("operator")
+                    .map(|o| elixir::text(o, src));
                 let (left, right) = (
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
@@ -219,13 +227,15 @@ impl<'t> ListFinder<'t, '_> {
                     let is_bind = bind
                         .child_by_field_name("operator")
                         .is_some_and(|o| elixir::text(o, src) == "=")
-                        && bind
-                            .child_by_field_name("left")
-                            .is_some_and(|l| l.kind() == "identifier" && elixir::text(l, src) == name);
-                    if is_bind && bind.start_byte() < node.start_byte()
-                        && let Some(r) = bind.child_by_field_name("right") {
-                            self.expand(r, next, out);
-                        }
+                        && bind.child_by_field_name("left").is_some_and(|l| {
+                            l.kind() == "identifier" && elixir::text(l, src) == name
+                        });
+                    if is_bind
+                        && bind.start_byte() < node.start_byte()
+                        && let Some(r) = bind.child_by_field_name("right")
+                    {
+                        self.expand(r, next, out);
+                    }
                 }
             }
             "call" => self.expand_call(node, next, out),
@@ -240,7 +250,9 @@ impl<'t> ListFinder<'t, '_> {
         };
         match name {
             "List.flatten" | "Enum.filter" | "Enum.reject" | "Enum.uniq" => {
-                if let Some(first) = elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next()) {
+                if let Some(first) =
+                    elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next())
+                {
                     self.expand(first, next, out);
                 }
             }
@@ -274,7 +286,10 @@ fn branch_results(call: Node<'_>) -> Vec<Node<'_>> {
             out.extend(elixir::last_expression(block));
         }
         let mut cursor = block.walk();
-        for else_block in block.named_children(&mut cursor).filter(|c| c.kind() == "else_block") {
+        for else_block in block
+            .named_children(&mut cursor)
+            .filter(|c| c.kind() == "else_block")
+        {
             out.extend(elixir::last_expression(else_block));
         }
         out
@@ -367,7 +382,12 @@ mod tests {
     use crate::edit::test_ctx;
 
     fn run(src: &str) -> Edited {
-        plan(&test_ctx(), Path::new("lib/hello_elixir/application.ex"), Some(src)).unwrap()
+        plan(
+            &test_ctx(),
+            Path::new("lib/hello_elixir/application.ex"),
+            Some(src),
+        )
+        .unwrap()
     }
 
     fn written(src: &str) -> String {
@@ -453,7 +473,10 @@ end
 end
 ";
         let out = written(src);
-        assert!(out.contains("        {Phoenix.PubSub, name: A.PubSub},\n        {DNSCluster,"), "{out}");
+        assert!(
+            out.contains("        {Phoenix.PubSub, name: A.PubSub},\n        {DNSCluster,"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -483,7 +506,10 @@ end
 end
 ";
         let out = written(src);
-        assert!(out.contains("      supervisor(A.Repo, []),\n      {DNSCluster,"), "{out}");
+        assert!(
+            out.contains("      supervisor(A.Repo, []),\n      {DNSCluster,"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -500,7 +526,10 @@ end
   end
 end
 ";
-        assert!(written(rebound).contains("      {Phoenix.PubSub, name: A.PubSub},\n      {DNSCluster,"));
+        assert!(
+            written(rebound)
+                .contains("      {Phoenix.PubSub, name: A.PubSub},\n      {DNSCluster,")
+        );
 
         let private_fn = "defmodule A.Application do
   def start(_type, _args) do
@@ -515,7 +544,10 @@ end
   end
 end
 ";
-        assert!(written(private_fn).contains("      {Phoenix.PubSub, name: A.PubSub},\n      {DNSCluster,"));
+        assert!(
+            written(private_fn)
+                .contains("      {Phoenix.PubSub, name: A.PubSub},\n      {DNSCluster,")
+        );
 
         let piped = "defmodule A.Application do
   def start(_type, _args) do
@@ -531,7 +563,10 @@ end
   end
 end
 ";
-        assert!(written(piped).contains("        {Phoenix.PubSub, name: A.PubSub},\n        {DNSCluster,"));
+        assert!(
+            written(piped)
+                .contains("        {Phoenix.PubSub, name: A.PubSub},\n        {DNSCluster,")
+        );
 
         let case_one = "defmodule A.Application do
   def start(_type, _args) do
@@ -548,7 +583,10 @@ end
   end
 end
 ";
-        assert!(written(case_one).contains("          {Phoenix.PubSub, name: A.PubSub},\n          {DNSCluster,"));
+        assert!(
+            written(case_one)
+                .contains("          {Phoenix.PubSub, name: A.PubSub},\n          {DNSCluster,")
+        );
     }
 
     #[test]
@@ -597,11 +635,15 @@ end
             strategy: Strategy::Libcluster,
             ..test_ctx()
         };
-        let Outcome::Write(out) = plan(&ctx, Path::new("a.ex"), Some(PHX17)).unwrap().outcome else {
+        let Outcome::Write(out) = plan(&ctx, Path::new("a.ex"), Some(PHX17)).unwrap().outcome
+        else {
             panic!()
         };
         assert!(out.contains("      {Phoenix.PubSub, name: HelloElixir.PubSub},\n      {Cluster.Supervisor,\n       [Application.get_env(:libcluster, :topologies, []), [name: HelloElixir.ClusterSupervisor]]},\n"), "{out}");
-        assert_eq!(plan(&ctx, Path::new("a.ex"), Some(&out)).unwrap().outcome, Outcome::Unchanged);
+        assert_eq!(
+            plan(&ctx, Path::new("a.ex"), Some(&out)).unwrap().outcome,
+            Outcome::Unchanged
+        );
     }
 
     #[test]
@@ -612,6 +654,9 @@ end
             Some("defmodule A do\n  def start(_, _) do\n    children = [\n  end\nend\n"),
         )
         .unwrap_err();
-        assert!(err.to_string().starts_with("`lib/a/application.ex` line "), "{err}");
+        assert!(
+            err.to_string().starts_with("`lib/a/application.ex` line "),
+            "{err}"
+        );
     }
 }

@@ -113,7 +113,9 @@ mod tests {
     use crate::edit::test_ctx;
 
     fn run(src: &str) -> Outcome {
-        plan(&test_ctx(), Path::new("mix.exs"), Some(src)).unwrap().outcome
+        plan(&test_ctx(), Path::new("mix.exs"), Some(src))
+            .unwrap()
+            .outcome
     }
 
     fn mix(deps: &str) -> String {
@@ -134,19 +136,26 @@ mod tests {
 
     #[test]
     fn appends_to_the_deps_list() {
-        let src = mix("    [\n      {:phoenix, \"~> 1.7.14\"},\n      {:jason, \"~> 1.2\"}\n    ]\n");
+        let src =
+            mix("    [\n      {:phoenix, \"~> 1.7.14\"},\n      {:jason, \"~> 1.2\"}\n    ]\n");
         assert_eq!(
             written(&src),
-            mix("    [\n      {:phoenix, \"~> 1.7.14\"},\n      {:jason, \"~> 1.2\"},\n      {:dns_cluster, \"~> 0.2.0\"}\n    ]\n")
+            mix(
+                "    [\n      {:phoenix, \"~> 1.7.14\"},\n      {:jason, \"~> 1.2\"},\n      {:dns_cluster, \"~> 0.2.0\"}\n    ]\n"
+            )
         );
     }
 
     #[test]
     fn keeps_options_and_trailing_comments() {
-        let src = mix("    [\n      {:phoenix_live_reload, \"~> 1.2\", only: :dev},\n      {:bandit, \"~> 1.5\"} # web server\n      # {:later, \"~> 1.0\"}\n    ]\n");
+        let src = mix(
+            "    [\n      {:phoenix_live_reload, \"~> 1.2\", only: :dev},\n      {:bandit, \"~> 1.5\"} # web server\n      # {:later, \"~> 1.0\"}\n    ]\n",
+        );
         assert_eq!(
             written(&src),
-            mix("    [\n      {:phoenix_live_reload, \"~> 1.2\", only: :dev},\n      {:bandit, \"~> 1.5\"}, # web server\n      {:dns_cluster, \"~> 0.2.0\"}\n      # {:later, \"~> 1.0\"}\n    ]\n")
+            mix(
+                "    [\n      {:phoenix_live_reload, \"~> 1.2\", only: :dev},\n      {:bandit, \"~> 1.5\"}, # web server\n      {:dns_cluster, \"~> 0.2.0\"}\n      # {:later, \"~> 1.0\"}\n    ]\n"
+            )
         );
     }
 
@@ -155,14 +164,19 @@ mod tests {
         let src = mix("    [\n      # {:dep_from_hexpm, \"~> 0.3.0\"}\n    ]\n");
         assert_eq!(
             written(&src),
-            mix("    [\n      {:dns_cluster, \"~> 0.2.0\"}\n      # {:dep_from_hexpm, \"~> 0.3.0\"}\n    ]\n")
+            mix(
+                "    [\n      {:dns_cluster, \"~> 0.2.0\"}\n      # {:dep_from_hexpm, \"~> 0.3.0\"}\n    ]\n"
+            )
         );
     }
 
     #[test]
     fn an_existing_clustering_dep_means_nothing_to_do() {
         for dep in ["{:dns_cluster, \"~> 0.1.1\"}", "{:libcluster, \"~> 3.3\"}"] {
-            assert_eq!(run(&mix(&format!("    [\n      {dep}\n    ]\n"))), Outcome::Unchanged);
+            assert_eq!(
+                run(&mix(&format!("    [\n      {dep}\n    ]\n"))),
+                Outcome::Unchanged
+            );
         }
     }
 

@@ -2086,7 +2086,10 @@ export RELEASE_NODE="${FLY_APP_NAME}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn commented_out_lines_do_not_count() {
-        let commented: String = CONFIGURED_LINES.lines().map(|l| format!("# {l}\n")).collect();
+        let commented: String = CONFIGURED_LINES
+            .lines()
+            .map(|l| format!("# {l}\n"))
+            .collect();
         let before = format!("{RELEASE_INIT}\n{commented}");
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &Var::ALL));
@@ -2164,7 +2167,8 @@ export RELEASE_NODE="${FLY_APP_NAME}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn wrong_values_after_the_guide_lines_are_warned() {
-        let before = format!("{CONFIGURED_LINES}ECTO_IPV6=false\nexport RELEASE_NODE=app@127.0.0.1\n");
+        let before =
+            format!("{CONFIGURED_LINES}ECTO_IPV6=false\nexport RELEASE_NODE=app@127.0.0.1\n");
         let (after, warnings) = edit(&before);
         assert_eq!(after, appended(&before, &[EctoIpv6, ReleaseNode]));
         assert_eq!(
@@ -2419,7 +2423,10 @@ export RELEASE_NODE="${FLY_APP_NAME}@${FLY_PRIVATE_IP}"
 
     #[test]
     fn negative_guard_else_branch_counts() {
-        let body: String = CONFIGURED_LINES.lines().map(|l| format!("  {l}\n")).collect();
+        let body: String = CONFIGURED_LINES
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect();
         let before = format!(
             "if [ -z \"$FLY_APP_NAME\" ]; then\n  export RELEASE_DISTRIBUTION=sname\nelse\n{body}fi\n"
         );

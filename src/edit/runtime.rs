@@ -122,7 +122,14 @@ pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<St
     }
     issues
         .into_iter()
-        .map(|issue| format!("`{}` line {}: {}", path.display(), issue.line, issue.message))
+        .map(|issue| {
+            format!(
+                "`{}` line {}: {}",
+                path.display(),
+                issue.line,
+                issue.message
+            )
+        })
         .collect()
 }
 
@@ -385,14 +392,17 @@ mod tests {
         }
     }
 
-    const LINE: &str = "config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")";
+    const LINE: &str =
+        "config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")";
 
     #[test]
     fn goes_first_in_the_prod_block() {
         let src = "import Config\n\nif config_env() == :prod do\n  database_url = System.get_env(\"DATABASE_URL\")\nend\n";
         assert_eq!(
             written(Some(src)),
-            format!("import Config\n\nif config_env() == :prod do\n  {LINE}\n\n  database_url = System.get_env(\"DATABASE_URL\")\nend\n")
+            format!(
+                "import Config\n\nif config_env() == :prod do\n  {LINE}\n\n  database_url = System.get_env(\"DATABASE_URL\")\nend\n"
+            )
         );
     }
 
@@ -439,12 +449,17 @@ mod tests {
     fn libcluster_topology_goes_in_the_prod_block() {
         let src = "import Config\n\nif config_env() == :prod do\n  config :a, b: 1\nend\n";
         let ctx = libcluster_ctx();
-        let Outcome::Write(out) = plan(&ctx, Path::new("config/runtime.exs"), Some(src)).unwrap().outcome else {
+        let Outcome::Write(out) = plan(&ctx, Path::new("config/runtime.exs"), Some(src))
+            .unwrap()
+            .outcome
+        else {
             panic!()
         };
         assert!(out.contains("if config_env() == :prod do\n  if System.get_env(\"DNS_CLUSTER_QUERY\") do\n    config :libcluster,\n      topologies: [\n        fly6pn: [\n          strategy: Cluster.Strategy.DNSPoll,"), "{out}");
         assert!(out.contains("polling_interval: 5_000"));
-        assert!(out.contains("node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()"));
+        assert!(out.contains(
+            "node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()"
+        ));
         let again = plan(&ctx, Path::new("config/runtime.exs"), Some(&out)).unwrap();
         assert_eq!(again.outcome, Outcome::Unchanged);
         assert!(again.warnings.is_empty(), "{:?}", again.warnings);
@@ -453,12 +468,20 @@ mod tests {
     #[test]
     fn an_existing_topology_that_does_not_fit_fly_is_reported_not_rewritten() {
         let src = "import Config\n\nconfig :libcluster,\n  topologies: [\n    k8s: [\n      strategy: Cluster.Strategy.Gossip\n    ],\n    dns: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [poll_interval: 1000, query: \"x.internal\", node_basename: \"myapp\"]\n    ]\n  ]\n";
-        let edited = plan(&libcluster_ctx(), Path::new("config/runtime.exs"), Some(src)).unwrap();
+        let edited = plan(
+            &libcluster_ctx(),
+            Path::new("config/runtime.exs"),
+            Some(src),
+        )
+        .unwrap();
         assert_eq!(edited.outcome, Outcome::Unchanged);
         let all = edited.warnings.join("\n");
         assert!(all.contains("`config/runtime.exs` line 3: the libcluster topology uses `Cluster.Strategy.Gossip`"), "{all}");
         assert!(all.contains("`poll_interval` is ignored"), "{all}");
-        assert!(all.contains("line 10: `node_basename` is a fixed string"), "{all}");
+        assert!(
+            all.contains("line 10: `node_basename` is a fixed string"),
+            "{all}"
+        );
     }
 
     #[test]
