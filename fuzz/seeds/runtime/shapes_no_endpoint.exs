@@ -1,7 +1,0 @@
-import Config
-
-if config_env() == :prod do
-  config :hello, Hello.Repo,
-    url: System.fetch_env!("DATABASE_URL"),
-    pool_size: String.to_integer(System.get_env("POOL_SIZE") || "10")
-end
