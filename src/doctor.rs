@@ -295,10 +295,7 @@ impl ExFile {
             return Ok(None);
         };
         let src = original.format.text;
-        let tree = elixir::parse(&src);
-        if let Some((line, _)) = elixir::first_error(&tree) {
-            return Err(crate::edit::application::syntax_error(Path::new(rel), line));
-        }
+        let tree = crate::edit::application::parse_elixir(Path::new(rel), &src)?;
         Ok(Some(ExFile {
             path: rel.to_string(),
             src,

@@ -92,7 +92,8 @@ pub fn resolve_kinds(only: &[String], skip: &[String]) -> Result<BTreeSet<Kind>>
 /// The path of each kind's file, relative to the project root.
 fn path_for(project: &Project, kind: Kind) -> Option<String> {
     Some(match kind {
-        Kind::EnvSh => format!("{}rel/env.sh.eex", release_dir(project)),
+        // Releases are built from the project (or umbrella) root, so rel/ lives there.
+        Kind::EnvSh => "rel/env.sh.eex".into(),
         Kind::Deps => project.mix_exs(),
         Kind::Application => project.application_path.clone()?,
         Kind::Runtime => runtime_config_path(project),
@@ -110,11 +111,6 @@ fn runtime_config_path(project: &Project) -> String {
     } else {
         "config/runtime.exs".into()
     }
-}
-
-/// Releases are built from the umbrella root, so rel/ lives there too.
-fn release_dir(_project: &Project) -> &'static str {
-    ""
 }
 
 /// Plan every selected edit. `cookie` is this run's cookie (one per run).

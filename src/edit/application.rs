@@ -37,13 +37,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
             "the application module's file was not found",
         ))));
     };
-    let tree = elixir::parse(src);
-    if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(syntax_error(path, line));
-    }
-    if let Some(line) = elixir::stray_carriage_return(src) {
-        return Err(syntax_error(path, line));
-    }
+    let tree = parse_elixir(path, src)?;
     let root = tree.root_node();
     if has_cluster_child(root, src) {
         return Ok(Edited::new(Outcome::Unchanged));
@@ -92,7 +86,20 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     }
 }
 
-pub fn syntax_error(path: &Path, line: usize) -> Error {
+/// Parse an Elixir file an editor is given, refusing it (exit 2, with the line) when Elixir would not
+/// compile it: a syntax error, or a carriage return that ends no line (tree-sitter lets some pass).
+pub fn parse_elixir(path: &Path, src: &str) -> Result<tree_sitter::Tree> {
+    let tree = elixir::parse(src);
+    if let Some((line, _)) = elixir::first_error(&tree) {
+        return Err(syntax_error(path, line));
+    }
+    if let Some(line) = elixir::stray_carriage_return(src) {
+        return Err(syntax_error(path, line));
+    }
+    Ok(tree)
+}
+
+fn syntax_error(path: &Path, line: usize) -> Error {
     Error::input(path, Some(line), "is not valid Elixir (syntax error)")
         .with_help("fix the syntax error (`mix compile` shows it) and run flycluster again")
 }

@@ -2,7 +2,7 @@
 //! dns_cluster (or, with the libcluster strategy, libcluster) dependency is already there.
 
 use super::{EditCtx, Edited, Outcome, Strategy};
-use crate::edit::application::syntax_error;
+use crate::edit::application::parse_elixir;
 use crate::elixir::{self, ListPosition};
 use crate::error::Result;
 use crate::plan::ManualStep;
@@ -40,13 +40,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     let Some(src) = before else {
         return Ok(manual(in_defp_deps(), "mix.exs was not found"));
     };
-    let tree = elixir::parse(src);
-    if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(syntax_error(path, line));
-    }
-    if let Some(line) = elixir::stray_carriage_return(src) {
-        return Err(syntax_error(path, line));
-    }
+    let tree = parse_elixir(path, src)?;
     let root = tree.root_node();
     let (wanted, _) = wanted_dep(ctx.strategy);
     // The names of every `{:name, ...}` tuple, collected in one walk of the tree.

@@ -2,7 +2,7 @@
 //! DNS_CLUSTER_QUERY variable, inside the prod block when there is one, else after `import Config`.
 
 use super::{EditCtx, Edited, Outcome, Strategy};
-use crate::edit::application::syntax_error;
+use crate::edit::application::parse_elixir;
 use crate::elixir;
 use crate::error::Result;
 use crate::plan::ManualStep;
@@ -245,13 +245,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         );
         return Ok(Edited::new(Outcome::Write(file)));
     };
-    let tree = elixir::parse(src);
-    if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(syntax_error(path, line));
-    }
-    if let Some(line) = elixir::stray_carriage_return(src) {
-        return Err(syntax_error(path, line));
-    }
+    let tree = parse_elixir(path, src)?;
     let root = tree.root_node();
     if already_configured(root, src, ctx) {
         let mut edited = Edited::new(Outcome::Unchanged);
