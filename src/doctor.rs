@@ -6,7 +6,6 @@
 //! then fly.toml's `[env]` (Fly sets it over the image's), then rel/env.sh.eex as `sh` runs it.
 
 use crate::cli::{CookieMode, DoctorArgs, Format};
-use crate::edit::env_sh::{self, FlyVar, FlyView, Seg, ShellError};
 use crate::edit::runtime::{self, FitIssueKind};
 use crate::edit::{Strategy, dockerfile, fly_toml};
 use crate::elixir;
@@ -16,6 +15,7 @@ use crate::init::{self, InitOptions};
 use crate::plan::{Action, Kind};
 use crate::project::{self, DetectOptions, Project};
 use crate::run::{self, Out};
+use crate::shell::{self as env_sh, FlyVar, FlyView, Seg, ShellError};
 use std::io::IsTerminal;
 use std::path::Path;
 use tree_sitter::{Node, Tree};
@@ -279,7 +279,12 @@ pub fn diagnose(project: &Project, opts: &DoctorOptions) -> Result<Vec<Finding>>
 enum EnvSh {
     Missing,
     Unparsed(ShellError),
-    Read { text: String, view: FlyView },
+    Read {
+        text: String,
+        view: FlyView,
+        /// RELEASE_NODE built from Fly's variables where it also runs off Fly.
+        broken_off_fly: Option<env_sh::Assignment>,
+    },
 }
 
 /// An Elixir file, parsed.
@@ -350,8 +355,6 @@ impl Origin {
 struct Value {
     origin: Origin,
     value: Vec<Seg>,
-    /// As written at its origin.
-    raw: String,
 }
 
 impl Value {
@@ -370,12 +373,6 @@ enum Boot {
     Uncertain(Value, Vec<usize>),
     /// Not set: why (a line to point at, and a reason).
     Unset(Option<usize>, String),
-}
-
-/// Variables erl and the application read from the environment: an assignment in env.sh.eex
-/// does nothing unless the variable is exported (or already in the environment, which exports it).
-fn needs_export(name: &str) -> bool {
-    !matches!(name, "RELEASE_DISTRIBUTION" | "RELEASE_NODE")
 }
 
 /// A `-proto_dist` in a vm.args file.
@@ -413,8 +410,12 @@ impl<'p> Inputs<'p> {
             None => EnvSh::Missing,
             Some(f) => {
                 let text = f.format.text;
-                match env_sh::effective_on_fly(&text) {
-                    Ok(view) => EnvSh::Read { text, view },
+                match env_sh::read(&text) {
+                    Ok(script) => EnvSh::Read {
+                        text,
+                        broken_off_fly: script.node_name_broken_off_fly().cloned(),
+                        view: script.on_fly,
+                    },
                     Err(e) => EnvSh::Unparsed(e),
                 }
             }
@@ -500,7 +501,6 @@ impl<'p> Inputs<'p> {
             return Some(Value {
                 origin: Origin::FlyToml(entry.line),
                 value: vec![Seg::Lit(value.clone())],
-                raw: format!("{name} = '{value}'"),
             });
         }
         let line = self
@@ -512,11 +512,6 @@ impl<'p> Inputs<'p> {
         Some(Value {
             origin: Origin::Dockerfile(line.line),
             value: vec![Seg::Lit(line.value.clone())],
-            raw: if line.legacy {
-                format!("ENV {} {}", line.key, line.raw_value)
-            } else {
-                format!("ENV {}={}", line.key, line.raw_value)
-            },
         })
     }
 
@@ -532,7 +527,7 @@ impl<'p> Inputs<'p> {
                     None => unset(format!("nothing sets it ({ENV_SH} does not exist)"), None),
                 };
             }
-            EnvSh::Read { text, view } => (text, view.var(name)),
+            EnvSh::Read { text, view, .. } => (text, view.var(name)),
         };
         let Some(var) = var else {
             return match inherited {
@@ -548,7 +543,7 @@ impl<'p> Inputs<'p> {
         }
         let value = match &var.effective {
             Some(a) => {
-                if needs_export(name) && !a.export && !var.exported && inherited.is_none() {
+                if env_sh::needs_export(name) && !a.export && !var.exported && inherited.is_none() {
                     return unset(
                         format!(
                             "line {} assigns it without `export`, and nothing exports it, so erl and the application never see it",
@@ -560,7 +555,6 @@ impl<'p> Inputs<'p> {
                 Value {
                     origin: Origin::EnvSh(a.line),
                     value: substitute_self(&a.value, name, inherited.as_ref()),
-                    raw: a.raw.clone(),
                 }
             }
             None => match inherited {
@@ -681,7 +675,7 @@ fn substitute_self(value: &[Seg], name: &str, inherited: Option<&Value>) -> Vec<
     let mut out = Vec::new();
     for seg in value {
         match seg {
-            Seg::Exp(e) if referenced_names(e).iter().any(|n| n == name) => {
+            Seg::Exp(e) if env_sh::referenced_names(e).iter().any(|n| n == name) => {
                 if let Some(v) = inherited {
                     out.extend(v.value.iter().cloned());
                 }
@@ -690,36 +684,6 @@ fn substitute_self(value: &[Seg], name: &str, inherited: Option<&Value>) -> Vec<
         }
     }
     out
-}
-
-/// The variable names an expansion reads: `FLY_IMAGE_REF` in `${FLY_IMAGE_REF##*-}`, both names in
-/// `${a:+-$b}`; for a command substitution, the `$NAME`s inside it.
-fn referenced_names(expansion: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let chars: Vec<char> = expansion.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == '$' {
-            let mut j = i + 1;
-            if chars.get(j) == Some(&'{') {
-                j += 1;
-            }
-            let start = j;
-            while chars
-                .get(j)
-                .is_some_and(|c| *c == '_' || c.is_ascii_alphanumeric())
-            {
-                j += 1;
-            }
-            if j > start && !chars[start].is_ascii_digit() {
-                names.push(chars[start..j].iter().collect());
-            }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
-    names
 }
 
 /// Why env.sh.eex leaves `name` unset on Fly, pointing at the most telling line.
@@ -798,7 +762,7 @@ impl Inputs<'_> {
         let mut from_elsewhere = Vec::new();
         for name in env_sh::CLUSTERING_VARS {
             // RELEASE_* can only come from env.sh.eex; without the file, env-sh-missing says it.
-            if matches!(self.env_sh, EnvSh::Missing) && !needs_export(name) {
+            if matches!(self.env_sh, EnvSh::Missing) && !env_sh::needs_export(name) {
                 all_set = false;
                 continue;
             }
@@ -825,7 +789,7 @@ impl Inputs<'_> {
                             ),
                         )
                         .at(ENV_SH, Some(line))
-                        .fix(format!("set {name} unconditionally inside the `if [ -n \"${{FLY_APP_NAME:-}}\" ]` block, after everything else")),
+                        .fix(format!("set {name} unconditionally on Fly, after everything else (`flycluster init` adds its block at the end of the file)")),
                     );
                 }
                 Boot::Unset(line, reason) => {
@@ -860,7 +824,7 @@ impl Inputs<'_> {
                         Some(l) if reason.contains("commented out") => format!(
                             "uncomment line {l} inside the Fly block, or run `flycluster init` to add it"
                         ),
-                        _ => "run `flycluster init`: it adds the export inside an `if [ -n \"${FLY_APP_NAME:-}\" ]` block".into(),
+                        _ => "run `flycluster init`: its block exports it on Fly only".into(),
                     };
                     out.push(
                         Finding::new(
@@ -898,19 +862,13 @@ impl Inputs<'_> {
     /// RELEASE_NODE built from Fly's variables but set outside a FLY_APP_NAME guard: off Fly (a
     /// local `bin/APP start`, CI) those are empty and the node name is invalid.
     fn check_unguarded(&self, out: &mut Vec<Finding>) {
-        let Some(a) = self
-            .env_var("RELEASE_NODE")
-            .and_then(|v| v.effective.as_ref())
+        let EnvSh::Read {
+            broken_off_fly: Some(a),
+            ..
+        } = &self.env_sh
         else {
             return;
         };
-        let uses_fly = a.value.iter().any(|s| match s {
-            Seg::Exp(e) => referenced_names(e).iter().any(|n| n.starts_with("FLY_")),
-            Seg::Lit(_) => false,
-        });
-        if a.on_fly_only || !uses_fly {
-            return;
-        }
         let off_fly: String = a
             .value
             .iter()
@@ -924,20 +882,18 @@ impl Inputs<'_> {
                 1,
                 "env-sh-unguarded",
                 format!(
-                    "RELEASE_NODE is set outside an `if [ -n \"${{FLY_APP_NAME:-}}\" ]` guard; off Fly (a local `bin/{} start`, CI) Fly's variables are empty, the node is named `{off_fly}` and the release does not boot",
+                    "RELEASE_NODE is built from Fly's variables where it also runs off Fly; off Fly (a local `bin/{} start`, CI) Fly's variables are empty, the node is named `{off_fly}` and the release does not boot",
                     self.project.otp_app
                 ),
             )
             .at(ENV_SH, Some(a.line))
-            .fix("wrap the clustering exports in `if [ -n \"${FLY_APP_NAME:-}\" ]; then ... fi`"),
+            .fix("run `flycluster init`: it replaces these lines with its block, which runs only where FLY_PRIVATE_IP is set"),
         );
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Check 2: erl gets `-proto_dist inet6_tcp`, exactly once.
-
-const OTHER_FLAG_VARS: [&str; 3] = ["ELIXIR_ERL_OPTIONS", "ERL_FLAGS", "ERL_ZFLAGS"];
 
 impl Inputs<'_> {
     fn check_erl_aflags(&self, out: &mut Vec<Finding>) {
@@ -966,9 +922,6 @@ impl Inputs<'_> {
 
         // Every -proto_dist erl gets: ERL_AFLAGS, the other flag variables, vm.args.
         let mut sources: Vec<(String, Origin)> = Vec::new();
-        let flycluster_block = value
-            .as_ref()
-            .is_some_and(|v| v.raw.contains("flycluster_kept"));
         if let Some(value) = &value {
             let total = env_sh::proto_dist_count(&value.value);
             // An env.sh.eex value built on the inherited ERL_AFLAGS carries that value's flags too.
@@ -1001,9 +954,10 @@ impl Inputs<'_> {
                 sources.push((var.clone(), Origin::EnvSh(a.line)));
             }
         }
-        // flycluster's block strips -proto_dist from the inherited flag variables at boot.
-        if !flycluster_block {
-            for var in OTHER_FLAG_VARS {
+        // flycluster's block replaces the inherited ERL_AFLAGS's -proto_dist (the value the model
+        // gives it is the flag it adds); the other flag variables keep theirs.
+        {
+            for var in env_sh::OTHER_FLAG_VARS {
                 let inherited = self.inherited(var);
                 match self.env_var(var).and_then(|v| v.effective.as_ref()) {
                     // Counted above when the assignment itself carries the flag; one that reuses
@@ -1337,7 +1291,7 @@ impl Inputs<'_> {
         }
         // `$ip` where the file sets `ip` once, to the private IP or a lookup of it.
         if let [Seg::Exp(e)] = host {
-            let names = referenced_names(e);
+            let names = env_sh::referenced_names(e);
             if let [name] = names.as_slice()
                 && let Some(var) = self.env_var(name)
                 && let Some(a) = &var.effective
@@ -1405,7 +1359,7 @@ impl Inputs<'_> {
             parts.per_machine.push(e.to_string());
             return;
         }
-        for name in referenced_names(e) {
+        for name in env_sh::referenced_names(e) {
             if seen.contains(&name) {
                 continue;
             }
@@ -1433,6 +1387,13 @@ impl Inputs<'_> {
                 continue;
             }
             for a in assignments {
+                // A text rewrite of other variables is as stable as they are.
+                if let Some(sources) = &a.text_of {
+                    for source in sources {
+                        self.classify_expansion(&format!("${{{source}}}"), parts, seen, depth + 1);
+                    }
+                    continue;
+                }
                 for seg in &a.value {
                     if let Seg::Exp(inner) = seg {
                         self.classify_expansion(inner, parts, seen, depth + 1);
@@ -2492,7 +2453,7 @@ fn check_init_pending(
         );
         return Ok(());
     }
-    let plan = init::plan(
+    let planned = init::plan(
         project,
         &InitOptions {
             fly_app,
@@ -2503,7 +2464,23 @@ fn check_init_pending(
             app_confirmed: opts.fly_app.is_some(),
         },
         "",
-    )?;
+    );
+    let plan = match planned {
+        Ok(plan) => plan,
+        // A file init refuses (it names the file and line) is a finding here, not a failed run.
+        Err(e @ crate::error::Error::Input { .. }) => {
+            out.push(
+                Finding::warning(
+                    10,
+                    "init-pending",
+                    format!("`flycluster init` would refuse to run: {e}"),
+                )
+                .fix("fix the file it names, then run `flycluster init`"),
+            );
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     let mut kinds: Vec<String> = plan
         .changes
         .iter()
@@ -2552,13 +2529,19 @@ mod tests {
 
     #[test]
     fn names_an_expansion_reads() {
-        assert_eq!(referenced_names("${FLY_IMAGE_REF##*-}"), ["FLY_IMAGE_REF"]);
         assert_eq!(
-            referenced_names("${flycluster_suffix:+-$flycluster_suffix}"),
-            ["flycluster_suffix", "flycluster_suffix"]
+            env_sh::referenced_names("${FLY_IMAGE_REF##*-}"),
+            ["FLY_IMAGE_REF"]
         );
-        assert_eq!(referenced_names("$(cat /etc/$HOST_FILE)"), ["HOST_FILE"]);
-        assert!(referenced_names("$1").is_empty());
+        assert_eq!(
+            env_sh::referenced_names("${image_suffix:+-$image_suffix}"),
+            ["image_suffix", "image_suffix"]
+        );
+        assert_eq!(
+            env_sh::referenced_names("$(cat /etc/$HOST_FILE)"),
+            ["HOST_FILE"]
+        );
+        assert!(env_sh::referenced_names("$1").is_empty());
     }
 
     #[test]
@@ -2592,7 +2575,6 @@ mod tests {
         let inherited = Value {
             origin: Origin::Dockerfile(3),
             value: vec![lit("-proto_dist inet6_tcp")],
-            raw: String::new(),
         };
         let value = [exp("${ERL_AFLAGS}"), lit(" -proto_dist inet6_tcp")];
         let full = substitute_self(&value, "ERL_AFLAGS", Some(&inherited));

@@ -123,6 +123,7 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         fly_toml_cookie: (opts.cookie_mode == CookieMode::FlyToml).then(|| cookie.to_string()),
         force: opts.force,
         line_length: project.line_length,
+        node_image_suffix: true,
     };
     let mut plan = Plan::default();
     for kind in Kind::ALL {

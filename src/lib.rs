@@ -19,5 +19,6 @@ pub mod project;
 pub mod prompt;
 pub mod report;
 pub mod run;
+pub mod shell;
 pub mod templates;
 pub mod textfile;

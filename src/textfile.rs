@@ -144,10 +144,13 @@ impl TextFile {
             }
         }
         if !self.final_newline {
-            if let Some(stripped) = out.strip_suffix(self.new_line_ending) {
-                out.truncate(stripped.len());
-            } else if let Some(stripped) = out.strip_suffix('\n') {
-                out.truncate(stripped.len());
+            // The last line has no ending, whichever one it had when another line followed it.
+            let keep = out
+                .strip_suffix("\r\n")
+                .or_else(|| out.strip_suffix('\n'))
+                .map(str::len);
+            if let Some(len) = keep {
+                out.truncate(len);
             }
         }
         out.into_bytes()

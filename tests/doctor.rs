@@ -6,9 +6,9 @@ mod common;
 use common::{TestProject, fixture_dir, insta_settings, run_bin};
 use serde_json::Value;
 
-/// The doctor fixture `name`, as a path.
-fn doctor_fixture(name: &str) -> std::path::PathBuf {
-    fixture_dir(&format!("doctor/{name}"))
+/// A copy of the doctor fixture `name` (with flycluster's block rendered in).
+fn doctor_fixture(name: &str) -> TestProject {
+    TestProject::from_fixture(&format!("doctor/{name}"))
 }
 
 fn doctor_json(path: &std::path::Path, extra: &[&str]) -> (i32, Value) {
@@ -73,7 +73,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "env_sh_commented",
         1,
         &[
-            "problem env-sh-exports rel/env.sh.eex:58",
+            "problem env-sh-exports rel/env.sh.eex:27",
             "warning init-pending",
         ],
     ),
@@ -81,7 +81,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "env_sh_unset_later",
         1,
         &[
-            "problem env-sh-exports rel/env.sh.eex:82",
+            "problem env-sh-exports rel/env.sh.eex:41",
             "warning init-pending",
         ],
     ),
@@ -89,8 +89,9 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "env_sh_other_platform",
         1,
         &[
-            "problem env-sh-exports rel/env.sh.eex:58",
-            "problem env-sh-exports rel/env.sh.eex:77",
+            "problem env-sh-exports rel/env.sh.eex:27",
+            "problem env-sh-exports rel/env.sh.eex:28",
+            "warning env-sh-unguarded rel/env.sh.eex:28",
             "warning init-pending",
         ],
     ),
@@ -98,7 +99,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "env_sh_conditional",
         1,
         &[
-            "problem env-sh-exports rel/env.sh.eex:82",
+            "problem env-sh-exports rel/env.sh.eex:41",
             "warning init-pending",
         ],
     ),
@@ -106,20 +107,23 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "env_sh_not_exported",
         1,
         &[
-            "problem env-sh-exports rel/env.sh.eex:57",
+            "problem env-sh-exports rel/env.sh.eex:26",
             "warning init-pending",
         ],
     ),
     (
         "env_sh_unguarded",
         0,
-        &["warning env-sh-unguarded rel/env.sh.eex:27"],
+        &[
+            "warning env-sh-unguarded rel/env.sh.eex:27",
+            "warning init-pending",
+        ],
     ),
     (
         "env_sh_unparsed",
         0,
         &[
-            "warning env-sh-unparsed rel/env.sh.eex:23",
+            "warning env-sh-unparsed rel/env.sh.eex:39",
             "warning init-pending",
         ],
     ),
@@ -145,7 +149,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
     (
         "proto_dist_twice_vm_args",
         1,
-        &["problem proto-dist-twice rel/env.sh.eex:53"],
+        &["problem proto-dist-twice rel/env.sh.eex:28"],
     ),
     (
         "proto_dist_twice_appended",
@@ -160,21 +164,24 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "release_node_hostname",
         1,
         &[
-            "problem release-node-host rel/env.sh.eex:77",
+            "problem release-node-host rel/env.sh.eex:28",
             "warning init-pending",
         ],
     ),
     (
         "release_node_machine_id",
         1,
-        &["problem release-node-name rel/env.sh.eex:77"],
+        &[
+            "problem release-node-name rel/env.sh.eex:28",
+            "warning init-pending",
+        ],
     ),
     (
         "release_node_image_suffix",
         0,
         // init replaces the fragile suffix, so it has work to do here.
         &[
-            "warning release-node-image-suffix rel/env.sh.eex:59",
+            "warning release-node-image-suffix rel/env.sh.eex:28",
             "warning init-pending",
         ],
     ),
@@ -183,7 +190,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "release_distribution_sname",
         1,
         &[
-            "problem release-distribution rel/env.sh.eex:58",
+            "problem release-distribution rel/env.sh.eex:27",
             "warning init-pending",
         ],
     ),
@@ -191,7 +198,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "release_distribution_overridden",
         1,
         &[
-            "problem release-distribution rel/env.sh.eex:81",
+            "problem release-distribution rel/env.sh.eex:40",
             "warning init-pending",
         ],
     ),
@@ -200,7 +207,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "dns_query_wrong_app",
         1,
         &[
-            "problem dns-cluster-query rel/env.sh.eex:57",
+            "problem dns-cluster-query rel/env.sh.eex:26",
             "warning init-pending",
         ],
     ),
@@ -286,7 +293,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
     (
         "cookie_in_env_sh",
         0,
-        &["warning cookie-in-file rel/env.sh.eex:59"],
+        &["warning cookie-in-file rel/env.sh.eex:39"],
     ),
     // Check 8: ECTO_IPV6 read at runtime.
     (
@@ -298,7 +305,7 @@ const CASES: &[(&str, i32, &[&str])] = &[
         "ecto_ipv6_false",
         1,
         &[
-            "problem ecto-ipv6-value rel/env.sh.eex:56",
+            "problem ecto-ipv6-value rel/env.sh.eex:25",
             "warning init-pending",
         ],
     ),
@@ -572,7 +579,7 @@ fn text_output_snapshots() {
         });
     }
     // The guide's own env.sh.eex, as the configured fixture has it.
-    let run = run_bin(&["doctor"], Some(&fixture_dir("configured")));
+    let run = run_bin(&["doctor"], Some(&TestProject::from_fixture("configured")));
     insta_settings().bind(|| {
         insta::assert_snapshot!("doctor_text_configured", run.transcript());
     });

@@ -817,6 +817,20 @@ fn exports(dir: &Path, script: &str, vars: &[(&str, &str)]) -> [String; 5] {
 /// On Fly the five values are what the guide asks (other ERL_AFLAGS kept); off Fly the script
 /// exports exactly what the original did.
 fn env_sh_outcome(o: &Outcome, off_fly: &[(&str, &str)], other_aflags: &str) {
+    o.assert_lines_kept("rel/env.sh.eex");
+    env_sh_on_fly(o, other_aflags);
+    let after = render(&o.read("rel/env.sh.eex"));
+    let before = render(&o.original("rel/env.sh.eex"));
+    assert_eq!(
+        exports(o.project.path(), &after, off_fly),
+        exports(o.project.path(), &before, off_fly),
+        "off Fly the script must export what it did before"
+    );
+}
+
+/// The file keeps its mode and exports what the guide asks on Fly, `-proto_dist` once, with the
+/// other ERL_AFLAGS flags kept.
+fn env_sh_on_fly(o: &Outcome, other_aflags: &str) {
     use std::os::unix::fs::PermissionsExt;
     let path = o.project.path().join("rel/env.sh.eex");
     assert_eq!(
@@ -824,7 +838,6 @@ fn env_sh_outcome(o: &Outcome, off_fly: &[(&str, &str)], other_aflags: &str) {
         0o755,
         "mode"
     );
-    o.assert_lines_kept("rel/env.sh.eex");
     let after = render(&o.read("rel/env.sh.eex"));
     let [aflags, ecto, query, dist, node] = exports(o.project.path(), &after, FLY_VARS);
     assert!(
@@ -850,12 +863,6 @@ fn env_sh_outcome(o: &Outcome, off_fly: &[(&str, &str)], other_aflags: &str) {
         ],
         "the values on Fly"
     );
-    let before = render(&o.original("rel/env.sh.eex"));
-    assert_eq!(
-        exports(o.project.path(), &after, off_fly),
-        exports(o.project.path(), &before, off_fly),
-        "off Fly the script must export what it did before"
-    );
 }
 
 #[test]
@@ -879,8 +886,25 @@ fn env_hostname() {
 
 #[test]
 fn env_old_fly_hosts() {
+    // Fly's pre-2023 guide: its lines are replaced by the block, so off Fly the release is back to
+    // the name `mix release` gives it (before, it was `@`, which does not boot).
     run_shape(shape("env_old_fly_hosts", ENV_SH, 0), |o| {
-        env_sh_outcome(o, &[], "");
+        env_sh_on_fly(o, "");
+        let after = o.read("rel/env.sh.eex");
+        for gone in [
+            "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)",
+            "export RELEASE_DISTRIBUTION=name\n",
+            "export RELEASE_NODE=$FLY_APP_NAME@$ip",
+        ] {
+            assert!(!after.contains(gone), "`{gone}` is still there:\n{after}");
+        }
+        let before = render(&o.original("rel/env.sh.eex"));
+        assert_eq!(exports(o.project.path(), &before, &[])[3..], ["name", "@"]);
+        assert_eq!(
+            exports(o.project.path(), &render(&after), &[]),
+            ["", "", "", "", ""].map(String::from),
+            "off Fly nothing is set"
+        );
     });
 }
 

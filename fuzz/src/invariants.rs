@@ -54,7 +54,7 @@ impl Editor {
                     && flycluster::elixir::stray_carriage_return(text).is_none(),
             ),
             Editor::FlyToml => Some(text.parse::<toml_edit::DocumentMut>().is_ok()),
-            Editor::EnvSh => Some(edit::env_sh::effective_on_fly(text).is_ok()),
+            Editor::EnvSh => Some(flycluster::shell::read(text).is_ok()),
             Editor::Dockerfile => None,
         }
     }
@@ -72,6 +72,7 @@ pub fn contexts() -> [EditCtx; 2] {
             fly_toml_cookie: None,
             force: false,
             line_length: 98,
+            node_image_suffix: true,
         },
         EditCtx {
             otp_app: "my_app".into(),
@@ -81,6 +82,7 @@ pub fn contexts() -> [EditCtx; 2] {
             fly_toml_cookie: Some("c0okie_-AbC".into()),
             force: true,
             line_length: 40,
+            node_image_suffix: false,
         },
     ]
 }
@@ -150,14 +152,50 @@ pub fn check(editor: Editor, ctx: &EditCtx, before: &str) -> Option<String> {
             "{editor:?}: the editor refuses its own output: {e}\n--- input ---\n{before}\n--- output ---\n{after}"
         ),
     }
-    // env.sh's editor rewrites lines of its own Fly-guarded block by design (and warns about each).
-    if !ctx.force
-        && editor != Editor::EnvSh
-        && let Err(lost) = nothing_lost(editor, before, &after)
-    {
+    // env.sh's editor replaces its own block and the lines earlier Fly setups wrote, by design.
+    let lost = if editor == Editor::EnvSh {
+        only_clustering_lines_removed(before, &after)
+    } else if !ctx.force {
+        nothing_lost(editor, before, &after)
+    } else {
+        Ok(())
+    };
+    if let Err(lost) = lost {
         panic!("{editor:?}: input lost: {lost}\n--- input ---\n{before}\n--- output ---\n{after}");
     }
     Some(after)
+}
+
+/// The env.sh editor removes only lines of a clustering setup: its own block, and what earlier Fly
+/// setups wrote (assignments of the clustering variables, the fly-local-6pn lookup, their guard,
+/// the comments above them). Every other line of the input stays.
+pub fn only_clustering_lines_removed(before: &str, after: &str) -> Result<(), String> {
+    const MAY_GO: [&str; 9] = [
+        "ERL_AFLAGS",
+        "ELIXIR_ERL_OPTIONS",
+        "ECTO_IPV6",
+        "DNS_CLUSTER_QUERY",
+        "RELEASE_DISTRIBUTION",
+        "RELEASE_NODE",
+        "fly-local-6pn",
+        "flycluster",
+        "FLY_",
+    ];
+    // The lines that must stay, in order, among the output's lines.
+    let mut rest = after.lines();
+    for line in before.lines() {
+        let t = line.trim();
+        let may_go = t.is_empty()
+            || t.starts_with('#')
+            || t == "fi"
+            || MAY_GO.iter().any(|w| t.contains(w))
+            // The IP variable of the pre-2023 setup, and one-word continuations of a removed line.
+            || !t.contains(' ');
+        if !may_go && !rest.any(|l| l == line) {
+            return Err(format!("the line {t:?} is gone or out of order"));
+        }
+    }
+    Ok(())
 }
 
 /// What an Elixir editor adds must be an element of a list, not swallowed by its neighbour (a comma

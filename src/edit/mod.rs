@@ -34,6 +34,9 @@ pub struct EditCtx {
     pub force: bool,
     /// The project's formatter line length (`.formatter.exs`, default 98).
     pub line_length: usize,
+    /// Name nodes `APP-SUFFIX@IP` after the image (the guide's scheme); false keeps `APP@IP`, the
+    /// name an existing libcluster topology with a fixed `node_basename` looks for.
+    pub node_image_suffix: bool,
 }
 
 /// What an editor decided for one file.
@@ -89,5 +92,6 @@ pub(crate) fn test_ctx() -> EditCtx {
         fly_toml_cookie: None,
         force: false,
         line_length: 98,
+        node_image_suffix: true,
     }
 }

@@ -88,6 +88,12 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
     }
 }
 
+/// The line fixtures hold where a configured rel/env.sh.eex has flycluster's block: copies get the
+/// block as the current template renders it, so a template change touches no fixture.
+pub const BLOCK_PLACEHOLDER: &str = "# @flycluster-block@\n";
+
+/// Copies a fixture project, rendering flycluster's block into each rel/env.sh.eex that holds
+/// [`BLOCK_PLACEHOLDER`].
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -95,9 +101,29 @@ pub fn copy_dir(from: &Path, to: &Path) {
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
+        } else if entry.file_name() == "env.sh.eex" {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            std::fs::write(&target, with_block(&text)).unwrap();
+            std::fs::set_permissions(&target, entry.metadata().unwrap().permissions()).unwrap();
         } else {
             std::fs::copy(entry.path(), &target).unwrap();
         }
+    }
+}
+
+/// `text` with the placeholder line replaced by the block flycluster writes by default.
+pub fn with_block(text: &str) -> String {
+    let block = flycluster::shell::render_block(flycluster::shell::BlockOptions {
+        ecto_ipv6: true,
+        image_suffix: true,
+    });
+    text.replace(BLOCK_PLACEHOLDER, &block)
+}
+
+impl std::ops::Deref for TestProject {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.path()
     }
 }
 
@@ -129,7 +155,49 @@ pub fn redact(text: &str, project: Option<&Path>) -> String {
         text = text.replace(&p.display().to_string(), "[PROJECT]");
     }
     let cookie = regex::Regex::new(r"[A-Za-z0-9_-]{54}==").unwrap();
-    cookie.replace_all(&text, "[COOKIE]").to_string()
+    let text = cookie.replace_all(&text, "[COOKIE]").to_string();
+    without_block(&text)
+}
+
+/// Each rendering of flycluster's block in a diff (`+` lines, as text or inside a JSON string)
+/// becomes one `+[flycluster block]` line, and the hunk holding it loses its line counts, so a
+/// change of the template touches only the snapshots that show the block on purpose.
+pub fn without_block(text: &str) -> String {
+    use flycluster::shell::{BlockOptions, render_block};
+    let mut text = text.to_string();
+    for ecto_ipv6 in [true, false] {
+        for image_suffix in [true, false] {
+            let block = render_block(BlockOptions {
+                ecto_ipv6,
+                image_suffix,
+            });
+            let added: String = block.lines().map(|l| format!("+{l}\n")).collect();
+            text = text.replace(&added, "+[flycluster block]\n");
+            let escaped = serde_json::to_string(&added).unwrap();
+            let escaped = &escaped[1..escaped.len() - 1];
+            text = text.replace(escaped, "+[flycluster block]\\n");
+        }
+    }
+    // A hunk runs from its `@@ -` to the next one (or the end).
+    let header = regex::Regex::new(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@").unwrap();
+    let starts: Vec<regex::Captures> = header.captures_iter(&text).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (k, m) in starts.iter().enumerate() {
+        let whole = m.get(0).unwrap();
+        let end = starts
+            .get(k + 1)
+            .map_or(text.len(), |n| n.get(0).unwrap().start());
+        out.push_str(&text[at..whole.start()]);
+        if text[whole.end()..end].contains("+[flycluster block]") {
+            out.push_str(&format!("@@ -{} +{} @@", &m[1], &m[2]));
+        } else {
+            out.push_str(whole.as_str());
+        }
+        at = whole.end();
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// Run the binary with `args` (the project path appended when given) through assert_cmd: stdin is an
