@@ -6,7 +6,7 @@
 //! then fly.toml's `[env]` (Fly sets it over the image's), then rel/env.sh.eex as `sh` runs it.
 
 use crate::cli::{CookieMode, DoctorArgs, Format};
-use crate::edit::runtime::{self, FitIssueKind};
+use crate::edit::runtime::{self, Basename, FitIssueKind};
 use crate::edit::{Strategy, dockerfile, fly_toml};
 use crate::elixir;
 use crate::error::Result;
@@ -427,20 +427,14 @@ impl<'p> Inputs<'p> {
             None => None,
         };
         let mut vm_args_proto_dist = Vec::new();
-        for rel in ["rel/vm.args.eex", "rel/remote.vm.args.eex"] {
+        for rel in env_sh::VM_ARGS_FILES {
             if let Some(f) = files::read(root, rel)? {
-                for (i, line) in f.format.text.lines().enumerate() {
-                    let words: Vec<&str> = line.split_whitespace().collect();
-                    if words.first().is_some_and(|w| w.starts_with('#')) {
-                        continue;
-                    }
-                    for pair in words.windows(2).filter(|w| w[0] == "-proto_dist") {
-                        vm_args_proto_dist.push(VmArg {
-                            file: rel.to_string(),
-                            line: i + 1,
-                            carrier: pair[1].to_string(),
-                        });
-                    }
+                for (line, carrier) in env_sh::vm_args_proto_dist(&f.format.text) {
+                    vm_args_proto_dist.push(VmArg {
+                        file: rel.to_string(),
+                        line,
+                        carrier,
+                    });
                 }
             }
         }
@@ -1606,7 +1600,7 @@ fn config_value(node: Node<'_>, root: Node<'_>, src: &str) -> ConfigValue {
         return ConfigValue::Literal(text.trim_matches('"').to_string());
     }
     let mut candidates = vec![node];
-    candidates.extend(bound_values(node, root, src));
+    candidates.extend(elixir::bound_values(node, root, src));
     let mut reads = Vec::new();
     for candidate in &candidates {
         for call in elixir::descendants_of_kind(*candidate, "call") {
@@ -1632,38 +1626,6 @@ fn config_value(node: Node<'_>, root: Node<'_>, src: &str) -> ConfigValue {
         Some(var) => ConfigValue::ReadsEnv(var),
         None => ConfigValue::Other(text.split_whitespace().collect::<Vec<_>>().join(" ")),
     }
-}
-
-/// What the file binds the variables `node` uses to (`app_name = System.get_env("FLY_APP_NAME")`).
-fn bound_values<'t>(node: Node<'t>, root: Node<'t>, src: &str) -> Vec<Node<'t>> {
-    let mut names: Vec<&str> = elixir::descendants_of_kind(node, "identifier")
-        .into_iter()
-        .map(|i| elixir::text(i, src))
-        .collect();
-    if node.kind() == "identifier" {
-        names.push(elixir::text(node, src));
-    }
-    elixir::descendants_of_kind(root, "binary_operator")
-        .into_iter()
-        .filter(|b| {
-            b.child_by_field_name("operator")
-                .is_some_and(|o| elixir::text(o, src) == "=")
-                && b.child_by_field_name("left").is_some_and(|l| {
-                    l.kind() == "identifier" && names.contains(&elixir::text(l, src))
-                })
-        })
-        .filter_map(|b| b.child_by_field_name("right"))
-        .collect()
-}
-
-/// The node's text followed by what its variables are bound to, for "does it read X" questions.
-fn expanded_text(node: Node<'_>, root: Node<'_>, src: &str) -> String {
-    let mut text = elixir::text(node, src).to_string();
-    for value in bound_values(node, root, src) {
-        text.push(' ');
-        text.push_str(elixir::text(value, src));
-    }
-    text
 }
 
 /// What the DNSCluster child's `query:` reads.
@@ -1931,6 +1893,12 @@ impl Inputs<'_> {
         }
 
         let mut any = false;
+        // Config merges the topologies of every `config :libcluster` call: another platform's
+        // strategy beside a DNSPoll one is harmless on Fly.
+        let dnspoll_somewhere = self
+            .configs
+            .iter()
+            .any(|c| !runtime::dnspoll_topologies(c.root(), &c.src).is_empty());
         for config in &self.configs {
             let root = config.root();
             let topologies = runtime::libcluster_topologies(root, &config.src);
@@ -1941,6 +1909,11 @@ impl Inputs<'_> {
             let issues = runtime::libcluster_fit_issues(root, &config.src);
             for issue in &issues {
                 let (id, severity, fix) = match issue.kind {
+                    FitIssueKind::Strategy if dnspoll_somewhere => (
+                        "libcluster-strategy",
+                        Severity::Warning,
+                        "nothing to change for Fly: the DNSPoll topology forms the cluster there",
+                    ),
                     FitIssueKind::Strategy => (
                         "libcluster-strategy",
                         Severity::Problem,
@@ -1950,11 +1923,6 @@ impl Inputs<'_> {
                         "libcluster-polling-interval",
                         Severity::Warning,
                         "rename `poll_interval:` to `polling_interval:`",
-                    ),
-                    FitIssueKind::FixedBasename => (
-                        "libcluster-node-basename",
-                        Severity::Problem,
-                        "`node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`",
                     ),
                 };
                 out.push(
@@ -1987,7 +1955,7 @@ impl Inputs<'_> {
                         .at(&config.path, Some(line)),
                     );
                 }
-                self.check_topology(config, topology, &issues, out);
+                self.check_topology(config, topology, out);
             }
         }
         if !any {
@@ -2000,13 +1968,7 @@ impl Inputs<'_> {
     }
 
     /// query and node_basename of one `config :libcluster, topologies: ...`.
-    fn check_topology(
-        &self,
-        config: &ExFile,
-        topology: Node<'_>,
-        issues: &[runtime::FitIssue],
-        out: &mut Vec<Finding>,
-    ) {
+    fn check_topology(&self, config: &ExFile, topology: Node<'_>, out: &mut Vec<Finding>) {
         let src = &config.src;
         let line = config.line_of(topology);
         let text = elixir::text(topology, src);
@@ -2082,52 +2044,52 @@ impl Inputs<'_> {
             }
         }
 
-        let fixed_reported = issues.iter().any(|i| i.kind == FitIssueKind::FixedBasename);
-        match pair_value("node_basename") {
-            None => out.push(
-                Finding::problem(6, "libcluster-node-basename", "the DNSPoll topology has no `node_basename`; DNSPoll needs it to name the nodes it finds")
-                    .at(&config.path, Some(line))
-                    .fix("add `node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`"),
-            ),
-            Some(_) if fixed_reported => {}
-            Some(node) => {
-                let at = config.line_of(node);
-                let value = elixir::text(node, src);
-                let expanded = expanded_text(node, config.root(), src);
-                let node_name = match self.at_boot("RELEASE_NODE") {
-                    Boot::Set(v) | Boot::Uncertain(v, _) => split_node(&v.value).map(|(n, _)| env_sh::normalized(&n)),
-                    _ => None,
-                };
-                let finding = if expanded.contains("RELEASE_NODE") || expanded.contains("node()") {
-                    if build_time {
-                        Finding::problem(
-                            6,
-                            "libcluster-node-basename",
-                            format!("`node_basename` reads the node name in {}, at build time, not the one env.sh.eex gives at boot", config.path),
-                        )
-                        .fix(format!("move the topology into {RUNTIME_EXS}'s prod block"))
-                    } else {
-                        Finding::ok(6, "libcluster-node-basename", "`node_basename` is derived from the node name env.sh.eex gives")
-                    }
-                } else if expanded.contains("FLY_APP_NAME") && node_name.as_deref() == Some("${FLY_APP_NAME}") {
-                    Finding::ok(6, "libcluster-node-basename", "`node_basename` is the Fly app name, as RELEASE_NODE's name is")
-                } else {
-                    Finding::problem(
-                        6,
-                        "libcluster-node-basename",
-                        format!(
-                            "`node_basename` is `{}`, but {}; DNSPoll connects to `<basename>@IP`, so it never reaches them",
-                            value.split_whitespace().collect::<Vec<_>>().join(" "),
-                            match node_name {
-                                Some(name) => format!("rel/env.sh.eex names nodes `{name}`"),
-                                None => "no RELEASE_NODE is set, so nodes are named after the release".into(),
-                            }
-                        ),
-                    )
-                    .fix("`node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`")
-                };
-                out.push(finding.at(&config.path, Some(at)));
+        let rows = topology.start_position().row + 1..=topology.end_position().row + 1;
+        let node_name = match self.at_boot("RELEASE_NODE") {
+            Boot::Set(v) | Boot::Uncertain(v, _) => {
+                split_node(&v.value).map(|(n, _)| env_sh::normalized(&n))
             }
+            _ => None,
+        };
+        let fly_app = self.fly_app_shown();
+        for poll in runtime::dnspoll_topologies(config.root(), src)
+            .into_iter()
+            .filter(|p| rows.contains(&p.line))
+        {
+            let Some((at, basename)) = poll.basename else {
+                out.push(
+                    Finding::problem(6, "libcluster-node-basename", "the DNSPoll topology has no `node_basename`; DNSPoll needs it to name the nodes it finds")
+                        .at(&config.path, Some(poll.line))
+                        .fix(format!("add `{}`", runtime::NODE_BASENAME_FIX)),
+                );
+                continue;
+            };
+            let finding = match basename {
+                Basename::NodeName if build_time => Finding::problem(
+                    6,
+                    "libcluster-node-basename",
+                    format!("`node_basename` reads the node name in {}, at build time, not the one env.sh.eex gives at boot", config.path),
+                )
+                .fix(format!("move the topology into {RUNTIME_EXS}'s prod block")),
+                Basename::NodeName => Finding::ok(6, "libcluster-node-basename", "`node_basename` is derived from the node name env.sh.eex gives"),
+                ref b if b.is_app_name(&fly_app) && node_name.as_deref() == Some("${FLY_APP_NAME}") => {
+                    Finding::ok(6, "libcluster-node-basename", "`node_basename` is the Fly app name, as RELEASE_NODE's name is")
+                }
+                ref b => Finding::problem(
+                    6,
+                    "libcluster-node-basename",
+                    format!(
+                        "`node_basename` is {}, but {}; DNSPoll connects to `<basename>@IP`, so it never reaches them",
+                        b.shown(),
+                        match &node_name {
+                            Some(name) => format!("rel/env.sh.eex names nodes `{name}`"),
+                            None => "no RELEASE_NODE is set, so nodes are named after the release".into(),
+                        }
+                    ),
+                )
+                .fix(format!("`{}`", runtime::NODE_BASENAME_FIX)),
+            };
+            out.push(finding.at(&config.path, Some(at)));
         }
     }
 }

@@ -544,6 +544,37 @@ pub fn formatter_line_length(formatter_exs: Option<&str>) -> usize {
     DEFAULT
 }
 
+/// What the file binds the variables `node` uses to (`app_name = System.get_env("FLY_APP_NAME")`).
+pub fn bound_values<'t>(node: Node<'t>, root: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    let mut names: Vec<&str> = descendants_of_kind(node, "identifier")
+        .into_iter()
+        .map(|i| text(i, src))
+        .collect();
+    if node.kind() == "identifier" {
+        names.push(text(node, src));
+    }
+    descendants_of_kind(root, "binary_operator")
+        .into_iter()
+        .filter(|b| {
+            b.child_by_field_name("operator")
+                .is_some_and(|o| text(o, src) == "=")
+                && b.child_by_field_name("left")
+                    .is_some_and(|l| l.kind() == "identifier" && names.contains(&text(l, src)))
+        })
+        .filter_map(|b| b.child_by_field_name("right"))
+        .collect()
+}
+
+/// The node's text followed by what its variables are bound to, for "does it read X" questions.
+pub fn expanded_text(node: Node<'_>, root: Node<'_>, src: &str) -> String {
+    let mut out = text(node, src).to_string();
+    for value in bound_values(node, root, src) {
+        out.push(' ');
+        out.push_str(text(value, src));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,7 +123,7 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         fly_toml_cookie: (opts.cookie_mode == CookieMode::FlyToml).then(|| cookie.to_string()),
         force: opts.force,
         line_length: project.line_length,
-        node_image_suffix: true,
+        node_image_suffix: !dnspoll_looks_for_app_name(project, &opts.fly_app)?,
     };
     let mut plan = Plan::default();
     for kind in Kind::ALL {
@@ -150,6 +150,9 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
             "umbrella project: the clustering child and dependency go to `{}` ({}); config stays in the umbrella's config/",
             project.otp_app, project.app_dir
         ));
+    }
+    if opts.kinds.contains(&Kind::EnvSh) {
+        plan.manual.extend(vm_args_proto_dist(project)?);
     }
     if let Some(warning) = ecto_ipv6_unread(project)? {
         plan.warnings.push(warning);
@@ -283,15 +286,66 @@ fn configured_in_other_config(
         let Some(file) = files::read(&project.root, &rel)? else {
             continue;
         };
-        if let Some(warnings) =
+        if let Some(edited) =
             edit::runtime::configured_elsewhere(ctx, std::path::Path::new(&rel), &file.format.text)
         {
-            let mut edited = Edited::new(Outcome::Unchanged);
-            edited.warnings = warnings;
             return Ok(Some(edited));
         }
     }
     Ok(None)
+}
+
+/// A `-proto_dist` in the release's vm.args: erl would get it there and from the ERL_AFLAGS the
+/// env.sh block sets, and erl takes it only once (it falls back to IPv4 otherwise).
+fn vm_args_proto_dist(project: &Project) -> Result<Vec<crate::plan::ManualStep>> {
+    let mut steps = Vec::new();
+    for rel in crate::shell::VM_ARGS_FILES {
+        let Some(file) = files::read(&project.root, rel)? else {
+            continue;
+        };
+        for (line, carrier) in crate::shell::vm_args_proto_dist(&file.format.text) {
+            steps.push(crate::plan::ManualStep {
+                path: rel.into(),
+                location: format!("line {line}"),
+                snippet: format!("(remove `-proto_dist {carrier}`)"),
+                reason: "erl gets `-proto_dist` here and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry".into(),
+            });
+        }
+    }
+    Ok(steps)
+}
+
+/// A libcluster DNSPoll topology (in any config file) looks for nodes named after the Fly app, as
+/// Fly's guide before 2023 set it up: the nodes keep the name `APP@IP` it relies on, or the
+/// cluster that formed before init would not form after it.
+fn dnspoll_looks_for_app_name(project: &Project, fly_app: &str) -> Result<bool> {
+    let Ok(entries) = std::fs::read_dir(project.root.join("config")) else {
+        return Ok(false);
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".exs"))
+        .collect();
+    names.sort();
+    for name in names {
+        let Some(file) = files::read(&project.root, &format!("config/{name}"))? else {
+            continue;
+        };
+        let src = &file.format.text;
+        if !src.contains("DNSPoll") {
+            continue;
+        }
+        let tree = crate::elixir::parse(src);
+        let found = edit::runtime::dnspoll_topologies(tree.root_node(), src)
+            .into_iter()
+            .filter_map(|poll| poll.basename)
+            .any(|(_, basename)| basename.is_app_name(fly_app));
+        if found {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// ECTO_IPV6 only helps when the Repo's runtime config turns it into `socket_options: [:inet6]`

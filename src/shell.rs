@@ -39,6 +39,25 @@ const BLOCK_TEMPLATE: &str = "env_sh_block.sh.j2";
 const BLOCK_START: &str = "# >>> flycluster";
 const BLOCK_END: &str = "# <<< flycluster <<<";
 
+/// The release's vm.args templates: erl reads its flags from them too.
+pub const VM_ARGS_FILES: [&str; 2] = ["rel/vm.args.eex", "rel/remote.vm.args.eex"];
+
+/// Each `-proto_dist CARRIER` in a vm.args file: 1-based line and carrier. Comment lines do not
+/// count.
+pub fn vm_args_proto_dist(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.first().is_some_and(|w| w.starts_with('#')) {
+            continue;
+        }
+        for pair in words.windows(2).filter(|w| w[0] == "-proto_dist") {
+            out.push((i + 1, pair[1].to_string()));
+        }
+    }
+    out
+}
+
 /// erl and the application read these from their environment, so an unexported assignment does
 /// nothing. The release script exports RELEASE_DISTRIBUTION and RELEASE_NODE itself after it
 /// sources env.sh, so for those a plain assignment is enough.

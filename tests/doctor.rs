@@ -149,7 +149,10 @@ const CASES: &[(&str, i32, &[&str])] = &[
     (
         "proto_dist_twice_vm_args",
         1,
-        &["problem proto-dist-twice rel/env.sh.eex:28"],
+        &[
+            "problem proto-dist-twice rel/env.sh.eex:28",
+            "warning init-pending",
+        ],
     ),
     (
         "proto_dist_twice_appended",
@@ -259,7 +262,10 @@ const CASES: &[(&str, i32, &[&str])] = &[
     (
         "libcluster_gossip",
         1,
-        &["problem libcluster-strategy config/runtime.exs:27"],
+        &[
+            "problem libcluster-strategy config/runtime.exs:27",
+            "warning init-pending",
+        ],
     ),
     (
         "libcluster_poll_interval",
@@ -269,12 +275,18 @@ const CASES: &[(&str, i32, &[&str])] = &[
     (
         "libcluster_fixed_basename",
         1,
-        &["problem libcluster-node-basename config/runtime.exs:34"],
+        &[
+            "problem libcluster-node-basename config/runtime.exs:34",
+            "warning init-pending",
+        ],
     ),
     (
         "libcluster_app_name_basename",
         1,
-        &["problem libcluster-node-basename config/runtime.exs:34"],
+        &[
+            "problem libcluster-node-basename config/runtime.exs:34",
+            "warning init-pending",
+        ],
     ),
     (
         "libcluster_no_topology",

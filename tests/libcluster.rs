@@ -97,11 +97,33 @@ fn a_project_on_libcluster_keeps_it_and_gets_no_dns_cluster() {
         project.read_bytes("lib/hello_elixir/application.ex"),
         before_app
     );
-    assert_eq!(project.read_bytes("config/runtime.exs"), before_runtime);
+    // The Gossip topology stays; a DNSPoll one for Fly goes beside it (Config merges the two).
+    assert_eq!(
+        project.read("config/prod.exs"),
+        "import Config\n\nconfig :libcluster,\n  topologies: [\n    gossip: [strategy: Cluster.Strategy.Gossip]\n  ]\n"
+    );
+    let runtime = project.read("config/runtime.exs");
+    assert_ne!(
+        runtime.as_bytes(),
+        before_runtime,
+        "no DNSPoll topology was added"
+    );
     assert!(
-        run.stderr.contains("`config/prod.exs` line 3: the libcluster topology uses `Cluster.Strategy.Gossip`, which does not find nodes on Fly's private network"),
+        runtime.contains("strategy: Cluster.Strategy.DNSPoll"),
+        "{runtime}"
+    );
+    let doctor = common::run_bin(&["doctor"], Some(project.path()));
+    assert_eq!(doctor.code, 0, "{}", doctor.transcript());
+    let gossip = doctor
+        .stdout
+        .lines()
+        .find(|l| l.contains("config/prod.exs:3"))
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    assert_eq!(
+        gossip.as_deref(),
+        Some("warning libcluster-strategy config/prod.exs:3:"),
         "{}",
-        run.stderr
+        doctor.stdout
     );
     // env.sh.eex, Dockerfile and fly.toml are still set up.
     assert!(
@@ -170,8 +192,8 @@ fn a_build_time_setting_that_reads_the_environment_does_not_count() {
     );
 }
 
-/// Older Fly guides derived libcluster's basename from FLY_APP_NAME; with image-suffixed node names
-/// that never matches, and init says so.
+/// A basename init cannot place (a variable this file never binds) matches no node flycluster
+/// names: a manual step, not a silent exit 0.
 #[test]
 fn a_basename_not_derived_from_the_node_name_is_reported() {
     let project = existing_libcluster_project(
@@ -180,11 +202,11 @@ fn a_basename_not_derived_from_the_node_name_is_reported() {
             "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [\n        polling_interval: 5_000,\n        query: \"hello-elixir.internal\",\n        node_basename: app_name\n      ]\n    ]\n  ]\n",
         ),
     );
-    let run = project.init(&["--dry-run"]);
-    assert_eq!(run.code, 0, "{}", run.transcript());
+    let run = project.init(&["--yes"]);
+    assert_eq!(run.code, 3, "{}", run.transcript());
     assert!(
-        run.stderr.contains("`config/prod.exs` line 10: `node_basename` is `app_name`, not derived from RELEASE_NODE"),
+        run.stderr.contains("manual step: `config/prod.exs`: `node_basename` is `app_name`, but the nodes are named `hello-elixir-<image suffix>`, so DNSPoll never reaches them"),
         "{}",
-        run.stderr
+        run.transcript()
     );
 }

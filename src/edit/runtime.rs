@@ -26,13 +26,14 @@ pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
     )
 }
 
-/// Whether another config file (config.exs, prod.exs, ...) already has the strategy's setting, and
-/// for libcluster what in its topology does not fit Fly. Runtime.exs then stays as it is.
+/// Whether another config file (config.exs, prod.exs, ...) already has the strategy's setting: then
+/// runtime.exs stays as it is, with what in a libcluster topology there does not fit Fly (a
+/// basename no node matches is a manual step).
 ///
 /// These files are evaluated when the release is built, so a setting there that reads the
 /// environment (`System.get_env`) gets the build machine's value, not Fly's: it does not count, and
 /// runtime.exs gets the setting, which wins at boot.
-pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Vec<String>> {
+pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Edited> {
     // Most config files mention neither; don't parse them to find that out.
     let needle = match ctx.strategy {
         Strategy::DnsCluster => "dns_cluster_query",
@@ -54,11 +55,18 @@ pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Vec
         Strategy::DnsCluster => configured_values(root, src, &ctx.otp_app, "dns_cluster_query")
             .into_iter()
             .any(|(_, value)| !reads_env(value))
-            .then(Vec::new),
+            .then(|| Edited::new(Outcome::Unchanged)),
         Strategy::Libcluster => libcluster_topologies(root, src)
             .into_iter()
+            .filter(|config| elixir::text(*config, src).contains("Cluster.Strategy.DNSPoll"))
             .any(|config| !reads_env(config))
-            .then(|| libcluster_fit_warnings(root, src, path)),
+            .then(|| match basename_step(ctx, path, root, src) {
+                Some(step) => Edited::new(Outcome::Manual(step)),
+                None => Edited {
+                    outcome: Outcome::Unchanged,
+                    warnings: libcluster_fit_warnings(root, src, path),
+                },
+            }),
     }
 }
 
@@ -66,7 +74,7 @@ pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Vec
 fn already_configured(root: Node<'_>, src: &str, ctx: &EditCtx) -> bool {
     match ctx.strategy {
         Strategy::DnsCluster => configures_query(root, src, &ctx.otp_app),
-        Strategy::Libcluster => !libcluster_topologies(root, src).is_empty(),
+        Strategy::Libcluster => !dnspoll_topologies(root, src).is_empty(),
     }
 }
 
@@ -89,37 +97,10 @@ pub fn libcluster_topologies<'t>(root: Node<'t>, src: &str) -> Vec<Node<'t>> {
         .collect()
 }
 
-/// What in an existing libcluster topology will not work on Fly once rel/env.sh.eex names the nodes
-/// `${FLY_APP_NAME}-<image suffix>`. Reported, never rewritten.
+/// What in an existing libcluster topology does not fit Fly (another platform's strategy beside the
+/// DNSPoll one, a misspelt polling interval). Reported, never rewritten.
 pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<String> {
-    let mut issues = libcluster_fit_issues(root, src);
-    // A basename computed from anything but the node name (say `System.get_env("FLY_APP_NAME")`,
-    // as older Fly guides had it) stops matching once the names carry the image suffix.
-    for config in libcluster_topologies(root, src) {
-        for pair in elixir::descendants_of_kind(config, "pair") {
-            let key = pair
-                .child_by_field_name("key")
-                .map(|k| elixir::text(k, src).trim_end().trim_end_matches(':'));
-            let Some(value) = pair.child_by_field_name("value") else {
-                continue;
-            };
-            let text = elixir::text(value, src);
-            if key == Some("node_basename")
-                && value.kind() != "string"
-                && !text.contains("RELEASE_NODE")
-                && !text.contains("node()")
-            {
-                issues.push(FitIssue {
-                    kind: FitIssueKind::FixedBasename,
-                    line: pair.start_position().row + 1,
-                    message: format!(
-                        "`node_basename` is `{}`, not derived from RELEASE_NODE, but rel/env.sh.eex names nodes `${{FLY_APP_NAME}}-<image suffix>`, so DNSPoll never reaches them; use `System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`",
-                        text.split_whitespace().collect::<Vec<_>>().join(" ")
-                    ),
-                });
-            }
-        }
-    }
+    let issues = libcluster_fit_issues(root, src);
     issues
         .into_iter()
         .map(|issue| {
@@ -133,6 +114,129 @@ pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<St
         .collect()
 }
 
+/// What a DNSPoll topology's `node_basename` names the nodes it looks for after. DNSPoll connects
+/// to `<basename>@IP` for each address its query returns, so the basename must be the name part of
+/// RELEASE_NODE. The one judgement of it: init decides the node names from it, doctor checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Basename {
+    /// Derived from the node name at boot (`RELEASE_NODE`, `node()`).
+    NodeName,
+    /// The Fly app name (`System.get_env("FLY_APP_NAME")`, directly or through a variable).
+    FlyAppName,
+    /// A string.
+    Literal(String),
+    /// Anything else, as written.
+    Other(String),
+}
+
+impl Basename {
+    fn of(value: Node<'_>, root: Node<'_>, src: &str) -> Basename {
+        let expanded = elixir::expanded_text(value, root, src);
+        if expanded.contains("RELEASE_NODE") || expanded.contains("node()") {
+            Basename::NodeName
+        } else if expanded.contains("FLY_APP_NAME") {
+            Basename::FlyAppName
+        } else if value.kind() == "string" {
+            Basename::Literal(elixir::text(value, src).trim_matches('"').to_string())
+        } else {
+            Basename::Other(
+                elixir::text(value, src)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        }
+    }
+
+    /// Nodes named `${FLY_APP_NAME}@IP` are what it looks for: the scheme earlier Fly guides
+    /// used, which flycluster keeps for such a topology.
+    pub fn is_app_name(&self, fly_app: &str) -> bool {
+        match self {
+            Basename::FlyAppName => true,
+            Basename::Literal(l) => l == fly_app,
+            _ => false,
+        }
+    }
+
+    /// As written in a message.
+    pub fn shown(&self) -> String {
+        match self {
+            Basename::NodeName => "derived from RELEASE_NODE".into(),
+            Basename::FlyAppName => "the Fly app name (FLY_APP_NAME)".into(),
+            Basename::Literal(l) => format!("`\"{l}\"`"),
+            Basename::Other(t) => format!("`{t}`"),
+        }
+    }
+}
+
+/// A `Cluster.Strategy.DNSPoll` topology: its 1-based line, and its `node_basename` (line and
+/// value) when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsPoll {
+    pub line: usize,
+    pub basename: Option<(usize, Basename)>,
+}
+
+/// Every DNSPoll topology in the file's `config :libcluster, topologies: ...` calls.
+pub fn dnspoll_topologies(root: Node<'_>, src: &str) -> Vec<DnsPoll> {
+    let mut out = Vec::new();
+    for config in libcluster_topologies(root, src) {
+        for pair in elixir::descendants_of_kind(config, "pair") {
+            let is_dnspoll = pair_key(pair, src) == Some("strategy")
+                && pair
+                    .child_by_field_name("value")
+                    .is_some_and(|v| elixir::text(v, src) == "Cluster.Strategy.DNSPoll");
+            let Some(body) = pair.parent().filter(|_| is_dnspoll) else {
+                continue;
+            };
+            let basename = elixir::descendants_of_kind(body, "pair")
+                .into_iter()
+                .find(|p| pair_key(*p, src) == Some("node_basename"))
+                .and_then(|p| {
+                    let value = p.child_by_field_name("value")?;
+                    Some((p.start_position().row + 1, Basename::of(value, root, src)))
+                });
+            out.push(DnsPoll {
+                line: body.start_position().row + 1,
+                basename,
+            });
+        }
+    }
+    out
+}
+
+fn pair_key<'s>(pair: Node<'_>, src: &'s str) -> Option<&'s str> {
+    pair.child_by_field_name("key")
+        .map(|k| elixir::text(k, src).trim_end().trim_end_matches(':'))
+}
+
+/// A DNSPoll topology whose `node_basename` names neither the node name nor the Fly app: no node
+/// flycluster names matches it, so the user must change it.
+fn basename_step(ctx: &EditCtx, path: &Path, root: Node<'_>, src: &str) -> Option<ManualStep> {
+    dnspoll_topologies(root, src).into_iter().find_map(|poll| {
+        let (line, reason) = match &poll.basename {
+            None => (poll.line, "the DNSPoll topology has no `node_basename`; DNSPoll needs it to name the nodes it finds".to_string()),
+            Some((_, Basename::NodeName)) => return None,
+            Some((_, b)) if b.is_app_name(&ctx.fly_app) => return None,
+            Some((line, b)) => (*line, format!(
+                "`node_basename` is {}, but the nodes are named `{}-<image suffix>`, so DNSPoll never reaches them",
+                b.shown(),
+                ctx.fly_app
+            )),
+        };
+        Some(ManualStep {
+            path: path.to_path_buf(),
+            location: format!("line {line}, in the DNSPoll topology's `config:`"),
+            snippet: NODE_BASENAME_FIX.into(),
+            reason,
+        })
+    })
+}
+
+/// The line to use when a topology's basename does not match the node names.
+pub const NODE_BASENAME_FIX: &str =
+    "node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()";
+
 /// Which part of a libcluster topology does not fit Fly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FitIssueKind {
@@ -140,8 +244,6 @@ pub enum FitIssueKind {
     Strategy,
     /// `poll_interval`, which DNSPoll ignores (it reads `polling_interval`).
     PollInterval,
-    /// `node_basename` is a fixed string.
-    FixedBasename,
 }
 
 /// One thing in a libcluster topology that does not fit Fly: its 1-based line and why.
@@ -182,19 +284,6 @@ pub fn libcluster_fit_issues(root: Node<'_>, src: &str) -> Vec<FitIssue> {
                     "`poll_interval` is ignored; libcluster's DNSPoll reads `polling_interval`"
                         .into(),
             });
-        }
-        for pair in elixir::descendants_of_kind(config, "pair") {
-            let key = pair
-                .child_by_field_name("key")
-                .map(|k| elixir::text(k, src).trim_end().trim_end_matches(':'));
-            let value = pair.child_by_field_name("value");
-            if key == Some("node_basename") && value.is_some_and(|v| v.kind() == "string") {
-                issues.push(FitIssue {
-                    kind: FitIssueKind::FixedBasename,
-                    line: pair.start_position().row + 1,
-                    message: "`node_basename` is a fixed string, but rel/env.sh.eex names nodes `${FLY_APP_NAME}-<image suffix>`; derive it from RELEASE_NODE (`System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()`)".into(),
-                });
-            }
         }
     }
     issues
@@ -248,6 +337,11 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     let tree = parse_elixir(path, src)?;
     let root = tree.root_node();
     if already_configured(root, src, ctx) {
+        if ctx.strategy == Strategy::Libcluster
+            && let Some(step) = basename_step(ctx, path, root, src)
+        {
+            return Ok(Edited::new(Outcome::Manual(step)));
+        }
         let mut edited = Edited::new(Outcome::Unchanged);
         if ctx.strategy == Strategy::Libcluster {
             edited.warnings = libcluster_fit_warnings(root, src, path);
@@ -461,20 +555,43 @@ mod tests {
 
     #[test]
     fn an_existing_topology_that_does_not_fit_fly_is_reported_not_rewritten() {
-        let src = "import Config\n\nconfig :libcluster,\n  topologies: [\n    k8s: [\n      strategy: Cluster.Strategy.Gossip\n    ],\n    dns: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [poll_interval: 1000, query: \"x.internal\", node_basename: \"myapp\"]\n    ]\n  ]\n";
-        let edited = plan(
-            &libcluster_ctx(),
-            Path::new("config/runtime.exs"),
-            Some(src),
-        )
-        .unwrap();
+        let src = "import Config\n\nconfig :libcluster,\n  topologies: [\n    k8s: [\n      strategy: Cluster.Strategy.Gossip\n    ],\n    dns: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [poll_interval: 1000, query: \"x.internal\", node_basename: node_name]\n    ]\n  ]\n";
+        let with = |basename: &str| {
+            let src = src.replace("node_basename: node_name", basename);
+            plan(
+                &libcluster_ctx(),
+                Path::new("config/runtime.exs"),
+                Some(&src),
+            )
+            .unwrap()
+        };
+        let edited =
+            with("node_basename: System.get_env(\"RELEASE_NODE\") |> String.split(\"@\") |> hd()");
         assert_eq!(edited.outcome, Outcome::Unchanged);
-        let all = edited.warnings.join("\n");
-        assert!(all.contains("`config/runtime.exs` line 3: the libcluster topology uses `Cluster.Strategy.Gossip`"), "{all}");
-        assert!(all.contains("`poll_interval` is ignored"), "{all}");
-        assert!(
-            all.contains("line 10: `node_basename` is a fixed string"),
-            "{all}"
+        assert_eq!(
+            edited.warnings,
+            [
+                "`config/runtime.exs` line 3: the libcluster topology uses `Cluster.Strategy.Gossip`, which does not find nodes on Fly's private network; use `Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`",
+                "`config/runtime.exs` line 3: `poll_interval` is ignored; libcluster's DNSPoll reads `polling_interval`",
+            ]
+        );
+        // The app name, as Fly's earlier guides had it: init keeps `APP@IP` node names for it.
+        assert_eq!(
+            with("node_basename: \"hello-elixir\"").outcome,
+            Outcome::Unchanged
+        );
+        // Any other fixed name matches no node flycluster names.
+        let Outcome::Manual(step) = with("node_basename: \"myapp\"").outcome else {
+            panic!("expected a manual step");
+        };
+        assert_eq!(
+            step.location,
+            "line 10, in the DNSPoll topology's `config:`"
+        );
+        assert_eq!(step.snippet, NODE_BASENAME_FIX);
+        assert_eq!(
+            step.reason,
+            "`node_basename` is `\"myapp\"`, but the nodes are named `hello-elixir-<image suffix>`, so DNSPoll never reaches them"
         );
     }
 

@@ -1,0 +1,199 @@
+//! One verdict: on every fixture project, when `flycluster init --yes` exits 0, `flycluster doctor`
+//! on the result reports no problem; when init cannot get there it exits 3 and names the step by
+//! hand. One test per project, so a failure names it.
+
+mod common;
+use common::{TestProject, run_bin};
+use std::path::Path;
+
+/// `--app fixture-app` unless fly.toml names the app.
+fn app_args(project: &Path) -> Vec<&'static str> {
+    let named = std::fs::read_to_string(project.join("fly.toml"))
+        .map(|t| {
+            t.lines()
+                .any(|l| l.trim_start().starts_with("app ") || l.trim_start().starts_with("app="))
+        })
+        .unwrap_or(false);
+    if named {
+        Vec::new()
+    } else {
+        vec!["--app", "fixture-app"]
+    }
+}
+
+fn one_verdict(fixture: &str) {
+    let project = TestProject::from_fixture(fixture);
+    let app = app_args(project.path());
+    let mut args = vec!["--yes", "-q"];
+    args.extend(&app);
+    let init = project.init(&args);
+    let mut doctor_args = vec!["doctor", "--format", "json"];
+    doctor_args.extend(&app);
+    let doctor = run_bin(&doctor_args, Some(project.path()));
+    let doc: serde_json::Value = serde_json::from_str(&doctor.stdout)
+        .unwrap_or_else(|e| panic!("doctor printed no JSON ({e}):\n{}", doctor.transcript()));
+    let problems: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "problem")
+        .map(|f| format!("{} {}:{}: {}", f["id"], f["file"], f["line"], f["message"]))
+        .collect();
+    match init.code {
+        0 => assert!(
+            problems.is_empty() && doctor.code == 0,
+            "init --yes exited 0, but doctor reports problems:\n{}\n--- init ---\n{}",
+            problems.join("\n"),
+            init.transcript()
+        ),
+        3 => assert!(
+            init.stdout.contains("manual") || init.stderr.contains("manual"),
+            "init exited 3 without naming a manual step:\n{}",
+            init.transcript()
+        ),
+        2 => {}
+        other => panic!("init exited {other}:\n{}", init.transcript()),
+    }
+}
+
+macro_rules! projects {
+    ($($name:ident => $dir:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                one_verdict($dir);
+            }
+        )*
+
+        const LISTED: &[&str] = &[$($dir),*];
+    };
+}
+
+projects! {
+    example_hello_elixir => "examples/hello_elixir",
+    configured => "tests/fixtures/configured",
+    doctor_cookie_in_env_sh => "tests/fixtures/doctor/cookie_in_env_sh",
+    doctor_cookie_in_fly_toml => "tests/fixtures/doctor/cookie_in_fly_toml",
+    doctor_dns_cluster_config_build_time => "tests/fixtures/doctor/dns_cluster_config_build_time",
+    doctor_dns_cluster_config_missing => "tests/fixtures/doctor/dns_cluster_config_missing",
+    doctor_dns_cluster_no_child => "tests/fixtures/doctor/dns_cluster_no_child",
+    doctor_dns_cluster_no_dep => "tests/fixtures/doctor/dns_cluster_no_dep",
+    doctor_dns_cluster_wrong_app => "tests/fixtures/doctor/dns_cluster_wrong_app",
+    doctor_dns_query_mismatch => "tests/fixtures/doctor/dns_query_mismatch",
+    doctor_dns_query_wrong_app => "tests/fixtures/doctor/dns_query_wrong_app",
+    doctor_dockerfile_legacy_env => "tests/fixtures/doctor/dockerfile_legacy_env",
+    doctor_ecto_ipv6_false => "tests/fixtures/doctor/ecto_ipv6_false",
+    doctor_ecto_ipv6_unread => "tests/fixtures/doctor/ecto_ipv6_unread",
+    doctor_env_sh_commented => "tests/fixtures/doctor/env_sh_commented",
+    doctor_env_sh_conditional => "tests/fixtures/doctor/env_sh_conditional",
+    doctor_env_sh_missing => "tests/fixtures/doctor/env_sh_missing",
+    doctor_env_sh_not_exported => "tests/fixtures/doctor/env_sh_not_exported",
+    doctor_env_sh_other_platform => "tests/fixtures/doctor/env_sh_other_platform",
+    doctor_env_sh_unguarded => "tests/fixtures/doctor/env_sh_unguarded",
+    doctor_env_sh_unparsed => "tests/fixtures/doctor/env_sh_unparsed",
+    doctor_env_sh_unset_later => "tests/fixtures/doctor/env_sh_unset_later",
+    doctor_erl_aflags_builder_only => "tests/fixtures/doctor/erl_aflags_builder_only",
+    doctor_erl_aflags_inet_tcp => "tests/fixtures/doctor/erl_aflags_inet_tcp",
+    doctor_erl_aflags_missing => "tests/fixtures/doctor/erl_aflags_missing",
+    doctor_healthy => "tests/fixtures/doctor/healthy",
+    doctor_init_pending => "tests/fixtures/doctor/init_pending",
+    doctor_libcluster_app_name_basename => "tests/fixtures/doctor/libcluster_app_name_basename",
+    doctor_libcluster_fixed_basename => "tests/fixtures/doctor/libcluster_fixed_basename",
+    doctor_libcluster_gossip => "tests/fixtures/doctor/libcluster_gossip",
+    doctor_libcluster_healthy => "tests/fixtures/doctor/libcluster_healthy",
+    doctor_libcluster_no_topology => "tests/fixtures/doctor/libcluster_no_topology",
+    doctor_libcluster_poll_interval => "tests/fixtures/doctor/libcluster_poll_interval",
+    doctor_proto_dist_twice_appended => "tests/fixtures/doctor/proto_dist_twice_appended",
+    doctor_proto_dist_twice_vm_args => "tests/fixtures/doctor/proto_dist_twice_vm_args",
+    doctor_release_distribution_overridden => "tests/fixtures/doctor/release_distribution_overridden",
+    doctor_release_distribution_sname => "tests/fixtures/doctor/release_distribution_sname",
+    doctor_release_node_hostname => "tests/fixtures/doctor/release_node_hostname",
+    doctor_release_node_image_suffix => "tests/fixtures/doctor/release_node_image_suffix",
+    doctor_release_node_machine_id => "tests/fixtures/doctor/release_node_machine_id",
+    fly_launch_configured => "tests/fixtures/fly_launch_configured",
+    phx15 => "tests/fixtures/phx15",
+    phx16 => "tests/fixtures/phx16",
+    phx17 => "tests/fixtures/phx17",
+    phx18_dnscluster => "tests/fixtures/phx18_dnscluster",
+    shapes_case_branches_ambiguous => "tests/fixtures/shapes/case_branches_ambiguous",
+    shapes_case_branches_one_pubsub => "tests/fixtures/shapes/case_branches_one_pubsub",
+    shapes_cluster_supervisor_present => "tests/fixtures/shapes/cluster_supervisor_present",
+    shapes_comments_between => "tests/fixtures/shapes/comments_between",
+    shapes_concat_conditional => "tests/fixtures/shapes/concat_conditional",
+    shapes_deps_concat_functions => "tests/fixtures/shapes/deps_concat_functions",
+    shapes_deps_helper_module => "tests/fixtures/shapes/deps_helper_module",
+    shapes_deps_only_comments => "tests/fixtures/shapes/deps_only_comments",
+    shapes_deps_with_options => "tests/fixtures/shapes/deps_with_options",
+    shapes_dns_cluster_present => "tests/fixtures/shapes/dns_cluster_present",
+    shapes_dnscluster_in_conditional => "tests/fixtures/shapes/dnscluster_in_conditional",
+    shapes_docker_already_set => "tests/fixtures/shapes/docker_already_set",
+    shapes_docker_crlf => "tests/fixtures/shapes/docker_crlf",
+    shapes_docker_env_builder_only => "tests/fixtures/shapes/docker_env_builder_only",
+    shapes_docker_legacy_env => "tests/fixtures/shapes/docker_legacy_env",
+    shapes_docker_no_user_cmd => "tests/fixtures/shapes/docker_no_user_cmd",
+    shapes_env_hostname => "tests/fixtures/shapes/env_hostname",
+    shapes_env_old_fly_hosts => "tests/fixtures/shapes/env_old_fly_hosts",
+    shapes_env_pod_ip => "tests/fixtures/shapes/env_pod_ip",
+    shapes_fly_conflict => "tests/fixtures/shapes/fly_conflict",
+    shapes_fly_empty_env_then_table => "tests/fixtures/shapes/fly_empty_env_then_table",
+    shapes_fly_inline_env => "tests/fixtures/shapes/fly_inline_env",
+    shapes_fly_no_env => "tests/fixtures/shapes/fly_no_env",
+    shapes_fly_services_old => "tests/fixtures/shapes/fly_services_old",
+    shapes_formatter_line_length => "tests/fixtures/shapes/formatter_line_length",
+    shapes_inline_start_link => "tests/fixtures/shapes/inline_start_link",
+    shapes_last_child_no_comment => "tests/fixtures/shapes/last_child_no_comment",
+    shapes_last_child_same_line_comment => "tests/fixtures/shapes/last_child_same_line_comment",
+    shapes_last_child_trailing_comment => "tests/fixtures/shapes/last_child_trailing_comment",
+    shapes_list_flatten => "tests/fixtures/shapes/list_flatten",
+    shapes_module_elsewhere => "tests/fixtures/shapes/module_elsewhere",
+    shapes_no_endpoint => "tests/fixtures/shapes/no_endpoint",
+    shapes_piped_filter => "tests/fixtures/shapes/piped_filter",
+    shapes_private_fn => "tests/fixtures/shapes/private_fn",
+    shapes_private_fn_env_clauses => "tests/fixtures/shapes/private_fn_env_clauses",
+    shapes_pubsub_own_module => "tests/fixtures/shapes/pubsub_own_module",
+    shapes_pubsub_pg2_keyword => "tests/fixtures/shapes/pubsub_pg2_keyword",
+    shapes_pubsub_pg2_module => "tests/fixtures/shapes/pubsub_pg2_module",
+    shapes_pubsub_pg2_supervisor_spec => "tests/fixtures/shapes/pubsub_pg2_supervisor_spec",
+    shapes_pubsub_variable => "tests/fixtures/shapes/pubsub_variable",
+    shapes_rebound => "tests/fixtures/shapes/rebound",
+    shapes_releases_exs => "tests/fixtures/shapes/releases_exs",
+    shapes_runtime_keyword_spelling => "tests/fixtures/shapes/runtime_keyword_spelling",
+    shapes_runtime_missing => "tests/fixtures/shapes/runtime_missing",
+    shapes_runtime_nested_ifs => "tests/fixtures/shapes/runtime_nested_ifs",
+    shapes_runtime_no_prod_block => "tests/fixtures/shapes/runtime_no_prod_block",
+    shapes_supervisor_spec => "tests/fixtures/shapes/supervisor_spec",
+    shapes_umbrella => "tests/fixtures/shapes/umbrella",
+    shapes_umbrella_no_endpoint => "tests/fixtures/shapes/umbrella_no_endpoint",
+    shapes_unsupported_children_source => "tests/fixtures/shapes/unsupported_children_source",
+}
+
+#[test]
+fn every_fixture_project_is_listed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut on_disk = Vec::new();
+    let mut stack = vec![root.join("tests/fixtures"), root.join("examples")];
+    while let Some(dir) = stack.pop() {
+        if dir.join("mix.exs").is_file() {
+            on_disk.push(
+                dir.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string(),
+            );
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = LISTED.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        listed, on_disk,
+        "add the new fixture project to `projects!` above"
+    );
+}
