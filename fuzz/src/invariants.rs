@@ -4,7 +4,7 @@
 //! byte of the input lost (each changed stretch of lines only gains characters); and the file's
 //! byte conventions (BOM, final newline, line endings) survive the round trip through `TextFile`.
 
-use flycluster::edit::{self, EditCtx, Edited, Outcome, Strategy};
+use flycluster::edit::{self, EditCtx, Edited, Outcome, Strategy, Supervision};
 use flycluster::error::Error;
 use flycluster::textfile::TextFile;
 use std::path::Path;
@@ -72,6 +72,8 @@ pub fn contexts() -> [EditCtx; 2] {
             fly_toml_cookie: None,
             force: false,
             line_length: 98,
+            supervision: Supervision::default(),
+            sibling_deps: Vec::new(),
         },
         EditCtx {
             otp_app: "my_app".into(),
@@ -81,6 +83,8 @@ pub fn contexts() -> [EditCtx; 2] {
             fly_toml_cookie: Some("c0okie_-AbC".into()),
             force: true,
             line_length: 40,
+            supervision: Supervision::default(),
+            sibling_deps: Vec::new(),
         },
     ]
 }
