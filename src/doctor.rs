@@ -1706,15 +1706,37 @@ impl Inputs<'_> {
             out.push(
                 Finding::warning(6, "clustering-both-started", message)
                     .at(self.app_file(), Some(line))
-                    .fix("remove the Cluster.Supervisor child (and the libcluster dependency) unless its topologies serve another platform"),
+                    .fix(application::BOTH_STARTED_FIX),
             );
         }
+        let (mut dns, mut lib) = (Vec::new(), Vec::new());
         if dns_cluster || (!libcluster && strategy == Strategy::DnsCluster) {
-            self.check_dns_cluster(out);
+            self.check_dns_cluster(&mut dns);
         }
         if libcluster {
-            self.check_libcluster(out);
+            self.check_libcluster(&mut lib);
         }
+        if started.both_started().is_some() {
+            // Either library alone forms the cluster: while one is set up, what the other lacks
+            // stops nothing.
+            let set_up =
+                |findings: &[Finding]| findings.iter().all(|f| f.severity != Severity::Problem);
+            let (working, other) = if set_up(&dns) {
+                ("DNSCluster", &mut lib)
+            } else if set_up(&lib) {
+                ("libcluster", &mut dns)
+            } else {
+                ("", &mut Vec::new())
+            };
+            for finding in other.iter_mut().filter(|f| f.severity == Severity::Problem) {
+                finding.severity = Severity::Warning;
+                finding
+                    .message
+                    .push_str(&format!(" ({working} is set up and forms the cluster)"));
+            }
+        }
+        out.extend(dns);
+        out.extend(lib);
     }
 
     fn app_file(&self) -> String {
@@ -1747,7 +1769,10 @@ impl Inputs<'_> {
             out.push(
                 Finding::problem(6, "dns-cluster-child", "the application module's file was not found, so nothing starts DNSCluster")
                     .at(app_file, None)
-                    .fix("add `{DNSCluster, query: Application.get_env(:APP, :dns_cluster_query) || :ignore}` to the children in `start/2`"),
+                    .fix(format!(
+                        "add `{{DNSCluster, query: Application.get_env(:{}, :dns_cluster_query) || :ignore}}` to the children in `start/2`",
+                        self.project.otp_app
+                    )),
             );
             return;
         };

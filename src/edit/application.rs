@@ -48,7 +48,10 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     if found.dns_cluster.is_some() || found.cluster_supervisor.is_some() {
         let mut edited = Edited::new(Outcome::Unchanged);
         if let Some((line, message)) = found.both_started() {
-            edited = edited.warn(format!("`{}` line {line}: {message}", path.display()));
+            edited = edited.warn(format!(
+                "`{}` line {line}: {message}; {BOTH_STARTED_FIX}",
+                path.display()
+            ));
         }
         return Ok(edited);
     }
@@ -171,9 +174,12 @@ impl Started<'_> {
 /// nothing on Fly's network. Off Fly the query is unset and DNSCluster does nothing.
 pub fn both_started_message(dns_line: usize, libcluster_line: usize) -> String {
     format!(
-        "the application starts both DNSCluster (line {dns_line}) and libcluster's Cluster.Supervisor (line {libcluster_line}); on Fly, DNSCluster forms the cluster once its query is set (DNS_CLUSTER_QUERY): it connects to every address the query returns, under this node's own name. A libcluster DNSPoll topology on the same query only connects the same nodes again when its `node_basename` is that name, and none otherwise; libcluster's other strategies find no nodes on Fly. Keep one: remove Cluster.Supervisor unless its topologies serve another platform"
+        "the application starts both DNSCluster (line {dns_line}) and libcluster's Cluster.Supervisor (line {libcluster_line}). On Fly, DNSCluster forms the cluster once its query is set (DNS_CLUSTER_QUERY): it connects to every address the query returns, under this node's own name; a libcluster DNSPoll topology on the same query connects those same nodes again only when its `node_basename` is that name, and libcluster's other strategies find no nodes on Fly"
     )
 }
+
+/// What to do about [`both_started_message`], for init's warning and doctor's fix.
+pub const BOTH_STARTED_FIX: &str = "keep one: remove the Cluster.Supervisor child (and the libcluster dependency) unless its topologies serve another platform";
 
 /// [`started`] over a whole source, as the editors of other files need it (parsed leniently: the
 /// application editor reports a syntax error itself).
@@ -1100,7 +1106,7 @@ end
         assert_eq!(
             edited.warnings,
             [format!(
-                "`lib/hello_elixir/application.ex` line 10: {}",
+                "`lib/hello_elixir/application.ex` line 10: {}; {BOTH_STARTED_FIX}",
                 both_started_message(10, 11)
             )]
         );
