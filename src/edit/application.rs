@@ -147,7 +147,7 @@ fn start_function<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
 }
 
 /// The clustering children the application starts: elements of a children list that `start/2`
-/// hands to `Supervisor.start_link` (followed as [`children_lists`] follows them, and through
+/// hands to `Supervisor.start_link` (followed as `ListFinder::children_lists` follows them, and through
 /// variables and `if`/`case` inside the list). A `DNSCluster` named anywhere else (an unused
 /// variable, a comment, another function) starts nothing.
 #[derive(Debug, Clone, Copy, Default)]
@@ -373,12 +373,18 @@ impl<'t> ListFinder<'t, '_> {
         }
     }
 
-    /// Every value the variable `identifier` is bound to in start/2 before it is used
-    /// (`children = children ++ [...]`).
+    /// Every value the variable `identifier` is bound to before it is used, in the function it
+    /// is used in (`children = children ++ [...]` in start/2, `cluster = ...` in `defp children`).
     fn bound_values(&self, identifier: Node<'t>) -> Vec<Node<'t>> {
         let src = self.src;
         let name = elixir::text(identifier, src);
-        elixir::descendants_of_kind(self.start, "binary_operator")
+        let mut function = identifier.parent();
+        while let Some(node) = function
+            && !matches!(elixir::call_name(node, src), Some("def" | "defp"))
+        {
+            function = node.parent();
+        }
+        elixir::descendants_of_kind(function.unwrap_or(self.start), "binary_operator")
             .into_iter()
             .filter(|bind| {
                 bind.child_by_field_name("operator")
@@ -1065,7 +1071,19 @@ end
                 "      AWeb.Endpoint\n",
                 "      if(A.cluster?(), do: {DNSCluster, query: Application.get_env(:a, :q)}),\n      AWeb.Endpoint\n",
             );
-        for src in [used, conditional] {
+        let in_private_fn = "defmodule A.Application do
+  def start(_type, _args) do
+    Supervisor.start_link(children(), strategy: :one_for_one)
+  end
+
+  defp children do
+    cluster = {DNSCluster, query: Application.get_env(:a, :dns_cluster_query) || :ignore}
+    [{Phoenix.PubSub, name: A.PubSub}, cluster, AWeb.Endpoint]
+  end
+end
+"
+        .to_string();
+        for src in [used, conditional, in_private_fn] {
             let tree = root(&src);
             let child = started(tree.root_node(), &src)
                 .dns_cluster
