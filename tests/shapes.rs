@@ -901,7 +901,7 @@ fn umbrella_sibling_dep() {
 fn libcluster_postgres() {
     run_shape(shape("libcluster_postgres", ELIXIR, 0), |o| {
         o.assert_untouched("mix.exs");
-        o.assert_untouched(APP17);
+        o.assert_untouched(APP_EX);
         o.assert_untouched("config/runtime.exs");
         assert_eq!(
             doctor_findings(&o.project, "libcluster-dep"),
