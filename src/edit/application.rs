@@ -147,9 +147,9 @@ fn start_function<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
 }
 
 /// The clustering children the application starts: elements of a children list that `start/2`
-/// hands to `Supervisor.start_link` (followed as `ListFinder::children_lists` follows them, and through
-/// variables and `if`/`case` inside the list). A `DNSCluster` named anywhere else (an unused
-/// variable, a comment, another function) starts nothing.
+/// hands to `Supervisor.start_link` (followed as `ListFinder::children_lists` follows them, and
+/// through variables and `if`/`case` inside the list). A `DNSCluster` named anywhere else (an
+/// unused variable, a comment, another function) starts nothing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Started<'t> {
     /// The DNSCluster child spec: `{DNSCluster, ...}` or `DNSCluster`.
