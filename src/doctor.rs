@@ -6,8 +6,9 @@
 //! then fly.toml's `[env]` (Fly sets it over the image's), then rel/env.sh.eex as `sh` runs it.
 
 use crate::cli::{CookieMode, DoctorArgs, Format};
+use crate::edit::application::{self, QuerySource, Started};
 use crate::edit::runtime::{self, Basename, FitIssueKind};
-use crate::edit::{Strategy, dockerfile, fly_toml};
+use crate::edit::{Strategy, deps, dockerfile, fly_toml};
 use crate::elixir;
 use crate::error::Result;
 use crate::files;
@@ -399,8 +400,6 @@ struct Inputs<'p> {
     mix: Option<ExFile>,
     /// A file under the app's lib/ that reads ECTO_IPV6 at runtime (a Repo's `init/2` may).
     lib_ecto_ipv6: Option<(String, usize)>,
-    /// Dependencies of the umbrella's other apps.
-    sibling_deps: Vec<String>,
 }
 
 impl<'p> Inputs<'p> {
@@ -463,7 +462,6 @@ impl<'p> Inputs<'p> {
                 .and_then(|t| t.app.as_ref().map(|(a, _)| a.clone()))
         });
         let lib_ecto_ipv6 = lib_reading_env(project, "ECTO_IPV6")?;
-        let sibling_deps = sibling_deps(project)?;
         Ok(Inputs {
             project,
             fly_app,
@@ -475,7 +473,6 @@ impl<'p> Inputs<'p> {
             application,
             mix,
             lib_ecto_ipv6,
-            sibling_deps,
         })
     }
 
@@ -625,43 +622,6 @@ fn lib_reading_env(project: &Project, var: &str) -> Result<Option<(String, usize
     }
     found.sort();
     Ok(found.into_iter().next())
-}
-
-/// In an umbrella, the dependencies the other apps declare (one of them may bring dns_cluster).
-fn sibling_deps(project: &Project) -> Result<Vec<String>> {
-    let Some(apps_dir) = project
-        .umbrella
-        .then(|| project.app_dir.trim_end_matches('/').rsplit_once('/'))
-        .flatten()
-        .map(|(apps, _)| apps.to_string())
-    else {
-        return Ok(Vec::new());
-    };
-    let mut deps = Vec::new();
-    let Ok(entries) = std::fs::read_dir(project.root.join(&apps_dir)) else {
-        return Ok(deps);
-    };
-    for entry in entries.filter_map(|e| e.ok()) {
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        let rel = format!("{apps_dir}/{name}/mix.exs");
-        if rel == project.mix_exs() {
-            continue;
-        }
-        let Some(file) = ExFile::read(&project.root, &rel)? else {
-            continue;
-        };
-        for tuple in elixir::descendants_of_kind(file.root(), "tuple") {
-            let first = elixir::items(tuple).into_iter().next();
-            if let Some(dep) = first.and_then(|n| elixir::atom_name(n, &file.src))
-                && tuple.parent().is_some_and(|p| p.kind() == "list")
-            {
-                deps.push(dep.to_string());
-            }
-        }
-    }
-    Ok(deps)
 }
 
 /// `value` with references to `name` itself (`$ERL_AFLAGS ...`) replaced by what it inherits.
@@ -1636,30 +1596,70 @@ enum ChildQuery {
 }
 
 impl Inputs<'_> {
-    fn has_alias(&self, name: &str) -> Option<usize> {
-        let app = self.application.as_ref()?;
-        elixir::descendants_of_kind(app.root(), "alias")
-            .into_iter()
-            .find(|a| elixir::text(*a, &app.src) == name)
-            .map(|a| app.line_of(a))
+    /// What the application starts, as init's editors read it.
+    fn started(&self) -> Started<'_> {
+        self.application
+            .as_ref()
+            .map(|app| application::started(app.root(), &app.src))
+            .unwrap_or_default()
     }
 
-    fn dep_in_umbrella(&self, dep: &str) -> bool {
-        self.project.has_dep(dep) || self.sibling_deps.iter().any(|d| d == dep)
+    /// The app's own dependencies, or in an umbrella another app's, bring the library.
+    fn dep_in_umbrella(&self, library: Strategy) -> bool {
+        let project = self.project;
+        deps::brings(
+            project
+                .deps
+                .iter()
+                .chain(&project.sibling_deps)
+                .map(String::as_str),
+            library,
+        )
     }
 
     fn check_clustering_library(&self, out: &mut Vec<Finding>) {
+        let started = self.started();
+        let own_deps = || self.project.deps.iter().map(String::as_str);
         let libcluster =
-            self.project.has_dep("libcluster") || self.has_alias("Cluster.Supervisor").is_some();
+            deps::brings(own_deps(), Strategy::Libcluster) || started.cluster_supervisor.is_some();
         let dns_cluster =
-            self.project.has_dep("dns_cluster") || self.has_alias("DNSCluster").is_some();
+            deps::brings(own_deps(), Strategy::DnsCluster) || started.dns_cluster.is_some();
         let strategy = init::resolve_strategy(self.project, None);
+        if let Some((line, message)) = started.both_started() {
+            out.push(
+                Finding::warning(6, "clustering-both-started", message)
+                    .at(self.app_file(), Some(line))
+                    .fix(application::BOTH_STARTED_FIX),
+            );
+        }
+        let (mut dns, mut lib) = (Vec::new(), Vec::new());
         if dns_cluster || (!libcluster && strategy == Strategy::DnsCluster) {
-            self.check_dns_cluster(out);
+            self.check_dns_cluster(&mut dns);
         }
         if libcluster {
-            self.check_libcluster(out);
+            self.check_libcluster(&mut lib);
         }
+        if started.both_started().is_some() {
+            // Either library alone forms the cluster: while one is set up, what the other lacks
+            // stops nothing.
+            let set_up =
+                |findings: &[Finding]| findings.iter().all(|f| f.severity != Severity::Problem);
+            let (working, other) = if set_up(&dns) {
+                ("DNSCluster", &mut lib)
+            } else if set_up(&lib) {
+                ("libcluster", &mut dns)
+            } else {
+                ("", &mut Vec::new())
+            };
+            for finding in other.iter_mut().filter(|f| f.severity == Severity::Problem) {
+                finding.severity = Severity::Warning;
+                finding
+                    .message
+                    .push_str(&format!(" ({working} is set up and forms the cluster)"));
+            }
+        }
+        out.extend(dns);
+        out.extend(lib);
     }
 
     fn app_file(&self) -> String {
@@ -1673,7 +1673,7 @@ impl Inputs<'_> {
 
     fn check_dns_cluster(&self, out: &mut Vec<Finding>) {
         let mix = self.project.mix_exs();
-        if self.dep_in_umbrella("dns_cluster") {
+        if self.dep_in_umbrella(Strategy::DnsCluster) {
             out.push(Finding::ok(6, "dns-cluster-dep", "depends on dns_cluster").at(mix, None));
         } else {
             out.push(
@@ -1692,7 +1692,10 @@ impl Inputs<'_> {
             out.push(
                 Finding::problem(6, "dns-cluster-child", "the application module's file was not found, so nothing starts DNSCluster")
                     .at(app_file, None)
-                    .fix("add `{DNSCluster, query: Application.get_env(:APP, :dns_cluster_query) || :ignore}` to the children in `start/2`"),
+                    .fix(format!(
+                        "add `{{DNSCluster, query: Application.get_env(:{}, :dns_cluster_query) || :ignore}}` to the children in `start/2`",
+                        self.project.otp_app
+                    )),
             );
             return;
         };
@@ -1849,7 +1852,13 @@ impl Inputs<'_> {
                         let otp = &self.project.otp_app;
                         if (app_name.as_str(), key.as_str()) != (otp.as_str(), "dns_cluster_query")
                             && self.configs.iter().any(|c| {
-                                c.is_runtime() && runtime::configures_query(c.root(), &c.src, otp)
+                                c.is_runtime()
+                                    && runtime::configures_query(
+                                        c.root(),
+                                        &c.src,
+                                        otp,
+                                        "dns_cluster_query",
+                                    )
                             })
                         {
                             message.push_str(&format!(" ({RUNTIME_EXS} configures `:{otp}, :dns_cluster_query` instead)"));
@@ -1868,7 +1877,7 @@ impl Inputs<'_> {
 
     fn check_libcluster(&self, out: &mut Vec<Finding>) {
         let mix = self.project.mix_exs();
-        if self.dep_in_umbrella("libcluster") {
+        if self.dep_in_umbrella(Strategy::Libcluster) {
             out.push(Finding::ok(6, "libcluster-dep", "depends on libcluster").at(mix, None));
         } else {
             out.push(
@@ -1878,7 +1887,8 @@ impl Inputs<'_> {
             );
         }
         let app_file = self.app_file();
-        match self.has_alias("Cluster.Supervisor") {
+        let started = self.started();
+        match started.cluster_supervisor.map(|c| c.start_position().row + 1) {
             Some(line) => out.push(
                 Finding::ok(6, "libcluster-child", "the application starts Cluster.Supervisor").at(app_file, Some(line)),
             ),
@@ -1894,11 +1904,11 @@ impl Inputs<'_> {
 
         let mut any = false;
         // Config merges the topologies of every `config :libcluster` call: another platform's
-        // strategy beside a DNSPoll one is harmless on Fly.
-        let dnspoll_somewhere = self
+        // strategy beside one that finds nodes on Fly is harmless.
+        let fly_topology_somewhere = self
             .configs
             .iter()
-            .any(|c| !runtime::dnspoll_topologies(c.root(), &c.src).is_empty());
+            .any(|c| runtime::finds_nodes_on_fly(c.root(), &c.src));
         for config in &self.configs {
             let root = config.root();
             let topologies = runtime::libcluster_topologies(root, &config.src);
@@ -1909,10 +1919,10 @@ impl Inputs<'_> {
             let issues = runtime::libcluster_fit_issues(root, &config.src);
             for issue in &issues {
                 let (id, severity, fix) = match issue.kind {
-                    FitIssueKind::Strategy if dnspoll_somewhere => (
+                    FitIssueKind::Strategy if fly_topology_somewhere => (
                         "libcluster-strategy",
                         Severity::Warning,
-                        "nothing to change for Fly: the DNSPoll topology forms the cluster there",
+                        "nothing to change for Fly: another topology forms the cluster there",
                     ),
                     FitIssueKind::Strategy => (
                         "libcluster-strategy",
@@ -2094,57 +2104,16 @@ impl Inputs<'_> {
     }
 }
 
-/// The DNSCluster child's line and what its `query:` reads.
+/// The started DNSCluster child's line and what its `query:` reads.
 fn dns_cluster_child(app: &ExFile) -> Option<(usize, ChildQuery)> {
     let src = &app.src;
-    let alias = elixir::descendants_of_kind(app.root(), "alias")
-        .into_iter()
-        .find(|a| elixir::text(*a, src) == "DNSCluster")?;
-    let line = app.line_of(alias);
-    let tuple = alias.parent().filter(|p| p.kind() == "tuple");
-    let Some(tuple) = tuple else {
-        return Some((line, ChildQuery::Unknown("DNSCluster".into())));
+    let child = application::started(app.root(), src).dns_cluster?;
+    let query = match application::dns_cluster_query(child, src) {
+        QuerySource::AppEnv { app, key } => ChildQuery::AppEnv { app, key },
+        QuerySource::Expression(query) => ChildQuery::Direct(config_value(query, app.root(), src)),
+        QuerySource::Missing => ChildQuery::Unknown(elixir::text(child, src).to_string()),
     };
-    let opts = elixir::items(tuple).into_iter().nth(1);
-    let Some(query) = opts.and_then(|o| {
-        elixir::keyword_value(o, src, "query").or_else(|| {
-            // `{DNSCluster, query: ...}` parses the keywords directly in the tuple.
-            (o.kind() == "keywords")
-                .then(|| elixir::keyword_value(o, src, "query"))
-                .flatten()
-        })
-    }) else {
-        return Some((
-            line,
-            ChildQuery::Unknown(elixir::text(tuple, src).to_string()),
-        ));
-    };
-    for call in elixir::descendants_of_kind(query, "call") {
-        if matches!(
-            elixir::call_name(call, src),
-            Some("Application.get_env" | "Application.fetch_env!" | "Application.fetch_env")
-        ) {
-            let args: Vec<Node<'_>> = elixir::call_args(call)
-                .map(elixir::items)
-                .unwrap_or_default();
-            if let (Some(a), Some(k)) = (
-                args.first().and_then(|n| elixir::atom_name(*n, src)),
-                args.get(1).and_then(|n| elixir::atom_name(*n, src)),
-            ) {
-                return Some((
-                    line,
-                    ChildQuery::AppEnv {
-                        app: a.to_string(),
-                        key: k.to_string(),
-                    },
-                ));
-            }
-        }
-    }
-    Some((
-        line,
-        ChildQuery::Direct(config_value(query, app.root(), src)),
-    ))
+    Some((app.line_of(child), query))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -340,23 +340,79 @@ pub fn ends_open(element: Node<'_>) -> bool {
     }
 }
 
-/// Insert an element into a list laid out one element per line, as `mix format` leaves such a list.
-/// `layout(indent, trailing)` returns the element's lines (indented, `trailing` appended to the last).
-/// Returns None when the list's layout is not one this can edit without reformatting the user's code,
-/// or when the result would not parse (`src` must parse).
+/// Why [`insert_in_list`] left a list alone: each names what it found, for the manual step's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListRefusal {
+    /// The element the new one would follow ends in a call without parentheses or in keywords, which
+    /// would take `, new` as part of it (1-based line of the element).
+    OpenElement(usize),
+    /// Two elements share this line of a list laid out over several lines.
+    SharedLine(usize),
+    /// An element sits on the `[` line of a list laid out over several lines.
+    ElementOnOpeningLine(usize),
+    /// `]` shares this line with the element the new one would follow.
+    ClosingOnElementLine(usize),
+    /// The comma after the element on this line starts the next line.
+    CommaOnNextLine(usize),
+    /// A one-line list (on this line) that does not fit with the new element, where `mix format`
+    /// would break more than the list, or where its elements cannot go one a line as they are.
+    CannotBreak { line: usize, why: String },
+    /// The edited text would not parse.
+    WouldNotParse,
+}
+
+impl ListRefusal {
+    /// The reason, for a list called `what` (`children list`, `deps list`).
+    pub fn describe(&self, what: &str) -> String {
+        match self {
+            ListRefusal::OpenElement(line) => format!(
+                "the element on line {line} of the {what} ends in a call without parentheses or in keywords, which would take a new element after it as part of itself"
+            ),
+            ListRefusal::SharedLine(line) => {
+                format!("two elements of the {what} share line {line}")
+            }
+            ListRefusal::ElementOnOpeningLine(line) => {
+                format!("the {what} has an element on its `[` line (line {line})")
+            }
+            ListRefusal::ClosingOnElementLine(line) => {
+                format!("the {what}'s `]` shares line {line} with its last element")
+            }
+            ListRefusal::CommaOnNextLine(line) => format!(
+                "the comma after the element on line {line} of the {what} starts the next line"
+            ),
+            ListRefusal::CannotBreak { line, why } => format!(
+                "the {what} on line {line} is too long for one line with the new element, and {why}"
+            ),
+            ListRefusal::WouldNotParse => format!(
+                "the file would not parse with the new element in the {what} (the parser reads code beside it differently from Elixir)"
+            ),
+        }
+    }
+}
+
+/// Insert an element into a list laid out one element per line, as `mix format` leaves such a list,
+/// or into a one-line list (broken one element a line, as the formatter would, when it no longer
+/// fits). `layout(indent, trailing)` returns the element's lines (indented, `trailing` appended to
+/// the last). Refuses when the list's layout is not one this can edit without reformatting the
+/// user's code, or when the result would not parse (`src` must parse).
 pub fn insert_in_list(
     src: &str,
     list: Node<'_>,
     position: ListPosition,
     layout: &dyn Fn(usize, &str) -> Vec<String>,
     line_length: usize,
-) -> Option<String> {
+) -> Result<String, ListRefusal> {
     let out = insert_unchecked(src, list, position, layout, line_length)?;
     // tree-sitter's error recovery accepts some code Elixir rejects, and an edit beside it can
     // tip the parse over; the caller then makes it a manual step instead of writing it.
-    first_error(&parse_edited(src, &out))
-        .is_none()
-        .then_some(out)
+    match first_error(&parse_edited(src, &out)) {
+        None => Ok(out),
+        Some(_) => Err(ListRefusal::WouldNotParse),
+    }
+}
+
+fn line_of(node: Node<'_>) -> usize {
+    node.start_position().row + 1
 }
 
 fn insert_unchecked(
@@ -365,12 +421,12 @@ fn insert_unchecked(
     position: ListPosition,
     layout: &dyn Fn(usize, &str) -> Vec<String>,
     line_length: usize,
-) -> Option<String> {
+) -> Result<String, ListRefusal> {
     let elements = items(list);
     if let ListPosition::After(k) = position
-        && elements.get(k).is_some_and(|e| ends_open(*e))
+        && let Some(element) = elements.get(k).filter(|e| ends_open(**e))
     {
-        return None;
+        return Err(ListRefusal::OpenElement(line_of(*element)));
     }
     let open = list.start_byte();
     let close = list.end_byte() - 1;
@@ -388,15 +444,12 @@ fn insert_unchecked(
     // Every element must start its own line, or splicing a line in would scramble the order.
     for pair in elements.windows(2) {
         if pair[0].end_position().row == pair[1].start_position().row {
-            return None;
+            return Err(ListRefusal::SharedLine(line_of(pair[1])));
         }
     }
-    if src[open + 1..line_end(src, open)]
-        .trim()
-        .starts_with(|c: char| c != '#')
-        && !src[open + 1..line_end(src, open)].trim().is_empty()
-    {
-        return None; // an element on the `[` line
+    let opening_line = src[open + 1..line_end(src, open)].trim();
+    if !opening_line.is_empty() && !opening_line.starts_with('#') {
+        return Err(ListRefusal::ElementOnOpeningLine(line_of(list)));
     }
 
     let mut out = String::with_capacity(src.len() + 128);
@@ -409,17 +462,21 @@ fn insert_unchecked(
             out.push_str(&src[at..]);
         }
         ListPosition::After(k) => {
-            let element = *elements.get(k)?;
+            let element = *elements
+                .get(k)
+                .expect("the position names an element of the list");
             let after_el = element.end_byte();
             let rest = &src[after_el..];
             let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
             let has_comma = rest[gap..].starts_with(',');
             let is_last = k + 1 == elements.len();
             if element.end_position().row == list.end_position().row {
-                return None; // `]` on the element's line
+                return Err(ListRefusal::ClosingOnElementLine(
+                    element.end_position().row + 1,
+                ));
             }
             if !is_last && !has_comma {
-                return None; // the comma after the element starts the next line
+                return Err(ListRefusal::CommaOnNextLine(element.end_position().row + 1));
             }
             if is_last && !has_comma {
                 let at = line_end(src, after_el);
@@ -436,7 +493,7 @@ fn insert_unchecked(
             }
         }
     }
-    Some(out)
+    Ok(out)
 }
 
 fn push_lines(out: &mut String, lines: &[String]) {
@@ -446,36 +503,124 @@ fn push_lines(out: &mut String, lines: &[String]) {
     }
 }
 
+/// The new element inline when the line still fits; else the list broken one element a line.
 fn insert_in_single_line_list(
     src: &str,
     list: Node<'_>,
     position: ListPosition,
     layout: &dyn Fn(usize, &str) -> Vec<String>,
     line_length: usize,
-) -> Option<String> {
+) -> Result<String, ListRefusal> {
     let elements = items(list);
-    let one_line = layout(0, "");
-    if one_line.len() != 1 {
-        return None;
+    if let [new] = layout(0, "").as_slice() {
+        let (at, piece) = match (position, elements.is_empty()) {
+            (_, true) => (list.start_byte() + 1, new.to_string()),
+            (ListPosition::Start, false) => (elements[0].start_byte(), format!("{new}, ")),
+            (ListPosition::After(k), false) => (elements[k].end_byte(), format!(", {new}")),
+        };
+        let mut out = String::with_capacity(src.len() + piece.len());
+        out.push_str(&src[..at]);
+        out.push_str(&piece);
+        out.push_str(&src[at..]);
+        // The edited line must still fit, or the formatter would break the list up.
+        let width = out[line_start(&out, at)..line_end(&out, at)]
+            .trim_end_matches('\n')
+            .chars()
+            .count();
+        if width <= line_length {
+            return Ok(out);
+        }
     }
-    let new = &one_line[0];
-    let (at, piece) = match (position, elements.is_empty()) {
-        (_, true) => (list.start_byte() + 1, new.to_string()),
-        (ListPosition::Start, false) => (elements[0].start_byte(), format!("{new}, ")),
-        (ListPosition::After(k), false) => (elements.get(k)?.end_byte(), format!(", {new}")),
+    break_single_line_list(src, list, position, layout, line_length)
+}
+
+/// A one-line list that no longer fits, laid out as `mix format` lays it out: `[` where it was, one
+/// element a line two spaces in, `]` under the line's start. That is the formatter's layout only
+/// where the list alone breaks: the right side of `name = ` at the start of its line, or a list on
+/// a line of its own ending a do-block (`defp deps do`); elsewhere (a call's argument, `++`) the
+/// formatter breaks the code around it first, and the user decides.
+fn break_single_line_list(
+    src: &str,
+    list: Node<'_>,
+    position: ListPosition,
+    layout: &dyn Fn(usize, &str) -> Vec<String>,
+    line_length: usize,
+) -> Result<String, ListRefusal> {
+    let line = line_of(list);
+    let refuse = |why: &str| {
+        Err(ListRefusal::CannotBreak {
+            line,
+            why: why.to_string(),
+        })
     };
-    let mut out = String::with_capacity(src.len() + piece.len());
-    out.push_str(&src[..at]);
-    out.push_str(&piece);
-    out.push_str(&src[at..]);
-    // The edited line must still fit, or the formatter would break the list up.
-    let line_begin = line_start(&out, at);
-    let line_stop = line_end(&out, at);
-    let width = out[line_begin..line_stop]
-        .trim_end_matches('\n')
-        .chars()
-        .count();
-    (width <= line_length).then_some(out)
+    let before = src[line_start(src, list.start_byte())..list.start_byte()].trim_start();
+    let after = &src[list.end_byte()..line_end(src, list.end_byte())];
+    let parent = list.parent();
+    let assigned = parent.filter(|p| {
+        p.kind() == "binary_operator"
+            && p.child_by_field_name("operator")
+                .is_some_and(|o| text(o, src) == "=")
+            && p.child_by_field_name("right") == Some(list)
+    });
+    let fits_alone = match assigned {
+        Some(bind) => bind
+            .child_by_field_name("left")
+            .is_some_and(|l| l.kind() == "identifier" && before == format!("{} = ", text(l, src))),
+        None => before.is_empty() && parent.is_some_and(|p| p.kind() == "do_block"),
+    };
+    if !fits_alone {
+        return refuse(&match parent.and_then(|p| p.parent()).and_then(|c| call_name(c, src)) {
+            Some(call) if parent.is_some_and(|p| p.kind() == "arguments") => format!(
+                "as an argument of `{call}` `mix format` would break the call around it first; assign the list to a variable (`children = [...]`) or break it one element a line"
+            ),
+            _ => "where it stands `mix format` would break the code around it first; assign the list to a variable (`children = [...]`) or break it one element a line".to_string(),
+        });
+    }
+    if !after.trim().is_empty() {
+        return refuse("code or a comment follows it on its line");
+    }
+    let elements = items(list);
+    if let Some(keywords) = elements.iter().find(|e| e.kind() == "keywords") {
+        return refuse(&format!(
+            "its keywords (`{}`) would be broken a pair a line",
+            text(*keywords, src)
+        ));
+    }
+    let indent = indent_of_line(src, list.start_byte());
+    let pad = " ".repeat(indent + 2);
+    let new_at = match position {
+        ListPosition::Start => 0,
+        ListPosition::After(k) => k + 1,
+    };
+    let count = elements.len() + 1;
+    let mut lines = Vec::with_capacity(count + 2);
+    for (i, element) in elements.iter().enumerate() {
+        let slot = if i < new_at { i } else { i + 1 };
+        let trailing = if slot + 1 == count { "" } else { "," };
+        let line = format!("{pad}{}{trailing}", text(*element, src));
+        if line.chars().count() > line_length {
+            return refuse(&format!(
+                "its element `{}` would not fit on a line of its own",
+                text(*element, src)
+            ));
+        }
+        lines.push(line);
+    }
+    let trailing = if new_at + 1 == count { "" } else { "," };
+    let new_lines = layout(indent + 2, trailing);
+    lines.splice(new_at..new_at, new_lines);
+    let mut broken = String::from("[\n");
+    for l in &lines {
+        broken.push_str(l);
+        broken.push('\n');
+    }
+    broken.push_str(&" ".repeat(indent));
+    broken.push(']');
+    let mut out = String::with_capacity(src.len() + broken.len());
+    out.push_str(&src[..list.start_byte()]);
+    out.push_str(&broken);
+    out.push_str(&src[list.end_byte()..]);
+    Ok(out)
 }
 
 /// Render a template that offers `layouts` layouts of one piece of code (selected by its `layout`
@@ -583,10 +728,14 @@ mod tests {
         vec![format!("{}New{trailing}", " ".repeat(indent))]
     }
 
-    fn insert(src: &str, pos: ListPosition) -> Option<String> {
+    fn insert(src: &str, pos: ListPosition) -> Result<String, ListRefusal> {
+        insert_at(src, pos, 98)
+    }
+
+    fn insert_at(src: &str, pos: ListPosition, line_length: usize) -> Result<String, ListRefusal> {
         let tree = parse(src);
         let list = descendants_of_kind(tree.root_node(), "list")[0];
-        insert_in_list(src, list, pos, &one, 98)
+        insert_in_list(src, list, pos, &one, line_length)
     }
 
     #[test]
@@ -603,7 +752,10 @@ mod tests {
     #[test]
     fn never_inserts_between_an_element_and_a_comma_on_the_next_line() {
         let src = "x = [\n  A\n  , B\n]\n";
-        assert_eq!(insert(src, ListPosition::After(0)), None);
+        assert_eq!(
+            insert(src, ListPosition::After(0)),
+            Err(ListRefusal::CommaOnNextLine(2))
+        );
         assert_eq!(
             insert(src, ListPosition::After(1)).unwrap(),
             "x = [\n  A\n  , B,\n  New\n]\n"
@@ -623,7 +775,13 @@ mod tests {
             "x = [A, b: 1]\n",
         ] {
             let n = items(descendants_of_kind(parse(src).root_node(), "list")[0]).len();
-            assert_eq!(insert(src, ListPosition::After(n - 1)), None, "{src}");
+            assert!(
+                matches!(
+                    insert(src, ListPosition::After(n - 1)),
+                    Err(ListRefusal::OpenElement(_))
+                ),
+                "{src}"
+            );
             // Before every element is still safe.
             let out = insert(src, ListPosition::Start).unwrap();
             assert!(first_error(&parse(&out)).is_none(), "{out}");
@@ -632,7 +790,7 @@ mod tests {
             "x = [\n  A,\n  foo(a, b)\n]\n",
             "x = [\n  A,\n  foo a do\n    b\n  end\n]\n",
         ] {
-            assert!(insert(closed, ListPosition::After(1)).is_some(), "{closed}");
+            assert!(insert(closed, ListPosition::After(1)).is_ok(), "{closed}");
         }
     }
 
@@ -666,11 +824,62 @@ mod tests {
         );
     }
 
+    /// A one-line list that no longer fits is broken as `mix format` breaks it: one element a
+    /// line, where only the list breaks (assigned at the start of its line, or ending a do-block).
+    #[test]
+    fn a_one_line_list_too_long_for_the_new_element_is_broken_one_element_a_line() {
+        assert_eq!(
+            insert_at("children = [Foo, Bar]\n", ListPosition::After(0), 16).unwrap(),
+            "children = [\n  Foo,\n  New,\n  Bar\n]\n"
+        );
+        assert_eq!(
+            insert_at("x = []\n", ListPosition::Start, 5).unwrap(),
+            "x = [\n  New\n]\n"
+        );
+        assert_eq!(
+            insert_at(
+                "defp deps do\n  [{:a, \"1\"}]\nend\n",
+                ListPosition::After(0),
+                14
+            )
+            .unwrap(),
+            "defp deps do\n  [\n    {:a, \"1\"},\n    New\n  ]\nend\n"
+        );
+    }
+
+    #[test]
+    fn a_one_line_list_the_formatter_would_break_differently_is_refused_with_what_was_found() {
+        let refusal = |src: &str, length: usize| match insert_at(src, ListPosition::Start, length) {
+            Err(refusal) => refusal.describe("list"),
+            Ok(out) => panic!("{src:?} was edited:\n{out}"),
+        };
+        assert_eq!(
+            refusal("Supervisor.start_link([A, B], c)\n", 20),
+            "the list on line 1 is too long for one line with the new element, and as an argument of `Supervisor.start_link` `mix format` would break the call around it first; assign the list to a variable (`children = [...]`) or break it one element a line"
+        );
+        assert_eq!(
+            refusal("x = [A] ++ y\n", 10),
+            "the list on line 1 is too long for one line with the new element, and where it stands `mix format` would break the code around it first; assign the list to a variable (`children = [...]`) or break it one element a line"
+        );
+        assert_eq!(
+            refusal("x = [A] # about A\n", 12),
+            "the list on line 1 is too long for one line with the new element, and code or a comment follows it on its line"
+        );
+        assert_eq!(
+            refusal("x = [Abcdefgh]\n", 9),
+            "the list on line 1 is too long for one line with the new element, and its element `Abcdefgh` would not fit on a line of its own"
+        );
+        assert_eq!(
+            refusal("x = [A, b: 1]\n", 10),
+            "the list on line 1 is too long for one line with the new element, and its keywords (`b: 1`) would be broken a pair a line"
+        );
+    }
+
     #[test]
     fn two_elements_on_one_line_are_not_guessed_at() {
         assert_eq!(
             insert("x = [\n  A, B,\n  C\n]\n", ListPosition::After(0)),
-            None
+            Err(ListRefusal::SharedLine(2))
         );
     }
 

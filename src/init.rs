@@ -53,10 +53,13 @@ pub fn default_fly_app(project: &Project) -> String {
 /// The clustering library: the one asked for, else libcluster when the project already depends on
 /// it, else dns_cluster.
 pub fn resolve_strategy(project: &Project, asked: Option<StrategyArg>) -> Strategy {
+    let deps = || project.deps.iter().map(String::as_str);
     match asked {
         Some(StrategyArg::DnsCluster) => Strategy::DnsCluster,
         Some(StrategyArg::Libcluster) => Strategy::Libcluster,
-        None if project.has_dep("libcluster") && !project.has_dep("dns_cluster") => {
+        None if edit::deps::brings(deps(), Strategy::Libcluster)
+            && !edit::deps::brings(deps(), Strategy::DnsCluster) =>
+        {
             Strategy::Libcluster
         }
         None => Strategy::DnsCluster,
@@ -124,6 +127,8 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         force: opts.force,
         line_length: project.line_length,
         node_image_suffix: !dnspoll_looks_for_app_name(project, &opts.fly_app)?,
+        supervision: supervision(project)?,
+        sibling_deps: project.sibling_deps.clone(),
     };
     let mut plan = Plan::default();
     for kind in Kind::ALL {
@@ -180,21 +185,6 @@ fn plan_file(
     let before = original.as_ref().map(|o| o.format.text.as_str());
     let path = std::path::Path::new(rel);
     let Edited { outcome, warnings } = match kind {
-        // A clustering child is already started: its dependency may come from elsewhere (an
-        // umbrella sibling), so mix.exs is not edited; a deps list flycluster cannot read stays a
-        // manual step, so the run never reports a missing dependency as done.
-        Kind::Deps if clustering_child_present(project)? => {
-            match edit::deps::plan(ctx, path, before)? {
-                Edited {
-                    outcome: Outcome::Write(_),
-                    ..
-                } => Edited::new(Outcome::Unchanged).warn(format!(
-                    "the application already starts a clustering child, but `{rel}` has no `{}` dependency; add it unless it comes from elsewhere (an umbrella sibling)",
-                    edit::deps::wanted_dep(ctx.strategy).0
-                )),
-                other => other,
-            }
-        }
         Kind::Runtime if let Some(found) = configured_in_other_config(project, ctx, rel)? => found,
         Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
             "no fly.toml: run `fly launch`, or pass `--app NAME` to create one".into(),
@@ -327,7 +317,8 @@ fn dnspoll_looks_for_app_name(project: &Project, fly_app: &str) -> Result<bool> 
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| n.ends_with(".exs"))
         .collect();
-    names.sort();
+    // runtime.exs first, as doctor reads them.
+    names.sort_by_key(|n| (n != "runtime.exs", n.clone()));
     for name in names {
         let Some(file) = files::read(&project.root, &format!("config/{name}"))? else {
             continue;
@@ -364,14 +355,15 @@ fn ecto_ipv6_unread(project: &Project) -> Result<Option<String>> {
     ))
 }
 
-/// The application module already starts DNSCluster or Cluster.Supervisor: its dependency is then
-/// the project's business (an umbrella sibling may provide it), so mix.exs is left alone.
-fn clustering_child_present(project: &Project) -> Result<bool> {
+/// What the application module starts, as it is before this run (the deps and runtime editors
+/// follow it: the dependency of the child started, the key it reads).
+fn supervision(project: &Project) -> Result<edit::Supervision> {
     let Some(rel) = &project.application_path else {
-        return Ok(false);
+        return Ok(edit::Supervision::default());
     };
     Ok(files::read(&project.root, rel)?
-        .is_some_and(|f| edit::application::has_clustering(&f.format.text)))
+        .map(|f| edit::application::supervision(&f.format.text))
+        .unwrap_or_default())
 }
 
 /// Planned output must be as valid as its input: Elixir parses, TOML parses.

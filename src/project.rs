@@ -28,6 +28,8 @@ pub struct Project {
     pub fly_toml_cookie: Option<String>,
     /// Dependencies named in the app's mix.exs deps list.
     pub deps: Vec<String>,
+    /// In an umbrella, the dependencies the other apps declare (one of them may bring dns_cluster).
+    pub sibling_deps: Vec<String>,
     /// The formatter's line length for the app's files.
     pub line_length: usize,
 }
@@ -101,20 +103,10 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
         .and_then(|t| elixir::items(t).into_iter().next())
         .filter(|a| a.kind() == "alias")
         .map(|a| elixir::text(a, &src).to_string());
-    let mut deps = Vec::new();
-    for tuple in elixir::descendants_of_kind(root_node, "tuple") {
-        let parts = elixir::items(tuple);
-        let Some(name) = parts.first().and_then(|n| elixir::atom_name(*n, &src)) else {
-            continue;
-        };
-        let requirement = parts
-            .get(1)
-            .filter(|n| n.kind() == "string")
-            .map(|n| elixir::text(*n, &src).trim_matches('"').to_string());
-        if tuple.parent().is_some_and(|p| p.kind() == "list") {
-            deps.push((name.to_string(), requirement));
-        }
-    }
+    let deps = crate::edit::deps::declared(root_node, &src)
+        .into_iter()
+        .map(|(name, requirement)| (name.to_string(), requirement.map(str::to_string)))
+        .collect();
     Ok(Some(MixFile {
         app,
         apps_path,
@@ -147,7 +139,7 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
     };
 
     let umbrella = mix.apps_path.is_some();
-    let (otp_app, app_dir, app_mix) = match &mix.apps_path {
+    let (otp_app, app_dir, app_mix, sibling_deps) = match &mix.apps_path {
         Some(apps_path) => pick_umbrella_app(&root, apps_path, opts.otp_app)?,
         None => {
             let Some(app) = mix.app.clone() else {
@@ -167,7 +159,7 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
                     "`--otp-app {wanted}` does not match `app: :{app}` in mix.exs"
                 )));
             }
-            (app, String::new(), mix)
+            (app, String::new(), mix, Vec::new())
         }
     };
 
@@ -197,17 +189,19 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
         fly_toml_app,
         fly_toml_cookie,
         deps: app_mix.deps.into_iter().map(|(n, _)| n).collect(),
+        sibling_deps,
         line_length,
     })
 }
 
 /// In an umbrella, the app that supervises PubSub (where phx.new puts DNSCluster), else the one with
-/// an Endpoint, else the only app. `--otp-app` overrides.
+/// an Endpoint, else the only app. `--otp-app` overrides. With the app: its folder, its mix.exs, and
+/// the dependencies the other apps declare.
 fn pick_umbrella_app(
     root: &Path,
     apps_path: &str,
     wanted: Option<&str>,
-) -> Result<(String, String, MixFile)> {
+) -> Result<(String, String, MixFile, Vec<String>)> {
     let apps_dir = root.join(apps_path);
     let mut names: Vec<String> = std::fs::read_dir(&apps_dir)
         .map_err(|e| Error::io(&apps_dir, "list", e))?
@@ -241,29 +235,34 @@ fn pick_umbrella_app(
         };
         candidates.push((score, app, dir, mix));
     }
-    if let Some(wanted) = wanted {
-        return candidates
-            .into_iter()
-            .find(|(_, app, _, _)| app == wanted)
-            .map(|(_, a, d, m)| (a, d, m))
+    let chosen = match wanted {
+        Some(wanted) => candidates
+            .iter()
+            .position(|(_, app, _, _)| app == wanted)
             .ok_or_else(|| {
                 Error::usage(format!(
                     "no app `{wanted}` under `{apps_path}` in this umbrella"
                 ))
-            });
-    }
-    candidates.sort_by_key(|(score, _, _, _)| std::cmp::Reverse(*score));
-    candidates
+            })?,
+        // The first of the best score, in folder order.
+        None => (0..candidates.len())
+            .min_by_key(|i| std::cmp::Reverse(candidates[*i].0))
+            .ok_or_else(|| {
+                Error::input(
+                    "mix.exs",
+                    None,
+                    format!(
+                        "is an umbrella, but no app under `{apps_path}` has a mix.exs with `app:`"
+                    ),
+                )
+            })?,
+    };
+    let (_, app, dir, mix) = candidates.remove(chosen);
+    let sibling_deps = candidates
         .into_iter()
-        .next()
-        .map(|(_, a, d, m)| (a, d, m))
-        .ok_or_else(|| {
-            Error::input(
-                "mix.exs",
-                None,
-                format!("is an umbrella, but no app under `{apps_path}` has a mix.exs with `app:`"),
-            )
-        })
+        .flat_map(|(_, _, _, other)| other.deps.into_iter().map(|(name, _)| name))
+        .collect();
+    Ok((app, dir, mix, sibling_deps))
 }
 
 /// The file defining `module`: the conventional `lib/APP/application.ex` first, else a search of lib/.

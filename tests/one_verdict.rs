@@ -115,6 +115,7 @@ projects! {
     phx16 => "tests/fixtures/phx16",
     phx17 => "tests/fixtures/phx17",
     phx18_dnscluster => "tests/fixtures/phx18_dnscluster",
+    shapes_both_started => "tests/fixtures/shapes/both_started",
     shapes_case_branches_ambiguous => "tests/fixtures/shapes/case_branches_ambiguous",
     shapes_case_branches_one_pubsub => "tests/fixtures/shapes/case_branches_one_pubsub",
     shapes_cluster_supervisor_present => "tests/fixtures/shapes/cluster_supervisor_present",
@@ -126,11 +127,15 @@ projects! {
     shapes_deps_with_options => "tests/fixtures/shapes/deps_with_options",
     shapes_dns_cluster_present => "tests/fixtures/shapes/dns_cluster_present",
     shapes_dnscluster_in_conditional => "tests/fixtures/shapes/dnscluster_in_conditional",
+    shapes_dnscluster_other_app_key => "tests/fixtures/shapes/dnscluster_other_app_key",
+    shapes_dnscluster_unused_variable => "tests/fixtures/shapes/dnscluster_unused_variable",
+    shapes_dnscluster_without_dep => "tests/fixtures/shapes/dnscluster_without_dep",
     shapes_docker_already_set => "tests/fixtures/shapes/docker_already_set",
     shapes_docker_crlf => "tests/fixtures/shapes/docker_crlf",
     shapes_docker_env_builder_only => "tests/fixtures/shapes/docker_env_builder_only",
     shapes_docker_legacy_env => "tests/fixtures/shapes/docker_legacy_env",
     shapes_docker_no_user_cmd => "tests/fixtures/shapes/docker_no_user_cmd",
+    shapes_endpoint_before_pubsub => "tests/fixtures/shapes/endpoint_before_pubsub",
     shapes_env_hostname => "tests/fixtures/shapes/env_hostname",
     shapes_env_old_fly_hosts => "tests/fixtures/shapes/env_old_fly_hosts",
     shapes_env_pod_ip => "tests/fixtures/shapes/env_pod_ip",
@@ -140,10 +145,23 @@ projects! {
     shapes_fly_no_env => "tests/fixtures/shapes/fly_no_env",
     shapes_fly_services_old => "tests/fixtures/shapes/fly_services_old",
     shapes_formatter_line_length => "tests/fixtures/shapes/formatter_line_length",
+    shapes_igniter_code_options => "tests/fixtures/shapes/igniter_code_options",
+    shapes_igniter_duplicate_after => "tests/fixtures/shapes/igniter_duplicate_after",
+    shapes_igniter_duplicate_before => "tests/fixtures/shapes/igniter_duplicate_before",
+    shapes_igniter_named => "tests/fixtures/shapes/igniter_named",
+    shapes_igniter_no_application => "tests/fixtures/shapes/igniter_no_application",
+    shapes_igniter_one_module => "tests/fixtures/shapes/igniter_one_module",
+    shapes_igniter_options_set => "tests/fixtures/shapes/igniter_options_set",
+    shapes_igniter_options_updated => "tests/fixtures/shapes/igniter_options_updated",
+    shapes_igniter_three_children => "tests/fixtures/shapes/igniter_three_children",
+    shapes_igniter_tuple_keyword => "tests/fixtures/shapes/igniter_tuple_keyword",
+    shapes_igniter_tuple_options => "tests/fixtures/shapes/igniter_tuple_options",
+    shapes_igniter_two_children => "tests/fixtures/shapes/igniter_two_children",
     shapes_inline_start_link => "tests/fixtures/shapes/inline_start_link",
     shapes_last_child_no_comment => "tests/fixtures/shapes/last_child_no_comment",
     shapes_last_child_same_line_comment => "tests/fixtures/shapes/last_child_same_line_comment",
     shapes_last_child_trailing_comment => "tests/fixtures/shapes/last_child_trailing_comment",
+    shapes_libcluster_postgres => "tests/fixtures/shapes/libcluster_postgres",
     shapes_list_flatten => "tests/fixtures/shapes/list_flatten",
     shapes_module_elsewhere => "tests/fixtures/shapes/module_elsewhere",
     shapes_no_endpoint => "tests/fixtures/shapes/no_endpoint",
@@ -164,6 +182,7 @@ projects! {
     shapes_supervisor_spec => "tests/fixtures/shapes/supervisor_spec",
     shapes_umbrella => "tests/fixtures/shapes/umbrella",
     shapes_umbrella_no_endpoint => "tests/fixtures/shapes/umbrella_no_endpoint",
+    shapes_umbrella_sibling_dep => "tests/fixtures/shapes/umbrella_sibling_dep",
     shapes_unsupported_children_source => "tests/fixtures/shapes/unsupported_children_source",
 }
 
@@ -173,7 +192,7 @@ fn every_fixture_project_is_listed() {
     let mut on_disk = Vec::new();
     let mut stack = vec![root.join("tests/fixtures"), root.join("examples")];
     while let Some(dir) = stack.pop() {
-        if dir.join("mix.exs").is_file() {
+        if dir.join("mix.exs").is_file() || dir.join(common::FIXTURE_BASE).is_file() {
             on_disk.push(
                 dir.strip_prefix(root)
                     .unwrap()

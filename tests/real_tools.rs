@@ -38,8 +38,9 @@ fn generated_elixir_parses_and_is_formatted() {
 
 /// Long app names and short line lengths make the formatter break the inserted code; ours must
 /// break it exactly the same way. Sweeps app-name lengths across every layout boundary, for both
-/// strategies, with the child in the middle of the list (trailing comma) and at its end, and judges
-/// all results with one run of the real formatter per line length.
+/// strategies, with the child in the middle of the list (trailing comma) and at its end, in lists
+/// written one element a line and on one line (which the child may make too long, so the list is
+/// broken up), and judges all results with one run of the real formatter per line length.
 #[test]
 fn long_lines_are_broken_as_the_formatter_breaks_them() {
     if !require_tool("elixir") {
@@ -57,6 +58,8 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
         (70, &[3, 10, 20, 30, 45]),
         (120, &[20, 45, 60, 100]),
     ];
+    // One-line lists after the edit: broken up (true) or still on one line (false).
+    let mut layouts = std::collections::BTreeMap::new();
     for (line_length, name_lengths) in sweeps {
         let root = TestProject::empty();
         let formatter = format!(
@@ -66,8 +69,10 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
         let mut projects = Vec::new();
         for &name_len in *name_lengths {
             for strategy in ["dns-cluster", "libcluster"] {
-                for with_endpoint in [true, false] {
-                    let dir = format!("{strategy}_{name_len}_{with_endpoint}");
+                for (with_endpoint, one_line) in
+                    [(true, false), (false, false), (true, true), (false, true)]
+                {
+                    let dir = format!("{strategy}_{name_len}_{with_endpoint}_{one_line}");
                     let app = format!("a{}", "b".repeat(name_len - 1));
                     let module: String = "A".to_string() + &"b".repeat(name_len - 1);
                     let endpoint = if with_endpoint {
@@ -75,14 +80,31 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
                     } else {
                         String::new()
                     };
+                    // A one-line list holds at most the Endpoint, so that the child fits on its
+                    // line for the short names and breaks it for the long ones.
+                    let (children, deps) = if one_line {
+                        let only = if with_endpoint {
+                            format!("{module}Web.Endpoint")
+                        } else {
+                            String::new()
+                        };
+                        (format!("[{only}]"), "    [{:phoenix, \"~> 1.7.0\"}]\n")
+                    } else {
+                        (
+                            format!(
+                                "[\n      {{Phoenix.PubSub, name: {module}.PubSub}}{endpoint}\n    ]"
+                            ),
+                            "    [\n      {:phoenix, \"~> 1.7.0\"}\n    ]\n",
+                        )
+                    };
                     root.write(&format!("{dir}/.formatter.exs"), &formatter)
                         .write(
                             &format!("{dir}/mix.exs"),
-                            format!("defmodule {module}.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :{app}, version: \"0.1.0\", deps: deps()]\n  end\n\n  def application do\n    [mod: {{{module}.Application, []}}]\n  end\n\n  defp deps do\n    [\n      {{:phoenix, \"~> 1.7.0\"}}\n    ]\n  end\nend\n"),
+                            format!("defmodule {module}.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :{app}, version: \"0.1.0\", deps: deps()]\n  end\n\n  def application do\n    [mod: {{{module}.Application, []}}]\n  end\n\n  defp deps do\n{deps}  end\nend\n"),
                         )
                         .write(
                             &format!("{dir}/lib/{app}/application.ex"),
-                            format!("defmodule {module}.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n      {{Phoenix.PubSub, name: {module}.PubSub}}{endpoint}\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"),
+                            format!("defmodule {module}.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = {children}\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"),
                         )
                         .write(&format!("{dir}/config/runtime.exs"), "import Config\n\nif config_env() == :prod do\n  config :x, y: 1\nend\n");
                     projects.push((dir, app, strategy));
@@ -122,11 +144,11 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
             } else {
                 "DNSCluster"
             };
-            assert!(
-                root.read(&format!("{dir}/lib/{app}/application.ex"))
-                    .contains(child),
-                "{dir}"
-            );
+            let text = root.read(&format!("{dir}/lib/{app}/application.ex"));
+            assert!(text.contains(child), "{dir}");
+            if dir.ends_with("_true") {
+                *layouts.entry(text.contains("children = [\n")).or_insert(0) += 1;
+            }
         }
         assert_elixir_ok(
             root.path(),
@@ -134,6 +156,8 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
             &format!("line_length {line_length}"),
         );
     }
+    // The one-line lists cover both sides of the boundary: edited on their line, and broken.
+    assert_eq!(layouts.len(), 2, "{layouts:?}");
 }
 
 /// rel/env.sh.eex rendered with EEx, as `mix release` renders it.

@@ -4,7 +4,7 @@
 //! byte of the input lost (each changed stretch of lines only gains characters); and the file's
 //! byte conventions (BOM, final newline, line endings) survive the round trip through `TextFile`.
 
-use flycluster::edit::{self, EditCtx, Edited, Outcome, Strategy};
+use flycluster::edit::{self, EditCtx, Edited, Outcome, Strategy, Supervision};
 use flycluster::error::Error;
 use flycluster::textfile::TextFile;
 use std::path::Path;
@@ -73,6 +73,8 @@ pub fn contexts() -> [EditCtx; 2] {
             force: false,
             line_length: 98,
             node_image_suffix: true,
+            supervision: Supervision::default(),
+            sibling_deps: Vec::new(),
         },
         EditCtx {
             otp_app: "my_app".into(),
@@ -83,6 +85,8 @@ pub fn contexts() -> [EditCtx; 2] {
             force: true,
             line_length: 40,
             node_image_suffix: false,
+            supervision: Supervision::default(),
+            sibling_deps: Vec::new(),
         },
     ]
 }

@@ -1,8 +1,12 @@
 //! Editor for the application module (kind `application`): adds the DNSCluster child to the
 //! supervision tree, after the PubSub child and before the Endpoint, unless a clustering child is
-//! already anywhere in the file. Shapes it cannot edit safely become a manual step, never a guess.
+//! already started. Shapes it cannot edit safely become a manual step, never a guess.
+//!
+//! It also holds the one reading of what the application starts ([`started`]): the editors decide
+//! "already configured" from it, and doctor's clustering check judges the child, the key it reads
+//! and the dependency it needs from the same answer.
 
-use super::{EditCtx, Edited, Outcome, Strategy};
+use super::{EditCtx, Edited, Outcome, Strategy, Supervision};
 use crate::elixir::{self, ListPosition};
 use crate::error::{Error, Result};
 use crate::plan::ManualStep;
@@ -34,54 +38,59 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         return Ok(Edited::new(Outcome::Manual(manual(
             ctx,
             path,
+            "the children list of `start/2`",
             "the application module's file was not found",
         ))));
     };
     let tree = parse_elixir(path, src)?;
     let root = tree.root_node();
-    if has_cluster_child(root, src) {
-        return Ok(Edited::new(Outcome::Unchanged));
+    let found = started(root, src);
+    if found.dns_cluster.is_some() || found.cluster_supervisor.is_some() {
+        let mut edited = Edited::new(Outcome::Unchanged);
+        if let Some((line, message)) = found.both_started() {
+            edited = edited.warn(format!(
+                "`{}` line {line}: {message}; {BOTH_STARTED_FIX}",
+                path.display()
+            ));
+        }
+        return Ok(edited);
     }
-    let Some(start) = elixir::find_defs(root, src, "start").into_iter().next() else {
+    let Some(start) = start_function(root, src) else {
         return Ok(Edited::new(Outcome::Manual(manual(
             ctx,
             path,
+            "the children list of `start/2`",
             "no `def start/2` was found in the application module",
         ))));
     };
-    let lists = children_lists(root, start, src);
-    let Some((list, position)) = choose_insertion(&lists, src) else {
-        let mut functions: Vec<String> = lists
-            .iter()
-            .filter_map(|l| enclosing_function(*l, src))
-            .map(|f| format!("`{f}`"))
-            .collect();
-        functions.dedup();
-        let (functions, reason) = if lists.len() > 1 {
-            (
-                format!(
-                    "each children list of {} that should cluster",
-                    functions.join(", ")
-                ),
-                "PubSub or the Endpoint is in more than one children list, and which one clusters is the project's choice",
-            )
-        } else {
-            (
-                "the children list of `start/2`".to_string(),
-                "the children list is built in a way flycluster does not edit automatically",
-            )
-        };
-        return Ok(Edited::new(Outcome::Manual(manual_in(
-            ctx, path, &functions, reason,
-        ))));
+    let finder = ListFinder {
+        module: root,
+        start,
+        src,
+    };
+    let lists = finder.children_lists();
+    let (list, position) = match choose_insertion(&lists, &finder) {
+        Ok(chosen) => chosen,
+        Err(refusal) => {
+            return Ok(Edited::new(Outcome::Manual(manual(
+                ctx,
+                path,
+                &refusal.location(&lists, src),
+                &refusal.describe(),
+            ))));
+        }
     };
     let layout = |indent: usize, trailing: &str| child_lines(ctx, indent, trailing);
     match elixir::insert_in_list(src, list, position, &layout, ctx.line_length) {
-        Some(after) => Ok(Edited::from_text(Some(src), after)),
-        None => Ok(Edited::new(Outcome::Manual(manual(
+        Ok(after) => Ok(Edited::from_text(Some(src), after)),
+        Err(refusal) => Ok(Edited::new(Outcome::Manual(manual(
             ctx,
             path,
-            "the children list's layout cannot be edited without reformatting it",
+            &format!(
+                "the children list on line {}",
+                list.start_position().row + 1
+            ),
+            &refusal.describe("children list"),
         )))),
     }
 }
@@ -104,15 +113,11 @@ fn syntax_error(path: &Path, line: usize) -> Error {
         .with_help("fix the syntax error (`mix compile` shows it) and run flycluster again")
 }
 
-fn manual(ctx: &EditCtx, path: &Path, reason: &str) -> ManualStep {
-    manual_in(ctx, path, "the children list of `start/2`", reason)
-}
-
-/// A manual step naming the function(s) whose children list should get the child.
-fn manual_in(ctx: &EditCtx, path: &Path, functions: &str, reason: &str) -> ManualStep {
+/// A manual step naming where the child goes (`the children list of `start/2``) and why.
+fn manual(ctx: &EditCtx, path: &Path, list: &str, reason: &str) -> ManualStep {
     ManualStep {
         path: path.to_path_buf(),
-        location: format!("in {functions}, after the PubSub child and before the Endpoint"),
+        location: format!("in {list}, after the PubSub child and before the Endpoint"),
         snippet: child_lines(ctx, 0, ",").join("\n"),
         reason: reason.into(),
     }
@@ -137,56 +142,134 @@ fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
     None
 }
 
-/// Whether the application module's source already starts a clustering child.
-pub fn has_clustering(src: &str) -> bool {
-    if !src.contains("DNSCluster") && !src.contains("Cluster.Supervisor") {
-        return false;
-    }
-    has_cluster_child(elixir::parse(src).root_node(), src)
+fn start_function<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
+    elixir::find_defs(root, src, "start").into_iter().next()
 }
 
-/// A DNSCluster child (or, for libcluster, a Cluster.Supervisor child) anywhere in the file.
-fn has_cluster_child(root: Node<'_>, src: &str) -> bool {
-    // Most files name neither: skip the walk (the tree decides when a name is in a comment).
-    if !src.contains("DNSCluster") && !src.contains("Cluster.Supervisor") {
-        return false;
-    }
-    elixir::descendants_of_kind(root, "alias")
-        .into_iter()
-        .any(|a| match elixir::text(a, src) {
-            "DNSCluster" => true,
-            // A libcluster project is clustered already, whatever strategy was asked for.
-            "Cluster.Supervisor" => true,
-            _ => false,
-        })
+/// The clustering children the application starts: elements of a children list that `start/2`
+/// hands to `Supervisor.start_link` (followed as `ListFinder::children_lists` follows them, and
+/// through variables and `if`/`case` inside the list). A `DNSCluster` named anywhere else (an
+/// unused variable, a comment, another function) starts nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Started<'t> {
+    /// The DNSCluster child spec: `{DNSCluster, ...}` or `DNSCluster`.
+    pub dns_cluster: Option<Node<'t>>,
+    /// libcluster's `{Cluster.Supervisor, ...}` child spec.
+    pub cluster_supervisor: Option<Node<'t>>,
 }
 
-/// The list literals whose elements become the supervisor's children. Starts from the first
-/// argument of `Supervisor.start_link` (and every `children = ...` in `start/2`) and follows what real
-/// projects do: `++`, re-binding, `|>` into `Enum.filter`/`List.flatten`, `if`/`case` branches, and
-/// private functions such as `children()` or `children(env)`.
-fn children_lists<'t>(module: Node<'t>, start: Node<'t>, src: &str) -> Vec<Node<'t>> {
-    let mut roots = Vec::new();
-    for call in elixir::descendants_of_kind(start, "call") {
-        if matches!(
-            elixir::call_name(call, src),
-            Some("Supervisor.start_link" | "Supervisor.init")
-        ) && let Some(first) =
-            elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next())
-        {
-            roots.push(first);
+impl Started<'_> {
+    /// When both libraries are started: the DNSCluster child's line and what that means.
+    pub fn both_started(&self) -> Option<(usize, String)> {
+        let (dns, libcluster) = (self.dns_cluster?, self.cluster_supervisor?);
+        let line = |n: Node<'_>| n.start_position().row + 1;
+        Some((line(dns), both_started_message(line(dns), line(libcluster))))
+    }
+}
+
+/// Which of two started clustering libraries forms the cluster on Fly. Both poll DNS; DNSCluster
+/// connects to `<this node's basename>@IP` for every address its query returns, libcluster's
+/// DNSPoll to `<node_basename>@IP`: on the same query with the same basename they connect the
+/// same nodes, so libcluster adds nothing; with another basename, or another strategy, it finds
+/// nothing on Fly's network. Off Fly the query is unset and DNSCluster does nothing.
+pub fn both_started_message(dns_line: usize, libcluster_line: usize) -> String {
+    format!(
+        "the application starts both DNSCluster (line {dns_line}) and libcluster's Cluster.Supervisor (line {libcluster_line}). On Fly, DNSCluster forms the cluster once its query is set (DNS_CLUSTER_QUERY): it connects to every address the query returns, under this node's own name; a libcluster DNSPoll topology on the same query connects those same nodes again only when its `node_basename` is that name, and libcluster's other strategies find no nodes on Fly"
+    )
+}
+
+/// What to do about [`both_started_message`], for init's warning and doctor's fix.
+pub const BOTH_STARTED_FIX: &str = "keep one: remove the Cluster.Supervisor child (and the libcluster dependency) unless its topologies serve another platform";
+
+/// [`started`] over a whole source, as the editors of other files need it (parsed leniently: the
+/// application editor reports a syntax error itself).
+pub fn supervision(src: &str) -> Supervision {
+    let tree = elixir::parse(src);
+    let found = started(tree.root_node(), src);
+    Supervision {
+        dns_cluster: found.dns_cluster.is_some(),
+        cluster_supervisor: found.cluster_supervisor.is_some(),
+        query_key: found
+            .dns_cluster
+            .and_then(|child| match dns_cluster_query(child, src) {
+                QuerySource::AppEnv { app, key } => Some((app, key)),
+                _ => None,
+            }),
+    }
+}
+
+/// What the application starts; see [`Started`].
+pub fn started<'t>(root: Node<'t>, src: &str) -> Started<'t> {
+    let mut found = Started::default();
+    // Most files name neither: skip the walk.
+    if !src.contains("DNSCluster") && !src.contains("Cluster.Supervisor") {
+        return found;
+    }
+    let Some(start) = start_function(root, src) else {
+        return found;
+    };
+    let finder = ListFinder {
+        module: root,
+        start,
+        src,
+    };
+    for list in finder.children_lists() {
+        for element in elixir::items(list) {
+            for spec in finder.child_specs(element, 0) {
+                let slot = match child_module(spec, src) {
+                    Some("DNSCluster") => &mut found.dns_cluster,
+                    Some("Cluster.Supervisor") => &mut found.cluster_supervisor,
+                    _ => continue,
+                };
+                slot.get_or_insert(spec);
+            }
         }
     }
-    let finder = ListFinder { module, start, src };
-    let mut lists = Vec::new();
-    for root in roots {
-        finder.expand(root, 0, &mut lists);
-    }
-    lists.sort_by_key(|n| n.start_byte());
-    lists.dedup_by_key(|n| n.start_byte());
-    lists
+    found
 }
 
+/// Where a DNSCluster child's `query:` comes from.
+#[derive(Debug, Clone)]
+pub enum QuerySource<'t> {
+    /// `Application.get_env(:app, :key)` (or `fetch_env`), as in `... || :ignore`.
+    AppEnv { app: String, key: String },
+    /// Any other expression given as `query:`.
+    Expression(Node<'t>),
+    /// No `query:` to read (`DNSCluster` alone, or options without it).
+    Missing,
+}
+
+/// What the DNSCluster child spec `child` (from [`started`]) reads its query from.
+pub fn dns_cluster_query<'t>(child: Node<'t>, src: &str) -> QuerySource<'t> {
+    let opts = (child.kind() == "tuple")
+        .then(|| elixir::items(child).into_iter().nth(1))
+        .flatten();
+    let Some(query) = opts.and_then(|o| elixir::keyword_value(o, src, "query")) else {
+        return QuerySource::Missing;
+    };
+    for call in elixir::descendants_of_kind(query, "call") {
+        if matches!(
+            elixir::call_name(call, src),
+            Some("Application.get_env" | "Application.fetch_env!" | "Application.fetch_env")
+        ) {
+            let args: Vec<Node<'_>> = elixir::call_args(call)
+                .map(elixir::items)
+                .unwrap_or_default();
+            if let (Some(app), Some(key)) = (
+                args.first().and_then(|n| elixir::atom_name(*n, src)),
+                args.get(1).and_then(|n| elixir::atom_name(*n, src)),
+            ) {
+                return QuerySource::AppEnv {
+                    app: app.to_string(),
+                    key: key.to_string(),
+                };
+            }
+        }
+    }
+    QuerySource::Expression(query)
+}
+
+/// Follows the children of the supervisor `start/2` starts, in the module `module`.
 struct ListFinder<'t, 's> {
     module: Node<'t>,
     start: Node<'t>,
@@ -196,6 +279,59 @@ struct ListFinder<'t, 's> {
 impl<'t> ListFinder<'t, '_> {
     /// Depth bounds the walk through variables and helper functions (which may recurse).
     const MAX_DEPTH: usize = 6;
+
+    /// The list literals whose elements become the supervisor's children. Starts from the first
+    /// argument of `Supervisor.start_link` and follows what real projects do: `++`, re-binding,
+    /// `|>` into `Enum.filter`/`List.flatten`, `if`/`case` branches, and private functions such as
+    /// `children()` or `children(env)`.
+    fn children_lists(&self) -> Vec<Node<'t>> {
+        let mut lists = Vec::new();
+        for root in self.supervisor_arguments() {
+            self.expand(root, 0, &mut lists);
+        }
+        lists.sort_by_key(|n| n.start_byte());
+        lists.dedup_by_key(|n| n.start_byte());
+        lists
+    }
+
+    /// The first argument of each `Supervisor.start_link`/`Supervisor.init` in `start/2`.
+    fn supervisor_arguments(&self) -> Vec<Node<'t>> {
+        elixir::descendants_of_kind(self.start, "call")
+            .into_iter()
+            .filter(|call| {
+                matches!(
+                    elixir::call_name(*call, self.src),
+                    Some("Supervisor.start_link" | "Supervisor.init")
+                )
+            })
+            .filter_map(|call| {
+                elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next())
+            })
+            .collect()
+    }
+
+    /// How `start/2` builds the supervisor's children, for a reason that names it: each
+    /// argument, with what a variable is bound to (`children = Application.fetch_env!(...)`).
+    fn describe_arguments(&self) -> Vec<String> {
+        let src = self.src;
+        let flat = |n: Node<'_>| {
+            elixir::text(n, src)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        self.supervisor_arguments()
+            .into_iter()
+            .flat_map(|arg| match arg.kind() {
+                "identifier" if !self.bound_values(arg).is_empty() => self
+                    .bound_values(arg)
+                    .into_iter()
+                    .map(|v| format!("{} = {}", flat(arg), flat(v)))
+                    .collect(),
+                _ => vec![flat(arg)],
+            })
+            .collect()
+    }
 
     fn expand(&self, node: Node<'t>, depth: usize, out: &mut Vec<Node<'t>>) {
         if depth > Self::MAX_DEPTH {
@@ -228,26 +364,62 @@ impl<'t> ListFinder<'t, '_> {
                 }
             }
             "identifier" => {
-                // Every value the variable is bound to in start/2 (`children = children ++ [...]`).
-                let name = elixir::text(node, src);
-                for bind in elixir::descendants_of_kind(self.start, "binary_operator") {
-                    let is_bind = bind
-                        .child_by_field_name("operator")
-                        .is_some_and(|o| elixir::text(o, src) == "=")
-                        && bind.child_by_field_name("left").is_some_and(|l| {
-                            l.kind() == "identifier" && elixir::text(l, src) == name
-                        });
-                    if is_bind
-                        && bind.start_byte() < node.start_byte()
-                        && let Some(r) = bind.child_by_field_name("right")
-                    {
-                        self.expand(r, next, out);
-                    }
+                for value in self.bound_values(node) {
+                    self.expand(value, next, out);
                 }
             }
             "call" => self.expand_call(node, next, out),
             _ => {}
         }
+    }
+
+    /// Every value the variable `identifier` is bound to before it is used, in the function it
+    /// is used in (`children = children ++ [...]` in start/2, `cluster = ...` in `defp children`).
+    fn bound_values(&self, identifier: Node<'t>) -> Vec<Node<'t>> {
+        let src = self.src;
+        let name = elixir::text(identifier, src);
+        let mut function = identifier.parent();
+        while let Some(node) = function
+            && !matches!(elixir::call_name(node, src), Some("def" | "defp"))
+        {
+            function = node.parent();
+        }
+        elixir::descendants_of_kind(function.unwrap_or(self.start), "binary_operator")
+            .into_iter()
+            .filter(|bind| {
+                bind.child_by_field_name("operator")
+                    .is_some_and(|o| elixir::text(o, src) == "=")
+                    && bind
+                        .child_by_field_name("left")
+                        .is_some_and(|l| l.kind() == "identifier" && elixir::text(l, src) == name)
+                    && bind.start_byte() < identifier.start_byte()
+            })
+            .filter_map(|bind| bind.child_by_field_name("right"))
+            .collect()
+    }
+
+    /// The child specs one element of a children list stands for: itself, what a variable holds,
+    /// or what each branch of an `if`/`case` in the list gives.
+    fn child_specs(&self, element: Node<'t>, depth: usize) -> Vec<Node<'t>> {
+        if depth > Self::MAX_DEPTH {
+            return Vec::new();
+        }
+        let branches = match element.kind() {
+            "identifier" => self.bound_values(element),
+            "call"
+                if matches!(
+                    elixir::call_name(element, self.src),
+                    Some("if" | "unless" | "case" | "cond")
+                ) =>
+            {
+                branch_results(element, self.src)
+            }
+            _ => return vec![element],
+        };
+        branches
+            .into_iter()
+            .flat_map(|b| self.child_specs(b, depth + 1))
+            .collect()
     }
 
     fn expand_call(&self, call: Node<'t>, next: usize, out: &mut Vec<Node<'t>>) {
@@ -264,7 +436,7 @@ impl<'t> ListFinder<'t, '_> {
                 }
             }
             "if" | "unless" | "case" | "cond" => {
-                for result in branch_results(call) {
+                for result in branch_results(call, src) {
                     self.expand(result, next, out);
                 }
             }
@@ -285,22 +457,34 @@ impl<'t> ListFinder<'t, '_> {
     }
 }
 
-/// What each branch of an `if`/`case`/`cond` evaluates to.
-fn branch_results(call: Node<'_>) -> Vec<Node<'_>> {
-    elixir::do_block(call).map_or_else(Vec::new, |block| {
-        let mut out = branch_results_of_block(block);
-        if out.is_empty() {
-            out.extend(elixir::last_expression(block));
-        }
-        let mut cursor = block.walk();
-        for else_block in block
-            .named_children(&mut cursor)
-            .filter(|c| c.kind() == "else_block")
-        {
-            out.extend(elixir::last_expression(else_block));
-        }
-        out
-    })
+/// What each branch of an `if`/`case`/`cond` evaluates to, in the do-block form or the keyword
+/// form (`if(dev?, do: A.Dev, else: nil)`).
+fn branch_results<'t>(call: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    let Some(block) = elixir::do_block(call) else {
+        let keywords = elixir::call_args(call).and_then(|a| {
+            elixir::items(a)
+                .into_iter()
+                .find(|n| n.kind() == "keywords")
+        });
+        return keywords.map_or_else(Vec::new, |kw| {
+            ["do", "else"]
+                .into_iter()
+                .filter_map(|key| elixir::keyword_value(kw, src, key))
+                .collect()
+        });
+    };
+    let mut out = branch_results_of_block(block);
+    if out.is_empty() {
+        out.extend(elixir::last_expression(block));
+    }
+    let mut cursor = block.walk();
+    for else_block in block
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "else_block")
+    {
+        out.extend(elixir::last_expression(else_block));
+    }
+    out
 }
 
 /// The last expression of each `pattern -> body` clause directly in a block.
@@ -337,10 +521,78 @@ fn is_endpoint(module: &str) -> bool {
     module.rsplit('.').next() == Some("Endpoint")
 }
 
-/// After the PubSub child; else before the Endpoint; else at the end of the only list.
-fn choose_insertion<'t>(lists: &[Node<'t>], src: &str) -> Option<(Node<'t>, ListPosition)> {
+/// Why no children list was chosen, with what was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NoInsertion {
+    /// `start/2` gives `Supervisor.start_link` these expressions, and none leads to a list.
+    NoList(Vec<String>),
+    /// The child it anchors to (`PubSub`, `an Endpoint`) is in several lists (their 1-based lines).
+    Ambiguous(&'static str, Vec<usize>),
+    /// Several lists (their lines), none with a PubSub or an Endpoint.
+    NoAnchor(Vec<usize>),
+}
+
+impl NoInsertion {
+    fn describe(&self) -> String {
+        let lines = |lines: &[usize]| {
+            lines
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            NoInsertion::NoList(args) if args.is_empty() => {
+                "`start/2` calls no `Supervisor.start_link`, so flycluster cannot tell which children list starts".into()
+            }
+            NoInsertion::NoList(args) => format!(
+                "`start/2` starts the supervisor with {}, which leads to no list literal flycluster can edit",
+                args.iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            NoInsertion::Ambiguous(what, at) => format!(
+                "{what} is in {} children lists (lines {}), and which one clusters is the project's choice",
+                at.len(),
+                lines(at)
+            ),
+            NoInsertion::NoAnchor(at) => format!(
+                "there are {} children lists (lines {}) and none starts PubSub or an Endpoint, so which one clusters is the project's choice",
+                at.len(),
+                lines(at)
+            ),
+        }
+    }
+
+    /// Where the manual step sends the user: the functions holding the lists.
+    fn location(&self, lists: &[Node<'_>], src: &str) -> String {
+        let mut functions: Vec<String> = lists
+            .iter()
+            .filter_map(|l| enclosing_function(*l, src))
+            .map(|f| format!("`{f}`"))
+            .collect();
+        functions.dedup();
+        match self {
+            NoInsertion::NoList(_) => "the children list of `start/2`".into(),
+            _ => format!(
+                "each children list of {} that should cluster",
+                functions.join(", ")
+            ),
+        }
+    }
+}
+
+/// Before the Endpoint when it starts before the PubSub (the node joins the cluster before it
+/// serves); else after the PubSub child; else before the Endpoint; else at the end of the only list.
+fn choose_insertion<'t>(
+    lists: &[Node<'t>],
+    finder: &ListFinder<'t, '_>,
+) -> std::result::Result<(Node<'t>, ListPosition), NoInsertion> {
+    let src = finder.src;
+    let line = |n: &Node<'_>| n.start_position().row + 1;
     // Found in more than one list (say, one per `case` branch): which one is meant is a guess.
-    let find = |pred: fn(&str) -> bool| -> Result<Option<(Node<'t>, usize)>, ()> {
+    let find = |what: &'static str, pred: fn(&str) -> bool| {
         let found: Vec<_> = lists
             .iter()
             .filter_map(|list| {
@@ -353,24 +605,36 @@ fn choose_insertion<'t>(lists: &[Node<'t>], src: &str) -> Option<(Node<'t>, List
         match found.as_slice() {
             [] => Ok(None),
             [one] => Ok(Some(*one)),
-            _ => Err(()),
+            _ => Err(NoInsertion::Ambiguous(
+                what,
+                found.iter().map(|(list, _)| line(list)).collect(),
+            )),
         }
     };
-    if let Some((list, i)) = find(is_pubsub).ok()? {
-        return Some((list, ListPosition::After(i)));
-    }
-    if let Some((list, i)) = find(is_endpoint).ok()? {
-        let position = if i == 0 {
+    let before = |i: usize| {
+        if i == 0 {
             ListPosition::Start
         } else {
             ListPosition::After(i - 1)
-        };
-        return Some((list, position));
+        }
+    };
+    let pubsub = find("PubSub", is_pubsub)?;
+    let endpoint = find("an Endpoint", is_endpoint);
+    match (pubsub, endpoint) {
+        (Some((p_list, p)), Ok(Some((e_list, e)))) if p_list == e_list && e < p => {
+            return Ok((e_list, before(e)));
+        }
+        (Some((list, i)), _) => return Ok((list, ListPosition::After(i))),
+        (None, endpoint) => {
+            if let Some((list, i)) = endpoint? {
+                return Ok((list, before(i)));
+            }
+        }
     }
     match lists {
         [only] => {
             let n = elixir::items(*only).len();
-            Some((
+            Ok((
                 *only,
                 if n == 0 {
                     ListPosition::Start
@@ -379,7 +643,8 @@ fn choose_insertion<'t>(lists: &[Node<'t>], src: &str) -> Option<(Node<'t>, List
                 },
             ))
         }
-        _ => None,
+        [] => Err(NoInsertion::NoList(finder.describe_arguments())),
+        _ => Err(NoInsertion::NoAnchor(lists.iter().map(line).collect())),
     }
 }
 
@@ -387,6 +652,7 @@ fn choose_insertion<'t>(lists: &[Node<'t>], src: &str) -> Option<(Node<'t>, List
 mod tests {
     use super::*;
     use crate::edit::test_ctx;
+    use crate::elixir;
 
     fn run(src: &str) -> Edited {
         plan(
@@ -405,6 +671,14 @@ mod tests {
                 s
             }
             other => panic!("expected a write, got {other:?}"),
+        }
+    }
+
+    /// The manual step's location and reason.
+    fn manual_step(src: &str) -> (String, String) {
+        match run(src).outcome {
+            Outcome::Manual(step) => (step.location, step.reason),
+            other => panic!("expected a manual step, got {other:?}"),
         }
     }
 
@@ -487,7 +761,7 @@ end
     }
 
     #[test]
-    fn an_existing_dnscluster_child_anywhere_means_nothing_to_do() {
+    fn an_existing_dnscluster_child_in_the_list_means_nothing_to_do() {
         let src = PHX17.replace(
             "      HelloElixir.Repo,\n",
             "      HelloElixir.Repo,\n      {DNSCluster, query: \"x\"},\n",
@@ -616,7 +890,10 @@ end
   end
 end
 ";
-        assert!(matches!(run(src).outcome, Outcome::Manual(_)));
+        assert_eq!(
+            manual_step(src).1,
+            "PubSub is in 2 children lists (lines 5, 10), and which one clusters is the project's choice"
+        );
     }
 
     #[test]
@@ -628,12 +905,230 @@ end
   end
 end
 ";
-        match run(src).outcome {
-            Outcome::Manual(step) => {
-                assert!(step.snippet.starts_with("{DNSCluster, query:"));
-            }
-            other => panic!("{other:?}"),
+        assert_eq!(
+            manual_step(src),
+            (
+                "in the children list of `start/2`, after the PubSub child and before the Endpoint"
+                    .to_string(),
+                "`start/2` starts the supervisor with `children = Application.get_env(:a, :children, [])`, which leads to no list literal flycluster can edit".to_string()
+            )
+        );
+        let Outcome::Manual(step) = run(src).outcome else {
+            unreachable!()
+        };
+        assert_eq!(
+            step.snippet,
+            "{DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore},"
+        );
+    }
+
+    /// Item 2 of issue 14: the reason names what was found, never a PubSub or an Endpoint that is
+    /// not there.
+    #[test]
+    fn a_manual_steps_reason_names_what_was_found() {
+        let two_lists = "defmodule A.Application do
+  def start(_type, _args) do
+    children =
+      if A.web?() do
+        [A.Repo, A.Web]
+      else
+        [A.Repo]
+      end
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+        assert_eq!(
+            manual_step(two_lists),
+            (
+                "in each children list of `start/2` that should cluster, after the PubSub child and before the Endpoint".to_string(),
+                "there are 2 children lists (lines 5, 7) and none starts PubSub or an Endpoint, so which one clusters is the project's choice".to_string()
+            )
+        );
+        let endpoints = two_lists
+            .replace("[A.Repo, A.Web]", "[A.Repo, AWeb.Endpoint]")
+            .replace("[A.Repo]\n", "[AWeb.Endpoint]\n");
+        assert_eq!(
+            manual_step(&endpoints).1,
+            "an Endpoint is in 2 children lists (lines 5, 7), and which one clusters is the project's choice"
+        );
+        let no_start_link = "defmodule A.Application do
+  def start(_type, _args) do
+    A.Supervisor.start_link([])
+  end
+end
+";
+        assert_eq!(
+            manual_step(no_start_link).1,
+            "`start/2` calls no `Supervisor.start_link`, so flycluster cannot tell which children list starts"
+        );
+        let inline_too_long = "defmodule A.Application do
+  def start(_type, _args) do
+    Supervisor.start_link([A.Repo, {Phoenix.PubSub, name: A.PubSub}], strategy: :one_for_one)
+  end
+end
+";
+        assert_eq!(
+            manual_step(inline_too_long),
+            (
+                "in the children list on line 3, after the PubSub child and before the Endpoint".to_string(),
+                "the children list on line 3 is too long for one line with the new element, and as an argument of `Supervisor.start_link` `mix format` would break the call around it first; assign the list to a variable (`children = [...]`) or break it one element a line".to_string()
+            )
+        );
+    }
+
+    /// Igniter's `add_new_child` tests start from one-line lists; the formatter breaks such a list
+    /// one element a line once the child makes it too long, and so does the editor.
+    #[test]
+    fn a_one_line_children_list_is_broken_as_mix_format_breaks_it() {
+        let src = "defmodule A.Application do
+  def start(_type, _args) do
+    children = [{Foo, [name: Foo.One]}, {Foo, [name: Foo.Two]}]
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+        assert_eq!(
+            written(src),
+            "defmodule A.Application do
+  def start(_type, _args) do
+    children = [
+      {Foo, [name: Foo.One]},
+      {Foo, [name: Foo.Two]},
+      {DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore}
+    ]
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+"
+        );
+    }
+
+    /// FLY-SETUPS.md, generation 6: an Endpoint started before PubSub. The node should join the
+    /// cluster before it serves, so the child goes before the Endpoint.
+    #[test]
+    fn an_endpoint_before_pubsub_gets_the_child_before_it() {
+        let src = "defmodule A.Application do
+  def start(_type, _args) do
+    children = [
+      A.Repo,
+      AWeb.Endpoint,
+      {Phoenix.PubSub, name: A.PubSub}
+    ]
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+        assert_eq!(
+            written(src),
+            src.replace(
+                "      AWeb.Endpoint,\n",
+                "      {DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore},\n      AWeb.Endpoint,\n"
+            )
+        );
+    }
+
+    const UNUSED_VARIABLE: &str = "defmodule A.Application do
+  def start(_type, _args) do
+    cluster = {DNSCluster, query: Application.get_env(:a, :dns_cluster_query) || :ignore}
+
+    children = [
+      {Phoenix.PubSub, name: A.PubSub},
+      AWeb.Endpoint
+    ]
+
+    Supervisor.start_link(children, strategy: :one_for_one)
+  end
+end
+";
+
+    /// A DNSCluster named outside the children the supervisor gets starts nothing; one the list
+    /// holds through a variable or an `if` does.
+    #[test]
+    fn only_a_dnscluster_in_the_children_list_is_started() {
+        let root = |src: &str| elixir::parse(src);
+        let tree = root(UNUSED_VARIABLE);
+        assert!(
+            started(tree.root_node(), UNUSED_VARIABLE)
+                .dns_cluster
+                .is_none()
+        );
+        assert!(written(UNUSED_VARIABLE).contains(
+            "      {Phoenix.PubSub, name: A.PubSub},\n      {DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore},\n"
+        ));
+
+        let used = UNUSED_VARIABLE.replace(
+            "      AWeb.Endpoint\n",
+            "      cluster,\n      AWeb.Endpoint\n",
+        );
+        let conditional = UNUSED_VARIABLE
+            .replace("    cluster = {DNSCluster, query: Application.get_env(:a, :dns_cluster_query) || :ignore}\n\n", "")
+            .replace(
+                "      AWeb.Endpoint\n",
+                "      if(A.cluster?(), do: {DNSCluster, query: Application.get_env(:a, :q)}),\n      AWeb.Endpoint\n",
+            );
+        let in_private_fn = "defmodule A.Application do
+  def start(_type, _args) do
+    Supervisor.start_link(children(), strategy: :one_for_one)
+  end
+
+  defp children do
+    cluster = {DNSCluster, query: Application.get_env(:a, :dns_cluster_query) || :ignore}
+    [{Phoenix.PubSub, name: A.PubSub}, cluster, AWeb.Endpoint]
+  end
+end
+"
+        .to_string();
+        for src in [used, conditional, in_private_fn] {
+            let tree = root(&src);
+            let child = started(tree.root_node(), &src)
+                .dns_cluster
+                .unwrap_or_else(|| panic!("not started:\n{src}"));
+            assert!(
+                elixir::text(child, &src).starts_with("{DNSCluster,"),
+                "{src}"
+            );
+            assert_eq!(run(&src).outcome, Outcome::Unchanged, "{src}");
         }
+    }
+
+    #[test]
+    fn the_key_the_started_child_reads_is_the_one_to_configure() {
+        let src = PHX17.replace(
+            "      {Phoenix.PubSub, name: HelloElixir.PubSub},\n",
+            "      {Phoenix.PubSub, name: HelloElixir.PubSub},\n      {DNSCluster, query: Application.get_env(:other_app, :dns_cluster_query) || :ignore},\n",
+        );
+        assert_eq!(
+            supervision(&src),
+            Supervision {
+                dns_cluster: true,
+                cluster_supervisor: false,
+                query_key: Some(("other_app".into(), "dns_cluster_query".into())),
+            }
+        );
+        assert_eq!(supervision(PHX17), Supervision::default());
+    }
+
+    #[test]
+    fn both_libraries_started_is_a_warning_naming_which_forms_the_cluster() {
+        let src = PHX17.replace(
+            "      {Phoenix.PubSub, name: HelloElixir.PubSub},\n",
+            "      {Phoenix.PubSub, name: HelloElixir.PubSub},\n      {DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore},\n      {Cluster.Supervisor, [Application.get_env(:libcluster, :topologies, []), [name: A.ClusterSupervisor]]},\n",
+        );
+        let edited = run(&src);
+        assert_eq!(edited.outcome, Outcome::Unchanged);
+        assert_eq!(
+            edited.warnings,
+            [format!(
+                "`lib/hello_elixir/application.ex` line 10: {}; {BOTH_STARTED_FIX}",
+                both_started_message(10, 11)
+            )]
+        );
+        assert!(run(PHX17).warnings.is_empty());
     }
 
     #[test]

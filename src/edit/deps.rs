@@ -1,5 +1,6 @@
-//! Editor for mix.exs (kind `deps`): adds the clustering library to the deps list unless a
-//! dns_cluster (or, with the libcluster strategy, libcluster) dependency is already there.
+//! Editor for mix.exs (kind `deps`): adds the clustering library the release needs — that of the
+//! clustering child the application already starts, else the strategy's — unless mix.exs (or, in
+//! an umbrella, a sibling app) already brings it. Doctor judges the dependency with [`brings`] too.
 
 use super::{EditCtx, Edited, Outcome, Strategy};
 use crate::edit::application::parse_elixir;
@@ -7,6 +8,7 @@ use crate::elixir::{self, ListPosition};
 use crate::error::Result;
 use crate::plan::ManualStep;
 use std::path::Path;
+use tree_sitter::Node;
 
 /// The dependency the strategy needs: (name, requirement).
 pub fn wanted_dep(strategy: Strategy) -> (&'static str, &'static str) {
@@ -16,44 +18,87 @@ pub fn wanted_dep(strategy: Strategy) -> (&'static str, &'static str) {
     }
 }
 
-fn dep_line(ctx: &EditCtx, indent: usize, trailing: &str) -> Vec<String> {
-    let (name, requirement) = wanted_dep(ctx.strategy);
-    elixir::fitted_layout(
-        "dep.exs.j2",
-        2,
-        minijinja::context! { pad => " ".repeat(indent), name, requirement, trailing },
-        ctx.line_length,
-        "}".len() + trailing.len(),
-    )
+/// Whether dependencies named `deps` bring the strategy's library: the package itself, or for
+/// libcluster one of its strategy packages (`libcluster_postgres`), which depend on it.
+pub fn brings<'a>(deps: impl IntoIterator<Item = &'a str>, strategy: Strategy) -> bool {
+    let (name, _) = wanted_dep(strategy);
+    deps.into_iter().any(|dep| {
+        dep == name
+            || (strategy == Strategy::Libcluster
+                && dep
+                    .strip_prefix("libcluster_")
+                    .is_some_and(|rest| !rest.is_empty()))
+    })
+}
+
+/// Every dependency a mix.exs declares: the `{:name, ...}` tuples that are elements of a list (the
+/// deps list, or lists joined into it), with the requirement when it is a plain string.
+pub fn declared<'s>(root: Node<'_>, src: &'s str) -> Vec<(&'s str, Option<&'s str>)> {
+    elixir::descendants_of_kind(root, "tuple")
+        .into_iter()
+        .filter(|tuple| tuple.parent().is_some_and(|p| p.kind() == "list"))
+        .filter_map(|tuple| {
+            let parts = elixir::items(tuple);
+            let name = elixir::atom_name(*parts.first()?, src)?;
+            let requirement = parts
+                .get(1)
+                .filter(|n| n.kind() == "string")
+                .map(|n| elixir::text(*n, src).trim_matches('"'));
+            Some((name, requirement))
+        })
+        .collect()
+}
+
+/// The lines of the deps to add, as `mix format` lays them out at `indent`, `trailing` after the
+/// last.
+fn dep_lines(ctx: &EditCtx, missing: &[Strategy], indent: usize, trailing: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, library) in missing.iter().enumerate() {
+        let (name, requirement) = wanted_dep(*library);
+        let trailing = if i + 1 == missing.len() {
+            trailing
+        } else {
+            ","
+        };
+        lines.extend(elixir::fitted_layout(
+            "dep.exs.j2",
+            2,
+            minijinja::context! { pad => " ".repeat(indent), name, requirement, trailing },
+            ctx.line_length,
+            "}".len() + trailing.len(),
+        ));
+    }
+    lines
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
-    let manual = |location: String, reason: &str| {
+    let needed = ctx.supervision.libraries(ctx.strategy);
+    let manual = |missing: &[Strategy], location: String, reason: &str| {
         Edited::new(Outcome::Manual(ManualStep {
             path: path.to_path_buf(),
             location,
-            snippet: dep_line(ctx, 0, ",").join("\n"),
+            snippet: dep_lines(ctx, missing, 0, ",").join("\n"),
             reason: reason.into(),
         }))
     };
     let in_defp_deps = || "in `defp deps`, as an element of the deps list".to_string();
     let Some(src) = before else {
-        return Ok(manual(in_defp_deps(), "mix.exs was not found"));
+        return Ok(manual(&needed, in_defp_deps(), "mix.exs was not found"));
     };
     let tree = parse_elixir(path, src)?;
     let root = tree.root_node();
-    let (wanted, _) = wanted_dep(ctx.strategy);
-    // The names of every `{:name, ...}` tuple, collected in one walk of the tree.
-    let named: Vec<&str> = elixir::descendants_of_kind(root, "tuple")
+    let declared = declared(root, src);
+    let have = || {
+        declared
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(ctx.sibling_deps.iter().map(String::as_str))
+    };
+    let missing: Vec<Strategy> = needed
         .into_iter()
-        .filter_map(|t| {
-            elixir::items(t)
-                .first()
-                .and_then(|n| elixir::atom_name(*n, src))
-        })
+        .filter(|library| !brings(have(), *library))
         .collect();
-    let present = |name: &str| named.contains(&name);
-    if present(wanted) || present("dns_cluster") || present("libcluster") {
+    if missing.is_empty() {
         return Ok(Edited::new(Outcome::Unchanged));
     }
     // `defp deps` returning a list, or lists joined with `++` (the first literal gets the dep:
@@ -68,6 +113,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         [one] if !one.is_empty() => &one[0],
         _ => {
             return Ok(manual(
+                &missing,
                 deps_source(root, src).map_or_else(in_defp_deps, |from| {
                     format!("in the deps list that `{from}` returns (`deps:` in `def project`)")
                 }),
@@ -81,19 +127,20 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     } else {
         ListPosition::After(n - 1)
     };
-    let layout = |indent: usize, trailing: &str| dep_line(ctx, indent, trailing);
+    let layout = |indent: usize, trailing: &str| dep_lines(ctx, &missing, indent, trailing);
     match elixir::insert_in_list(src, *list, position, &layout, ctx.line_length) {
-        Some(after) => Ok(Edited::from_text(Some(src), after)),
-        None => Ok(manual(
+        Ok(after) => Ok(Edited::from_text(Some(src), after)),
+        Err(refusal) => Ok(manual(
+            &missing,
             in_defp_deps(),
-            "the deps list's layout cannot be edited without reformatting it",
+            &refusal.describe("deps list"),
         )),
     }
 }
 
 /// The expression `def project` gives as `deps:` (`deps()`, `MyApp.Deps.all()`), to name where the
 /// deps really come from.
-fn deps_source<'s>(root: tree_sitter::Node<'_>, src: &'s str) -> Option<&'s str> {
+fn deps_source<'s>(root: Node<'_>, src: &'s str) -> Option<&'s str> {
     elixir::find_defs(root, src, "project")
         .into_iter()
         .filter_map(|d| elixir::def_result(d, src))
@@ -104,7 +151,7 @@ fn deps_source<'s>(root: tree_sitter::Node<'_>, src: &'s str) -> Option<&'s str>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::test_ctx;
+    use crate::edit::{Supervision, test_ctx};
 
     fn run(src: &str) -> Outcome {
         plan(&test_ctx(), Path::new("mix.exs"), Some(src))
@@ -165,13 +212,99 @@ mod tests {
     }
 
     #[test]
-    fn an_existing_clustering_dep_means_nothing_to_do() {
-        for dep in ["{:dns_cluster, \"~> 0.1.1\"}", "{:libcluster, \"~> 3.3\"}"] {
-            assert_eq!(
-                run(&mix(&format!("    [\n      {dep}\n    ]\n"))),
-                Outcome::Unchanged
-            );
+    fn an_existing_dep_of_the_library_needed_means_nothing_to_do() {
+        let libcluster = EditCtx {
+            strategy: Strategy::Libcluster,
+            ..test_ctx()
+        };
+        for (ctx, dep) in [
+            (test_ctx(), "{:dns_cluster, \"~> 0.1.1\"}"),
+            (libcluster.clone(), "{:libcluster, \"~> 3.3\"}"),
+            // Strategy packages depend on libcluster, so they bring it.
+            (libcluster, "{:libcluster_postgres, \"~> 0.2\"}"),
+        ] {
+            let src = mix(&format!("    [\n      {dep}\n    ]\n"));
+            let edited = plan(&ctx, Path::new("mix.exs"), Some(&src)).unwrap();
+            assert_eq!(edited.outcome, Outcome::Unchanged, "{dep}");
         }
+    }
+
+    #[test]
+    fn the_dep_follows_the_child_already_started_not_the_strategy() {
+        let started = |dns_cluster, cluster_supervisor| EditCtx {
+            supervision: Supervision {
+                dns_cluster,
+                cluster_supervisor,
+                query_key: None,
+            },
+            ..test_ctx()
+        };
+        let src = mix("    [\n      {:libcluster, \"~> 3.3\"}\n    ]\n");
+        // A DNSCluster child without its dependency: the release would not start.
+        let Outcome::Write(out) = plan(&started(true, false), Path::new("mix.exs"), Some(&src))
+            .unwrap()
+            .outcome
+        else {
+            panic!("dns_cluster was not added")
+        };
+        assert_eq!(
+            out,
+            mix(
+                "    [\n      {:libcluster, \"~> 3.3\"},\n      {:dns_cluster, \"~> 0.2.0\"}\n    ]\n"
+            )
+        );
+        // Cluster.Supervisor started: libcluster is what it needs, whatever the strategy.
+        assert_eq!(
+            plan(&started(false, true), Path::new("mix.exs"), Some(&src))
+                .unwrap()
+                .outcome,
+            Outcome::Unchanged
+        );
+        // Both started, neither dependency: both are added.
+        let Outcome::Write(out) = plan(
+            &started(true, true),
+            Path::new("mix.exs"),
+            Some(&mix("    []\n")),
+        )
+        .unwrap()
+        .outcome
+        else {
+            panic!("nothing was added")
+        };
+        assert_eq!(
+            out,
+            mix(
+                "    [\n      {:dns_cluster, \"~> 0.2.0\"},\n      {:libcluster, \"~> 3.5\"}\n    ]\n"
+            )
+        );
+    }
+
+    #[test]
+    fn an_umbrella_sibling_that_brings_the_library_is_enough() {
+        let ctx = EditCtx {
+            supervision: Supervision {
+                dns_cluster: true,
+                ..Supervision::default()
+            },
+            sibling_deps: vec!["phoenix".into(), "dns_cluster".into()],
+            ..test_ctx()
+        };
+        let src = mix("    [\n      {:phoenix, \"~> 1.7\"}\n    ]\n");
+        assert_eq!(
+            plan(&ctx, Path::new("mix.exs"), Some(&src))
+                .unwrap()
+                .outcome,
+            Outcome::Unchanged
+        );
+    }
+
+    #[test]
+    fn strategy_packages_bring_libcluster() {
+        assert!(brings(["libcluster_postgres"], Strategy::Libcluster));
+        assert!(brings(["libcluster_ec2"], Strategy::Libcluster));
+        assert!(!brings(["libcluster_"], Strategy::Libcluster));
+        assert!(!brings(["libcluster_postgres"], Strategy::DnsCluster));
+        assert!(!brings(["dns_cluster_extra"], Strategy::DnsCluster));
     }
 
     #[test]

@@ -37,6 +37,50 @@ pub struct EditCtx {
     /// Name nodes `APP-SUFFIX@IP` after the image (the guide's scheme); false keeps `APP@IP`, the
     /// name an existing libcluster topology with a fixed `node_basename` looks for.
     pub node_image_suffix: bool,
+    /// What the application module already starts ([`application::supervision`]).
+    pub supervision: Supervision,
+    /// Dependencies the umbrella's other apps declare (empty outside an umbrella).
+    pub sibling_deps: Vec<String>,
+}
+
+/// What the application module starts for clustering, read once per run from the file as it is,
+/// so the deps and runtime editors judge it as the application editor and doctor do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Supervision {
+    /// A DNSCluster child is started.
+    pub dns_cluster: bool,
+    /// libcluster's Cluster.Supervisor is started.
+    pub cluster_supervisor: bool,
+    /// `(app, key)` the started DNSCluster child reads its query from
+    /// (`Application.get_env(:app, :key)`), when it reads one.
+    pub query_key: Option<(String, String)>,
+}
+
+impl Supervision {
+    /// The libraries the release needs: those of the children already started, else the
+    /// strategy's (whose child the application editor adds).
+    pub fn libraries(&self, strategy: Strategy) -> Vec<Strategy> {
+        let started: Vec<Strategy> = [
+            (self.dns_cluster, Strategy::DnsCluster),
+            (self.cluster_supervisor, Strategy::Libcluster),
+        ]
+        .into_iter()
+        .filter_map(|(on, library)| on.then_some(library))
+        .collect();
+        if started.is_empty() {
+            vec![strategy]
+        } else {
+            started
+        }
+    }
+
+    /// The config key runtime.exs must set: the one the started child reads, else
+    /// `:OTP_APP, :dns_cluster_query` (what the added child reads).
+    pub fn query_key(&self, otp_app: &str) -> (String, String) {
+        self.query_key
+            .clone()
+            .unwrap_or_else(|| (otp_app.to_string(), "dns_cluster_query".to_string()))
+    }
 }
 
 /// What an editor decided for one file.
@@ -93,5 +137,7 @@ pub(crate) fn test_ctx() -> EditCtx {
         force: false,
         line_length: 98,
         node_image_suffix: true,
+        supervision: Supervision::default(),
+        sibling_deps: Vec::new(),
     }
 }

@@ -10,17 +10,18 @@ use crate::templates;
 use std::path::Path;
 use tree_sitter::Node;
 
-/// The config line(s) as `mix format` lays them out at `indent`: the dns_cluster query, or the
-/// libcluster topology.
+/// The config line(s) as `mix format` lays them out at `indent`: the dns_cluster query (under the
+/// key the DNSCluster child reads), or the libcluster topology.
 pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
     let template = match ctx.strategy {
         Strategy::DnsCluster => "runtime_config.exs.j2",
         Strategy::Libcluster => "libcluster_config.exs.j2",
     };
+    let (app, key) = ctx.supervision.query_key(&ctx.otp_app);
     elixir::fitted_layout(
         template,
         3,
-        minijinja::context! { otp_app => &ctx.otp_app, pad => " ".repeat(indent) },
+        minijinja::context! { otp_app => &ctx.otp_app, app, key, pad => " ".repeat(indent) },
         ctx.line_length,
         0,
     )
@@ -34,9 +35,10 @@ pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
 /// environment (`System.get_env`) gets the build machine's value, not Fly's: it does not count, and
 /// runtime.exs gets the setting, which wins at boot.
 pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Edited> {
+    let (app, key) = ctx.supervision.query_key(&ctx.otp_app);
     // Most config files mention neither; don't parse them to find that out.
     let needle = match ctx.strategy {
-        Strategy::DnsCluster => "dns_cluster_query",
+        Strategy::DnsCluster => key.as_str(),
         Strategy::Libcluster => "libcluster",
     };
     if !src.contains(needle) {
@@ -52,7 +54,7 @@ pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Edi
         text.contains("System.get_env") || text.contains("System.fetch_env")
     };
     match ctx.strategy {
-        Strategy::DnsCluster => configured_values(root, src, &ctx.otp_app, "dns_cluster_query")
+        Strategy::DnsCluster => configured_values(root, src, &app, &key)
             .into_iter()
             .any(|(_, value)| !reads_env(value))
             .then(|| Edited::new(Outcome::Unchanged)),
@@ -73,9 +75,27 @@ pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Edi
 /// The strategy's setting is already there, in any spelling.
 fn already_configured(root: Node<'_>, src: &str, ctx: &EditCtx) -> bool {
     match ctx.strategy {
-        Strategy::DnsCluster => configures_query(root, src, &ctx.otp_app),
-        Strategy::Libcluster => !dnspoll_topologies(root, src).is_empty(),
+        Strategy::DnsCluster => {
+            let (app, key) = ctx.supervision.query_key(&ctx.otp_app);
+            configures_query(root, src, &app, &key)
+        }
+        Strategy::Libcluster => finds_nodes_on_fly(root, src),
     }
+}
+
+/// Some libcluster topology finds nodes on Fly: DNSPoll, or a strategy that is not one of
+/// libcluster's own for other platforms (`libcluster_postgres` finds them through the database).
+pub fn finds_nodes_on_fly(root: Node<'_>, src: &str) -> bool {
+    libcluster_topologies(root, src).into_iter().any(|config| {
+        elixir::descendants_of_kind(config, "pair")
+            .into_iter()
+            .filter(|pair| pair_key(*pair, src) == Some("strategy"))
+            .filter_map(|pair| pair.child_by_field_name("value"))
+            .any(|strategy| {
+                let name = elixir::text(strategy, src);
+                name == "Cluster.Strategy.DNSPoll" || !name.starts_with("Cluster.Strategy.")
+            })
+    })
 }
 
 /// Every `config :libcluster, topologies: ...` call.
@@ -411,23 +431,21 @@ fn splice(src: &str, at: usize, insert: &str) -> String {
     out
 }
 
-/// `config :APP, :dns_cluster_query, ...`, `config :APP, dns_cluster_query: ...` or
-/// `config :APP, [dns_cluster_query: ...]` anywhere in the file.
-pub fn configures_query(root: Node<'_>, src: &str, otp_app: &str) -> bool {
+/// `config :APP, :KEY, ...`, `config :APP, KEY: ...` or `config :APP, [KEY: ...]` anywhere in the
+/// file (KEY is `dns_cluster_query`, or the key the DNSCluster child reads).
+pub fn configures_query(root: Node<'_>, src: &str, app: &str, key: &str) -> bool {
     elixir::descendants_of_kind(root, "call")
         .into_iter()
         .filter(|c| elixir::call_name(*c, src) == Some("config"))
         .filter_map(elixir::call_args)
         .any(|args| {
             let items = elixir::items(args);
-            if items.first().and_then(|a| elixir::atom_name(*a, src)) != Some(otp_app) {
+            if items.first().and_then(|a| elixir::atom_name(*a, src)) != Some(app) {
                 return false;
             }
             items[1..].iter().any(|arg| match arg.kind() {
-                "atom" => elixir::atom_name(*arg, src) == Some("dns_cluster_query"),
-                "keywords" | "list" => {
-                    elixir::keyword_value(*arg, src, "dns_cluster_query").is_some()
-                }
+                "atom" => elixir::atom_name(*arg, src) == Some(key),
+                "keywords" | "list" => elixir::keyword_value(*arg, src, key).is_some(),
                 _ => false,
             })
         })
@@ -599,5 +617,33 @@ mod tests {
     fn another_apps_key_does_not_count() {
         let src = "import Config\nconfig :other, :dns_cluster_query, \"x\"\n";
         assert!(matches!(run(Some(src)), Outcome::Write(_)));
+    }
+
+    /// A DNSCluster child that reads another app's key gets that key configured (FLY-SETUPS.md,
+    /// generation 6): the query reaches the child only through the key it reads.
+    #[test]
+    fn the_key_the_started_child_reads_is_configured() {
+        let ctx = EditCtx {
+            supervision: crate::edit::Supervision {
+                dns_cluster: true,
+                query_key: Some(("other_app".into(), "dns_cluster_query".into())),
+                ..Default::default()
+            },
+            ..test_ctx()
+        };
+        let plan_runtime = |src: &str| {
+            plan(&ctx, Path::new("config/runtime.exs"), Some(src))
+                .unwrap()
+                .outcome
+        };
+        let src = "import Config\n\nif config_env() == :prod do\n  config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")\nend\n";
+        let Outcome::Write(out) = plan_runtime(src) else {
+            panic!("the key the child reads was not configured")
+        };
+        assert_eq!(
+            out,
+            "import Config\n\nif config_env() == :prod do\n  config :other_app, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")\n\n  config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")\nend\n"
+        );
+        assert_eq!(plan_runtime(&out), Outcome::Unchanged);
     }
 }
