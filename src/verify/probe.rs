@@ -46,8 +46,13 @@ pub fn remote_command(script: &str, via: Via, otp_app: &str) -> String {
         "{} {} {}",
         shell_quote(script),
         via.name(),
-        shell_quote(&expression(otp_app))
+        quoted_expression(otp_app)
     )
+}
+
+/// The expression as one shell word.
+pub fn quoted_expression(otp_app: &str) -> String {
+    shell_quote(&expression(otp_app))
 }
 
 /// A word in single quotes unless it is plain (the release path usually is).
