@@ -276,6 +276,60 @@ fn answering_no_leaves_that_file_untouched_and_applies_the_rest() {
     assert!(!output.contains("mix deps.get"), "{output}");
 }
 
+/// The file prompt answers to single keys, as `git add -p` does: no arrow, no Enter.
+#[test]
+fn single_keys_answer_the_file_prompt() {
+    let project = TestProject::from_fixture("phx17");
+    let original_mix = project.read_bytes("mix.exs");
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    term.expect("Apply this change to rel/env.sh.eex? [y,n,a,q,?]");
+    term.send("y");
+    term.expect("Apply this change to mix.exs? [y,n,a,q,?]");
+    term.send("n");
+    term.expect("Apply this change to lib/hello17/application.ex?");
+    // `?` explains the keys and asks again; then `a` accepts this file and every remaining one.
+    term.send("?");
+    term.expect("y - apply this change");
+    term.expect("n - skip this file; it stays as it is");
+    term.expect("a - apply this change and every remaining one without asking");
+    term.expect("q - quit: nothing is written, not even files already accepted");
+    term.expect("? - print this help");
+    term.send("a");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(
+        !output.contains("Apply this change to config/runtime.exs?"),
+        "asked again after `a`:\n{output}"
+    );
+    let mut expected = applied_with_yes("phx17", &["--app", "hello17"]);
+    for (path, bytes) in &mut expected {
+        if path == "mix.exs" {
+            *bytes = original_mix.clone();
+        }
+    }
+    assert_eq!(project.snapshot_files(), expected, "{output}");
+    assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
+}
+
+#[test]
+fn the_q_key_quits_and_writes_nothing() {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.send("Y");
+    term.expect("Apply this change to mix.exs?");
+    // Keys that answer nothing are ignored; the menu is still there for the arrow keys.
+    term.send("x");
+    term.send("q");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(output.contains("quit: nothing was written"), "{output}");
+    assert_eq!(project.snapshot_files(), before, "quit wrote files");
+}
+
 #[test]
 fn quit_writes_nothing_even_after_a_yes() {
     let project = TestProject::from_fixture("phx17");
