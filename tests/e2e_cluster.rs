@@ -12,7 +12,9 @@
 //! test, locally it is skipped loudly.
 
 mod common;
-use common::require_tool;
+use common::{
+    FlyCall, finding_ids, fly_calls, require_tool, verify_missing_pairs as missing_pairs,
+};
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -272,7 +274,7 @@ struct VerifyCase {
     doc: serde_json::Value,
     text: String,
     seconds: f64,
-    calls: Vec<(String, String, f64, f64)>,
+    calls: Vec<FlyCall>,
 }
 
 fn verify_case(dir: &Path, name: &str) -> VerifyCase {
@@ -291,50 +293,12 @@ fn verify_case(dir: &Path, name: &str) -> VerifyCase {
         }),
         text: read("txt"),
         seconds: read("time").trim().parse().unwrap(),
-        calls: read("calls")
-            .lines()
-            .map(|l| {
-                let w: Vec<&str> = l.split(' ').collect();
-                (
-                    w[0].into(),
-                    w[1].into(),
-                    w[2].parse().unwrap(),
-                    w[3].parse().unwrap(),
-                )
-            })
-            .collect(),
+        calls: fly_calls(&read("calls")),
     }
 }
 
 fn machine(i: usize) -> String {
     format!("e2e0000000000{i}")
-}
-
-/// `(a, b, reasons)` of each pair that is not connected.
-fn missing_pairs(doc: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
-    doc["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["connected"] == false)
-        .map(|p| {
-            let reasons = p["reasons"].as_array().unwrap();
-            (
-                p["a"].as_str().unwrap().into(),
-                p["b"].as_str().unwrap().into(),
-                reasons.iter().map(|r| r.as_str().unwrap().into()).collect(),
-            )
-        })
-        .collect()
-}
-
-fn finding_ids(doc: &serde_json::Value) -> Vec<&str> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect()
 }
 
 /// `flycluster verify` against the real cluster: the release booted as Fly machines, a stand-in

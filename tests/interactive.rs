@@ -185,6 +185,17 @@ fn applied_with_yes(fixture: &str, args: &[&str]) -> Vec<(String, Vec<u8>)> {
     project.snapshot_files()
 }
 
+/// What `--yes --app hello17` writes on `fixture`, but with `declined` left as it was.
+fn applied_declining(fixture: &str, declined: &str, original: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut files = applied_with_yes(fixture, &["--app", "hello17"]);
+    for (path, bytes) in &mut files {
+        if path == declined {
+            *bytes = original.to_vec();
+        }
+    }
+    files
+}
+
 fn leftover_temp_files(project: &TestProject) -> Vec<String> {
     project
         .snapshot_files()
@@ -264,12 +275,7 @@ fn answering_no_leaves_that_file_untouched_and_applies_the_rest() {
         original_mix,
         "mix.exs was written"
     );
-    let mut expected = applied_with_yes("phx17", &["--app", "hello17"]);
-    for (path, bytes) in &mut expected {
-        if path == "mix.exs" {
-            *bytes = original_mix.clone();
-        }
-    }
+    let expected = applied_declining("phx17", "mix.exs", &original_mix);
     assert_eq!(project.snapshot_files(), expected, "{output}");
     assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
     // The declined dependency is not fetched.
@@ -302,12 +308,7 @@ fn single_keys_answer_the_file_prompt() {
         !output.contains("Apply this change to config/runtime.exs?"),
         "asked again after `a`:\n{output}"
     );
-    let mut expected = applied_with_yes("phx17", &["--app", "hello17"]);
-    for (path, bytes) in &mut expected {
-        if path == "mix.exs" {
-            *bytes = original_mix.clone();
-        }
-    }
+    let expected = applied_declining("phx17", "mix.exs", &original_mix);
     assert_eq!(project.snapshot_files(), expected, "{output}");
     assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
 }

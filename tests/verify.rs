@@ -6,7 +6,7 @@
 mod common;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::TestProject;
+use common::{FlyCall, TestProject, finding_ids, fly_calls, verify_missing_pairs as missing_pairs};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -93,21 +93,9 @@ impl Fly {
         self
     }
 
-    /// `(machine, via, start, end)` of each ssh call, in the order they returned.
-    fn calls(&self) -> Vec<(String, String, f64, f64)> {
-        std::fs::read_to_string(self.path("calls.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| {
-                let w: Vec<&str> = l.split(' ').collect();
-                (
-                    w[0].to_string(),
-                    w[1].to_string(),
-                    w[2].parse().unwrap(),
-                    w[3].parse().unwrap(),
-                )
-            })
-            .collect()
+    /// Each ssh call, in the order they returned.
+    fn calls(&self) -> Vec<FlyCall> {
+        fly_calls(&std::fs::read_to_string(self.path("calls.log")).unwrap_or_default())
     }
 }
 
@@ -197,37 +185,6 @@ fn healthy(fly: &Fly) {
 fn json_of(run: &Run) -> Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", run.stdout))
-}
-
-/// `(a, b, reasons)` of every pair that is not connected.
-fn missing_pairs(doc: &Value) -> Vec<(String, String, Vec<String>)> {
-    doc["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["connected"] == false)
-        .map(|p| {
-            (
-                p["a"].as_str().unwrap().to_string(),
-                p["b"].as_str().unwrap().to_string(),
-                p["reasons"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r.as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect()
-}
-
-fn finding_ids(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

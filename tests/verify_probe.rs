@@ -53,6 +53,22 @@ fn wait_for_line(child: &mut Child, line: &str, what: &str) {
     panic!("{what} did not print {line:?} within 60 s");
 }
 
+/// `sh -c LINE` with `env` added; its stdout, after it succeeded.
+fn sh(line: &str, env: &[(&str, &str)]) -> String {
+    let out = Command::new("sh")
+        .args(["-c", line])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 const COOKIE: &str = "probe-cookie";
 /// `sha256("probe-cookie")`'s first 12 hex digits, from `printf probe-cookie | sha256sum`.
 const COOKIE_HASH: &str = "sha256:f94e03d92587";
@@ -114,17 +130,7 @@ fn the_expression_reports_a_running_node_through_rpc() {
         "exec elixir --hidden --name probe-c-{tag}@127.0.0.1 --cookie {COOKIE} --rpc-eval {a} {}",
         probe::quoted_expression("probe_app")
     );
-    let out = Command::new("sh")
-        .args(["-c", &line])
-        .env("ERL_EPMD_PORT", &port)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = sh(&line, &[("ERL_EPMD_PORT", &port)]);
     let mut report = probe::parse(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     report.clustering.sort();
     assert_eq!(
@@ -161,30 +167,25 @@ fn the_expression_reports_what_a_fresh_vm_boots_with_through_eval() {
         return;
     }
     let line = format!("exec elixir -e {}", probe::quoted_expression("probe_app"));
-    let out = Command::new("sh")
-        .args(["-c", &line])
-        .env("RELEASE_COOKIE", COOKIE)
-        .env(
-            "RELEASE_NODE",
-            "probe-01HXYZ@fdaa:0:1da8:a7b:ac2:f901:4bf7:2",
-        )
-        .env("DNS_CLUSTER_QUERY", "probe.internal")
-        .env("ERL_AFLAGS", "-proto_dist inet6_tcp -proto_dist inet_tcp")
-        .env("RELEASE_VSN", "0.9.0")
-        .env("FLY_IMAGE_REF", "registry.fly.io/probe:v42")
-        .env("FLY_MACHINE_ID", "148e21ea7e5589")
-        // Nothing answers there: the lookup is empty at once.
-        .env(
-            "ERL_INETRC",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/no_dns.inetrc"),
-        )
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = sh(
+        &line,
+        &[
+            ("RELEASE_COOKIE", COOKIE),
+            (
+                "RELEASE_NODE",
+                "probe-01HXYZ@fdaa:0:1da8:a7b:ac2:f901:4bf7:2",
+            ),
+            ("DNS_CLUSTER_QUERY", "probe.internal"),
+            ("ERL_AFLAGS", "-proto_dist inet6_tcp -proto_dist inet_tcp"),
+            ("RELEASE_VSN", "0.9.0"),
+            ("FLY_IMAGE_REF", "registry.fly.io/probe:v42"),
+            ("FLY_MACHINE_ID", "148e21ea7e5589"),
+            // Nothing answers there: the lookup is empty at once.
+            (
+                "ERL_INETRC",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/no_dns.inetrc"),
+            ),
+        ],
     );
     assert_eq!(
         probe::parse(&stdout),
