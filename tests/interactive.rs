@@ -639,3 +639,50 @@ fn a_long_diff_is_offered_as_a_file() {
     // The long diff itself did not go to the terminal; a short one (mix.exs) is not offered.
     assert!(!output.contains("+export ECTO_IPV6"), "{output}");
 }
+
+/// `flycluster verify` on a terminal shows a progress line on stderr while the Machines answer
+/// (on a pipe it shows none: tests/verify.rs), and clears it before the report.
+#[test]
+fn verify_shows_progress_on_a_terminal() {
+    let project = TestProject::from_fixture("configured");
+    let state = tempfile::tempdir().unwrap();
+    let machine = state.path().join("machines/e2e00000000001");
+    std::fs::create_dir_all(&machine).unwrap();
+    std::fs::write(state.path().join("app"), "hello-done").unwrap();
+    std::fs::write(
+        state.path().join("machines.json"),
+        r#"[{"id": "e2e00000000001", "state": "started", "region": "sea", "private_ip": "fdaa::2", "image_ref": {}}]"#,
+    )
+    .unwrap();
+    // The call takes a moment, so the line is on the screen before the answer comes.
+    std::fs::write(machine.join("sleep"), "1").unwrap();
+    std::fs::write(machine.join("rpc.stderr"), "Error: ssh: handshake failed\n").unwrap();
+    std::fs::write(machine.join("rpc.rc"), "1").unwrap();
+    let path = format!(
+        "{}/tests/support/fly:/usr/local/bin:/usr/bin:/bin",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut term = Terminal::start(
+        &["verify", project.path().to_str().unwrap()],
+        &[
+            ("PATH", path.as_str()),
+            ("FLY_STANDIN", state.path().to_str().unwrap()),
+        ],
+    );
+    term.expect("asking 1 Machine through `fly ssh console`: 0 answered");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(1), "{output}");
+    // Cleared before the report: the report starts where the progress line was.
+    assert!(
+        output.contains(
+            "1 answered\rhello-done: 1 Machine started; each asked with `/app/bin/hello_done rpc`"
+        ),
+        "{output:?}"
+    );
+    assert!(
+        output
+            .replace("\r\n", "\n")
+            .ends_with("\n\n1 Machine started, and its node did not answer\n"),
+        "{output:?}"
+    );
+}

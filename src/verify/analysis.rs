@@ -98,12 +98,14 @@ pub struct Verdict {
     /// The cookie group of each asked Machine (`A`, `B`, ...; `None` when unknown): cookies are
     /// compared by hash, and not even the hash is shown.
     pub cookie_groups: Vec<Option<char>>,
+    /// Started Machines whose running node gave no view of its own (eval or no answer).
+    pub unanswered: usize,
 }
 
 impl Verdict {
-    /// Every started node sees every other.
+    /// Every started node answered and sees every other (a lone node must at least answer).
     pub fn complete(&self) -> bool {
-        self.pairs.iter().all(Pair::connected)
+        self.unanswered == 0 && self.pairs.iter().all(Pair::connected)
     }
 }
 
@@ -269,6 +271,7 @@ pub fn analyze(ctx: &Context<'_>, asked: &[Asked], others: &[Machine]) -> Verdic
             .into_iter()
             .map(|g| g.map(group_letter))
             .collect(),
+        unanswered: asked.iter().filter(|a| a.answer.view().is_none()).count(),
     }
 }
 
@@ -934,6 +937,18 @@ mod tests {
             v.findings[0].message,
             "`/app/bin/a rpc` could not be run on Machine m1: Error: ssh: handshake failed"
         );
+    }
+
+    #[test]
+    fn a_lone_machine_that_does_not_answer_is_not_a_complete_cluster() {
+        let a = asked(vec![Answer::Unreachable {
+            message: "Error: ssh: handshake failed".into(),
+        }]);
+        let v = analyze(&ctx(), &a, &[]);
+        assert!(!v.complete());
+        assert_eq!(ids(&v), vec!["unreachable", "single-machine"]);
+        let a = asked(vec![Answer::Node(report(0, 1))]);
+        assert!(analyze(&ctx(), &a, &[]).complete());
     }
 
     #[test]

@@ -169,8 +169,10 @@ fn matrix(asked: &[Asked], verdict: &Verdict) -> String {
 fn summary(asked: &[Asked], verdict: &Verdict) -> String {
     let total = verdict.pairs.len();
     let connected = verdict.pairs.iter().filter(|p| p.connected()).count();
-    if asked.len() == 1 {
+    if asked.len() == 1 && verdict.complete() {
         "1 node started: nothing to cluster with\n".into()
+    } else if asked.len() == 1 {
+        "1 Machine started, and its node did not answer\n".into()
     } else if verdict.complete() {
         format!(
             "all {} nodes see each other: the cluster is complete\n",
