@@ -23,6 +23,15 @@ pub enum Command {
     Init(InitArgs),
     /// Check that the clustering setup is complete and consistent (read-only)
     Doctor(DoctorArgs),
+    /// After a deploy: ask every started Machine what its node sees, and why a pair is not connected
+    #[command(
+        long_about = "After a deploy: list the app's Machines with `fly machines list`, run one `bin/APP rpc` \
+    expression on each started one through `fly ssh console` (in parallel), and show which node sees which, \
+    with the reason for each pair that is not connected and a one-line fix. Nothing but the fly CLI you are \
+    logged in with talks to Fly. Exit 0 when every started node sees every other, 1 when not, 2 when fly is \
+    missing, not logged in, does not know the app, or the app has no started Machine."
+    )]
+    Verify(VerifyArgs),
     /// Print a new release cookie (40 random bytes, URL-safe base64)
     Cookie(CookieArgs),
     /// Print shell completions
@@ -30,6 +39,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), generated from these definitions: `flycluster man | man -l -`
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,7 +98,7 @@ pub struct InitArgs {
     /// Where the release cookie goes
     #[arg(long, value_enum, value_name = "MODE")]
     pub cookie: Option<CookieMode>,
-    /// Clustering library [default: what the project uses, else dns-cluster]
+    /// Clustering library [default: what the project uses, else dns_cluster]
     #[arg(long, value_enum, value_name = "STRATEGY")]
     pub strategy: Option<StrategyArg>,
     /// Only these kinds of edit: env-sh, deps, application, runtime, dockerfile, fly-toml
@@ -144,4 +155,22 @@ pub struct CookieArgs {
     /// Print the whole `fly secrets set` command for the project at PATH
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = ".")]
     pub fly: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The project folder (holding mix.exs): the OTP app, fly.toml's app, the Dockerfile's release path
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Fly app name [default: `app` in fly.toml, else the OTP app with `_` as `-`]
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// How many Machines to ask at once
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub jobs: u8,
+    /// Seconds each Machine may take to answer (`fly ssh console` is ended then)
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }

@@ -36,6 +36,12 @@ pub enum Error {
     Interrupted,
     /// An edit produced output that fails our own validation: a bug, never written (exit 2).
     Invalid { path: PathBuf, message: String },
+    /// The fly CLI is missing, not logged in, does not know the app, or the app has no Machine to
+    /// ask (verify; exit 2).
+    Fly {
+        message: String,
+        help: Option<String>,
+    },
 }
 
 impl Error {
@@ -54,7 +60,9 @@ impl Error {
 
     pub fn with_help(mut self, text: impl Into<String>) -> Self {
         match &mut self {
-            Error::Usage { help, .. } | Error::Input { help, .. } => *help = Some(text.into()),
+            Error::Usage { help, .. } | Error::Input { help, .. } | Error::Fly { help, .. } => {
+                *help = Some(text.into())
+            }
             _ => {}
         }
         self
@@ -62,6 +70,13 @@ impl Error {
 
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn fly(message: impl Into<String>) -> Self {
+        Error::Fly {
             message: message.into(),
             help: None,
         }
@@ -82,7 +97,9 @@ impl Error {
 
     pub fn help(&self) -> Option<&str> {
         match self {
-            Error::Usage { help, .. } | Error::Input { help, .. } => help.as_deref(),
+            Error::Usage { help, .. } | Error::Input { help, .. } | Error::Fly { help, .. } => {
+                help.as_deref()
+            }
             Error::Stale { .. } => {
                 Some("run `flycluster init` again to plan against the new content")
             }
@@ -97,7 +114,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage { message, .. } => write!(f, "{message}"),
+            Error::Usage { message, .. } | Error::Fly { message, .. } => write!(f, "{message}"),
             Error::Input {
                 path,
                 line: Some(line),

@@ -1,7 +1,7 @@
 //! flycluster: set up an existing Phoenix project for Erlang clustering on Fly.io.
 //!
 //! The library holds everything; the binary in main.rs only turns [`run::run`]'s result into an exit
-//! code. Layers: `cli` (clap types) → `run` (modes) → `init`/`doctor` (operations over one in-memory
+//! code. Layers: `cli` (clap types) → `run` (modes) → `init`/`doctor`/`verify` (operations over one in-memory
 //! [`plan::Plan`]) → `edit::*` (one pure editor per file kind) → `apply` (the only writer).
 
 pub mod apply;
@@ -22,3 +22,4 @@ pub mod run;
 pub mod shell;
 pub mod templates;
 pub mod textfile;
+pub mod verify;

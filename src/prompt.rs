@@ -4,8 +4,8 @@
 use crate::cli::CookieMode;
 use crate::error::{Error, Result};
 use crate::init::validate_fly_app;
-use dialoguer::console::Term;
-use dialoguer::theme::ColorfulTheme;
+use dialoguer::console::{Key, Term};
+use dialoguer::theme::{ColorfulTheme, Theme};
 use dialoguer::{Input, Select};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,25 +81,107 @@ pub enum FileAnswer {
     Quit,
 }
 
+/// The per-file menu: its items, the key that answers each, and what the key does (for `?`).
+const FILE_CHOICES: [(FileAnswer, char, &str, &str); 4] = [
+    (FileAnswer::Yes, 'y', "yes", "apply this change"),
+    (
+        FileAnswer::No,
+        'n',
+        "no (skip this file)",
+        "skip this file; it stays as it is",
+    ),
+    (
+        FileAnswer::All,
+        'a',
+        "all (this and every remaining file)",
+        "apply this change and every remaining one without asking",
+    ),
+    (
+        FileAnswer::Quit,
+        'q',
+        "quit (write nothing)",
+        "quit: nothing is written, not even files already accepted",
+    ),
+];
+
+/// Ask about one file's diff: a menu that arrow keys (or j/k) and Enter answer, as dialoguer's
+/// `Select` does, and that single keys answer at once, as `git add -p` does: `y`, `n`, `a`, `q`,
+/// and `?` for what each means.
 pub fn ask_file(path: &str) -> Result<FileAnswer> {
     check_interrupted()?;
-    let i = Select::with_theme(&ColorfulTheme::default())
-        .with_prompt(format!("Apply this change to {path}?"))
-        .items([
-            "yes",
-            "no (skip this file)",
-            "all (this and every remaining file)",
-            "quit (write nothing)",
-        ])
-        .default(0)
-        .interact()
-        .map_err(interrupted)?;
-    Ok([
-        FileAnswer::Yes,
-        FileAnswer::No,
-        FileAnswer::All,
-        FileAnswer::Quit,
-    ][i])
+    let term = Term::stderr();
+    let theme = ColorfulTheme::default();
+    let keys: String = FILE_CHOICES.iter().map(|(_, k, _, _)| *k).collect();
+    let prompt = format!("Apply this change to {path}? [{}]", with_commas(&keys));
+    let answer =
+        file_menu(&term, &theme, &prompt).map_err(|e| interrupted(dialoguer::Error::IO(e)))?;
+    Ok(answer)
+}
+
+fn with_commas(keys: &str) -> String {
+    keys.chars()
+        .chain(['?'])
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn file_menu(term: &Term, theme: &dyn Theme, prompt: &str) -> std::io::Result<FileAnswer> {
+    let mut sel = 0;
+    let mut help = false;
+    let mut shown = 0;
+    term.hide_cursor()?;
+    loop {
+        let mut text = String::new();
+        let mut line = |write: &dyn Fn(&mut String) -> std::fmt::Result| {
+            let mut one = String::new();
+            let _ = write(&mut one);
+            text.push_str(&one);
+            text.push('\n');
+        };
+        line(&|f| theme.format_select_prompt(f, prompt));
+        if help {
+            for (_, key, _, meaning) in FILE_CHOICES {
+                line(&|f| std::fmt::Write::write_fmt(f, format_args!("  {key} - {meaning}")));
+            }
+            line(&|f| std::fmt::Write::write_str(f, "  ? - print this help"));
+        }
+        for (i, (_, _, item, _)) in FILE_CHOICES.iter().enumerate() {
+            line(&|f| theme.format_select_prompt_item(f, item, i == sel));
+        }
+        term.clear_last_lines(shown)?;
+        term.write_str(&text)?;
+        term.flush()?;
+        shown = text.lines().count();
+        let answer = match term.read_key()? {
+            Key::ArrowDown | Key::Tab | Key::Char('j') => {
+                sel = (sel + 1) % FILE_CHOICES.len();
+                None
+            }
+            Key::ArrowUp | Key::BackTab | Key::Char('k') => {
+                sel = (sel + FILE_CHOICES.len() - 1) % FILE_CHOICES.len();
+                None
+            }
+            Key::Enter | Key::Char(' ') => Some(sel),
+            Key::Char('?') => {
+                help = !help;
+                None
+            }
+            Key::Char(c) => FILE_CHOICES
+                .iter()
+                .position(|(_, key, _, _)| *key == c.to_ascii_lowercase()),
+            _ => None,
+        };
+        if let Some(i) = answer {
+            term.clear_last_lines(shown)?;
+            let mut done = String::new();
+            let _ = theme.format_select_prompt_selection(&mut done, prompt, FILE_CHOICES[i].2);
+            term.write_line(&done)?;
+            term.show_cursor()?;
+            term.flush()?;
+            return Ok(FILE_CHOICES[i].0);
+        }
+    }
 }
 
 /// For a very long diff: show it here, or write it to a file to read elsewhere.

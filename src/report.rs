@@ -47,6 +47,10 @@ pub fn next_steps(plan: &Plan, ctx: &Context<'_>) -> Vec<String> {
         "fly ssh console --pty -C \"/app/bin/{} remote\" --app {}   # then: Node.list()",
         ctx.otp_app, ctx.fly_app
     ));
+    steps.push(
+        "flycluster verify   # every Machine's view: which node sees which, and why a pair is not connected"
+            .into(),
+    );
     steps
 }
 

@@ -8,7 +8,7 @@ use crate::plan::{Action, Plan};
 use crate::project::{self, DetectOptions};
 use crate::prompt::{self, FileAnswer};
 use crate::report::{self, Context};
-use crate::{apply, cookie, doctor, preview};
+use crate::{apply, cookie, doctor, preview, verify};
 use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Write};
 
@@ -25,13 +25,62 @@ pub fn run() -> Result<i32> {
     match cli.command {
         Command::Init(args) => run_init(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Cookie(args) => run_cookie(args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "flycluster", &mut std::io::stdout());
             Ok(EXIT_OK)
         }
+        Command::Man => {
+            let page =
+                man_page().map_err(|e| Error::io("stdout", "write the manual page to", e))?;
+            std::io::stdout()
+                .write_all(&page)
+                .map_err(|e| Error::io("stdout", "write the manual page to", e))?;
+            Ok(EXIT_OK)
+        }
     }
+}
+
+/// One roff page: the command's own sections, then for each subcommand its synopsis, description
+/// and options under a heading of its own, so `man flycluster` documents everything.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = Cli::command();
+    let mut page = Vec::new();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    // clap_mangen lists each subcommand as a page of its own (`flycluster-init(1)`); here they are
+    // sections of this page.
+    let mut list = Vec::new();
+    man.render_subcommands_section(&mut list)?;
+    let mut list = String::from_utf8_lossy(&list).into_owned();
+    for name in cmd.get_subcommands().map(|s| s.get_name()).chain(["help"]) {
+        list = list.replace(
+            &format!("flycluster\\-{name}(1)"),
+            &format!("\\fBflycluster {name}\\fR"),
+        );
+    }
+    page.extend_from_slice(list.as_bytes());
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("flycluster {}", sub.get_name());
+        let sub = sub.clone().bin_name(name.clone());
+        writeln!(page, ".SH \"{}\"", name.to_uppercase())?;
+        let man = clap_mangen::Man::new(sub);
+        // The subcommand's sections, each demoted to a subsection of its heading.
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)?;
+        man.render_description_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        let part = String::from_utf8_lossy(&part).replace(".SH ", ".SS ");
+        page.extend_from_slice(part.as_bytes());
+    }
+    man.render_version_section(&mut page)?;
+    Ok(page)
 }
 
 pub fn print_error(e: &Error) {
@@ -368,7 +417,7 @@ fn write_diff_file(path: &str, diff: &str) -> Result<std::path::PathBuf> {
     Ok(kept)
 }
 
-fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))

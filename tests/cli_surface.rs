@@ -214,6 +214,75 @@ fn completions_for_each_shell() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+// ----- man page and help -----
+
+/// `flycluster man` is generated from the clap definitions: a section per subcommand, holding
+/// every option that subcommand takes, so no subcommand or flag can be left out of it.
+#[test]
+fn the_man_page_documents_every_subcommand_and_option() {
+    use clap::CommandFactory;
+    let out = flycluster().arg("man").output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let page = text(&out.stdout);
+    assert!(page.contains(".TH flycluster 1"), "{page}");
+    let cli = flycluster::cli::Cli::command();
+    let mut subcommands = Vec::new();
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name();
+        subcommands.push(name);
+        let heading = format!(".SH \"FLYCLUSTER {}\"\n", name.to_uppercase());
+        let start = page
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no section for `{name}`:\n{page}"));
+        let section = &page[start + heading.len()..];
+        let section = &section[..section.find(".SH ").unwrap_or(section.len())];
+        assert!(
+            page.contains(&format!("\\fBflycluster {name}\\fR")),
+            "`{name}` missing from SUBCOMMANDS"
+        );
+        for arg in sub.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                let flag = format!("\\-\\-{}", long.replace('-', "\\-"));
+                assert!(
+                    section.contains(&flag),
+                    "`{name}`'s section lacks {flag}:\n{section}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        subcommands,
+        ["init", "doctor", "verify", "cookie", "completions", "man"]
+    );
+    assert!(
+        !page.contains("(1)\n"),
+        "no reference to pages that do not exist:\n{page}"
+    );
+}
+
+#[test]
+fn help_names_strategies_as_the_flag_spells_them() {
+    let out = flycluster().args(["init", "--help"]).output().unwrap();
+    let help = text(&out.stdout);
+    let start = help
+        .find("      --strategy <STRATEGY>")
+        .expect("a --strategy option");
+    let block: Vec<&str> = help[start..].lines().take(8).collect();
+    assert_eq!(
+        block,
+        [
+            "      --strategy <STRATEGY>",
+            "          Clustering library [default: what the project uses, else dns_cluster]",
+            "",
+            "          Possible values:",
+            "          - dns_cluster: Phoenix's dns_cluster library (what `mix phx.new` uses since 1.7.8)",
+            "          - libcluster:  libcluster with a DNSPoll topology",
+            "",
+            "      --only <KIND,...>",
+        ]
+    );
+}
+
 fn has_tool(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])

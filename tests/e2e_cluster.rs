@@ -5,13 +5,16 @@
 //! Two tests, one per clustering strategy, each running the script three times: with a deployment
 //! image ref, with a custom image label, and as a negative control that must fail (dns_cluster: the
 //! IPv6 distribution flag removed; libcluster: the runtime-derived `node_basename` replaced by a
-//! fixed string). All runs take one lock, so they run one after the other even though cargo runs
+//! fixed string). A third runs `flycluster verify` against the formed cluster (`--verify`), through
+//! the stand-in `fly` of tests/support/fly, in five cases. All runs take one lock, so they run one after the other even though cargo runs
 //! tests in parallel: they would fight over CPU and the 60 s cluster deadline otherwise.
 //! Needs root, iproute2, dnsmasq, Elixir/mix and python3: under CI=true a missing one fails the
 //! test, locally it is skipped loudly.
 
 mod common;
-use common::require_tool;
+use common::{
+    FlyCall, finding_ids, fly_calls, require_tool, verify_missing_pairs as missing_pairs,
+};
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -261,5 +264,166 @@ fn generated_libcluster_setup_forms_a_cluster_on_a_fly_like_ipv6_network() {
                 .contains("node_basename hello-elixir, polling_interval"),
         "the negative control must fail on connecting, with the fixed basename in effect:\n{}",
         run.output
+    );
+}
+
+/// One `flycluster verify` case of `cluster.sh --verify DIR`: exit status, parsed JSON document,
+/// text report, wall time and the stand-in fly's ssh calls `(machine, via, start, end)`.
+struct VerifyCase {
+    code: i32,
+    doc: serde_json::Value,
+    text: String,
+    seconds: f64,
+    calls: Vec<FlyCall>,
+}
+
+fn verify_case(dir: &Path, name: &str) -> VerifyCase {
+    let read = |ext: &str| {
+        std::fs::read_to_string(dir.join(format!("{name}.{ext}")))
+            .unwrap_or_else(|e| panic!("verify case {name}: no {name}.{ext} ({e})"))
+    };
+    let json = read("json");
+    VerifyCase {
+        code: read("rc").trim().parse().unwrap(),
+        doc: serde_json::from_str(&json).unwrap_or_else(|e| {
+            panic!(
+                "verify case {name}: stdout is not one JSON document ({e}):\n{json}\n{}",
+                read("stderr")
+            )
+        }),
+        text: read("txt"),
+        seconds: read("time").trim().parse().unwrap(),
+        calls: fly_calls(&read("calls")),
+    }
+}
+
+fn machine(i: usize) -> String {
+    format!("e2e0000000000{i}")
+}
+
+/// `flycluster verify` against the real cluster: the release booted as Fly machines, a stand-in
+/// `fly` (tests/support/fly) that runs `fly ssh console --command` inside a machine's namespace,
+/// and five cases, each asserting the reason verify gives (see tests/e2e/README.md).
+#[test]
+fn verify_names_the_reason_each_pair_is_missing_on_a_fly_like_network() {
+    if !prerequisites() {
+        return;
+    }
+    let _serial = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::Builder::new()
+        .prefix("flycluster-e2e-verify-")
+        .tempdir()
+        .unwrap();
+    let run = run_script(&["--verify", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "the cluster did not form:\n{}", run.output);
+    let context = |case: &VerifyCase| format!("{}\n{}", case.text, run.output);
+    let reason = |id: &str| vec![id.to_string()];
+
+    // n4 boots with another cookie: every pair with it is missing, for that reason alone.
+    let cookie = verify_case(dir.path(), "cookie");
+    assert_eq!(cookie.code, 1, "{}", context(&cookie));
+    assert_eq!(
+        missing_pairs(&cookie.doc),
+        vec![
+            (machine(1), machine(4), reason("cookie-mismatch")),
+            (machine(2), machine(4), reason("cookie-mismatch")),
+            (machine(3), machine(4), reason("cookie-mismatch")),
+        ],
+        "{}",
+        context(&cookie)
+    );
+    assert_eq!(finding_ids(&cookie.doc), vec!["cookie-mismatch"]);
+    assert_eq!(
+        cookie.doc["findings"][0]["machines"],
+        serde_json::json!([machine(4)])
+    );
+
+    // n4 stopped: listed as stopped, not asked, out of every node's DNS answer; the rest complete.
+    let stopped = verify_case(dir.path(), "stopped");
+    assert_eq!(stopped.code, 0, "{}", context(&stopped));
+    assert_eq!(finding_ids(&stopped.doc), vec!["machine-stopped"]);
+    assert_eq!(
+        stopped.doc["findings"][0]["message"],
+        format!(
+            "Machine {} is stopped: it runs no node and is not part of the cluster, and its address fdaa:0:1da8:a7b:ac2:cdf6:c422:2 is not in the DNS answer on {}, {}, {}",
+            machine(4),
+            machine(1),
+            machine(2),
+            machine(3)
+        )
+    );
+    assert_eq!(stopped.doc["machines"][3]["state"], "stopped");
+    assert_eq!(
+        stopped.doc["machines"][3]["answer"],
+        serde_json::Value::Null
+    );
+
+    // n1..n3 only: complete, nothing to say, and the three calls were in flight at once.
+    let connected = verify_case(dir.path(), "connected");
+    assert_eq!(connected.code, 0, "{}", context(&connected));
+    assert_eq!(connected.doc["findings"], serde_json::json!([]));
+    assert_eq!(connected.doc["summary"]["connected_pairs"], 3);
+    assert_eq!(connected.calls.len(), 3, "{:?}", connected.calls);
+    let last_start = connected.calls.iter().map(|c| c.2).fold(f64::MIN, f64::max);
+    let first_end = connected.calls.iter().map(|c| c.3).fold(f64::MAX, f64::min);
+    assert!(
+        last_start < first_end,
+        "the fly ssh calls did not overlap: {:?}",
+        connected.calls
+    );
+    let slowest = connected
+        .calls
+        .iter()
+        .map(|c| c.3 - c.2)
+        .fold(0.0, f64::max);
+    let serial: f64 = connected.calls.iter().map(|c| c.3 - c.2).sum();
+    println!(
+        "verify against 3 nodes: {:.2} s wall; slowest fly ssh call {slowest:.2} s; the calls one after another {serial:.2} s",
+        connected.seconds
+    );
+
+    // n3 from a second deploy: another basename, named with both images.
+    let two = verify_case(dir.path(), "two-images");
+    assert_eq!(two.code, 1, "{}", context(&two));
+    assert_eq!(
+        missing_pairs(&two.doc),
+        vec![
+            (machine(1), machine(3), reason("basename-mismatch")),
+            (machine(2), machine(3), reason("basename-mismatch")),
+        ],
+        "{}",
+        context(&two)
+    );
+    assert_eq!(finding_ids(&two.doc), vec!["basename-mismatch"]);
+    assert_eq!(
+        two.doc["findings"][0]["message"],
+        format!(
+            "the node names have 2 basenames: `hello-elixir-01HXYZ` on {}, {} (image deployment-01HXYZ); `hello-elixir-02ABCD` on {} (image deployment-02ABCD); the Machines run images of different deploys, and a node connects only to `<its own basename>@<address>`",
+            machine(1),
+            machine(2),
+            machine(3)
+        )
+    );
+
+    // n3 without the IPv6 flag: rpc cannot reach it, eval shows the flag missing.
+    let ipv4 = verify_case(dir.path(), "no-ipv6");
+    assert_eq!(ipv4.code, 1, "{}", context(&ipv4));
+    assert_eq!(
+        missing_pairs(&ipv4.doc),
+        vec![
+            (machine(1), machine(3), reason("ipv4-distribution")),
+            (machine(2), machine(3), reason("ipv4-distribution")),
+        ],
+        "{}",
+        context(&ipv4)
+    );
+    assert_eq!(finding_ids(&ipv4.doc), vec!["ipv4-distribution"]);
+    assert_eq!(ipv4.doc["machines"][2]["answer"], "eval");
+    assert_eq!(ipv4.doc["machines"][2]["proto_dist"], serde_json::json!([]));
+    assert_eq!(
+        ipv4.doc["machines"][0]["proto_dist"],
+        serde_json::json!(["inet6_tcp"])
     );
 }

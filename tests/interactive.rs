@@ -185,6 +185,17 @@ fn applied_with_yes(fixture: &str, args: &[&str]) -> Vec<(String, Vec<u8>)> {
     project.snapshot_files()
 }
 
+/// What `--yes --app hello17` writes on `fixture`, but with `declined` left as it was.
+fn applied_declining(fixture: &str, declined: &str, original: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut files = applied_with_yes(fixture, &["--app", "hello17"]);
+    for (path, bytes) in &mut files {
+        if path == declined {
+            *bytes = original.to_vec();
+        }
+    }
+    files
+}
+
 fn leftover_temp_files(project: &TestProject) -> Vec<String> {
     project
         .snapshot_files()
@@ -264,16 +275,60 @@ fn answering_no_leaves_that_file_untouched_and_applies_the_rest() {
         original_mix,
         "mix.exs was written"
     );
-    let mut expected = applied_with_yes("phx17", &["--app", "hello17"]);
-    for (path, bytes) in &mut expected {
-        if path == "mix.exs" {
-            *bytes = original_mix.clone();
-        }
-    }
+    let expected = applied_declining("phx17", "mix.exs", &original_mix);
     assert_eq!(project.snapshot_files(), expected, "{output}");
     assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
     // The declined dependency is not fetched.
     assert!(!output.contains("mix deps.get"), "{output}");
+}
+
+/// The file prompt answers to single keys, as `git add -p` does: no arrow, no Enter.
+#[test]
+fn single_keys_answer_the_file_prompt() {
+    let project = TestProject::from_fixture("phx17");
+    let original_mix = project.read_bytes("mix.exs");
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    term.expect("Apply this change to rel/env.sh.eex? [y,n,a,q,?]");
+    term.send("y");
+    term.expect("Apply this change to mix.exs? [y,n,a,q,?]");
+    term.send("n");
+    term.expect("Apply this change to lib/hello17/application.ex?");
+    // `?` explains the keys and asks again; then `a` accepts this file and every remaining one.
+    term.send("?");
+    term.expect("y - apply this change");
+    term.expect("n - skip this file; it stays as it is");
+    term.expect("a - apply this change and every remaining one without asking");
+    term.expect("q - quit: nothing is written, not even files already accepted");
+    term.expect("? - print this help");
+    term.send("a");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(
+        !output.contains("Apply this change to config/runtime.exs?"),
+        "asked again after `a`:\n{output}"
+    );
+    let expected = applied_declining("phx17", "mix.exs", &original_mix);
+    assert_eq!(project.snapshot_files(), expected, "{output}");
+    assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
+}
+
+#[test]
+fn the_q_key_quits_and_writes_nothing() {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let mut term = Terminal::init(project.path(), &[]);
+    accept_defaults(&mut term);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.send("Y");
+    term.expect("Apply this change to mix.exs?");
+    // Keys that answer nothing are ignored; the menu is still there for the arrow keys.
+    term.send("x");
+    term.send("q");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(output.contains("quit: nothing was written"), "{output}");
+    assert_eq!(project.snapshot_files(), before, "quit wrote files");
 }
 
 #[test]
@@ -583,4 +638,51 @@ fn a_long_diff_is_offered_as_a_file() {
     );
     // The long diff itself did not go to the terminal; a short one (mix.exs) is not offered.
     assert!(!output.contains("+export ECTO_IPV6"), "{output}");
+}
+
+/// `flycluster verify` on a terminal shows a progress line on stderr while the Machines answer
+/// (on a pipe it shows none: tests/verify.rs), and clears it before the report.
+#[test]
+fn verify_shows_progress_on_a_terminal() {
+    let project = TestProject::from_fixture("configured");
+    let state = tempfile::tempdir().unwrap();
+    let machine = state.path().join("machines/e2e00000000001");
+    std::fs::create_dir_all(&machine).unwrap();
+    std::fs::write(state.path().join("app"), "hello-done").unwrap();
+    std::fs::write(
+        state.path().join("machines.json"),
+        r#"[{"id": "e2e00000000001", "state": "started", "region": "sea", "private_ip": "fdaa::2", "image_ref": {}}]"#,
+    )
+    .unwrap();
+    // The call takes a moment, so the line is on the screen before the answer comes.
+    std::fs::write(machine.join("sleep"), "1").unwrap();
+    std::fs::write(machine.join("rpc.stderr"), "Error: ssh: handshake failed\n").unwrap();
+    std::fs::write(machine.join("rpc.rc"), "1").unwrap();
+    let path = format!(
+        "{}/tests/support/fly:/usr/local/bin:/usr/bin:/bin",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut term = Terminal::start(
+        &["verify", project.path().to_str().unwrap()],
+        &[
+            ("PATH", path.as_str()),
+            ("FLY_STANDIN", state.path().to_str().unwrap()),
+        ],
+    );
+    term.expect("asking 1 Machine through `fly ssh console`: 0 answered");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(1), "{output}");
+    // Cleared before the report: the report starts where the progress line was.
+    assert!(
+        output.contains(
+            "1 answered\rhello-done: 1 Machine started; each asked with `/app/bin/hello_done rpc`"
+        ),
+        "{output:?}"
+    );
+    assert!(
+        output
+            .replace("\r\n", "\n")
+            .ends_with("\n\n1 Machine started, and its node did not answer\n"),
+        "{output:?}"
+    );
 }

@@ -329,3 +329,52 @@ pub fn assert_elixir_ok(root: &Path, files: &[String], label: &str) {
     );
     assert_eq!(verdicts.len(), files.len(), "{label}: {text}");
 }
+
+/// One `fly ssh console` call the stand-in fly (tests/support/fly) logged: machine, `rpc` or
+/// `eval`, start and end in seconds since the epoch.
+pub type FlyCall = (String, String, f64, f64);
+
+/// The stand-in fly's `calls.log`, one call a line, in the order the calls returned.
+pub fn fly_calls(log: &str) -> Vec<FlyCall> {
+    log.lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            (
+                w[0].to_string(),
+                w[1].to_string(),
+                w[2].parse().unwrap(),
+                w[3].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `(a, b, reasons)` of each pair of a `flycluster verify --format json` document that is not
+/// connected.
+pub fn verify_missing_pairs(doc: &serde_json::Value) -> Vec<(String, String, Vec<String>)> {
+    doc["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["connected"] == false)
+        .map(|p| {
+            let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+            let reasons = p["reasons"].as_array().unwrap();
+            (
+                text(&p["a"]),
+                text(&p["b"]),
+                reasons.iter().map(text).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The ids of a JSON document's `findings`, in order.
+pub fn finding_ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}

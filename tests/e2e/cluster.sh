@@ -3,7 +3,8 @@
 # Fly-like private IPv6 network? See tests/e2e/README.md.
 #
 # usage: tests/e2e/cluster.sh [--strategy dns_cluster|libcluster] [--image-ref REF] [--break-ipv6]
-#                              [--break-basename] [--timeout SECS] [--keep-work] [FLYCLUSTER]
+#                              [--break-basename] [--timeout SECS] [--verify DIR] [--keep-work]
+#                              [FLYCLUSTER]
 #
 #   FLYCLUSTER      the binary under test (default: target/debug/flycluster, built with `cargo build`)
 #   --strategy      dns_cluster (default: `flycluster init` without --strategy) or libcluster
@@ -15,6 +16,10 @@
 #                   `node_basename:` in config/runtime.exs by the fixed "hello-elixir"; the nodes must
 #                   then be reported NOT connected (exit 1)
 #   --timeout       how long to wait for the cluster to form (default and maximum 60 s)
+#   --verify DIR    once the cluster formed, run `flycluster verify` against the machines through
+#                   the stand-in fly of tests/support/fly, in five cases (see tests/e2e/README.md);
+#                   each case's JSON (CASE.json), text (CASE.txt), exit status (CASE.rc), wall
+#                   time (CASE.time) and the stand-in's call log (CASE.calls) go to DIR
 #   --keep-work     keep the temporary project and logs (namespaces and processes are always removed)
 #
 # Exit status: 0 the three nodes clustered and the fourth (other cookie) stayed isolated;
@@ -37,6 +42,7 @@ BREAK_IPV6=0
 BREAK_BASENAME=0
 TIMEOUT=60
 KEEP_WORK=0
+VERIFY_DIR=""
 BIN=""
 
 while [ $# -gt 0 ]; do
@@ -49,8 +55,10 @@ while [ $# -gt 0 ]; do
     --break-basename) BREAK_BASENAME=1; shift ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --timeout=*) TIMEOUT="${1#*=}"; shift ;;
+    --verify) VERIFY_DIR="$2"; shift 2 ;;
+    --verify=*) VERIFY_DIR="${1#*=}"; shift ;;
     --keep-work) KEEP_WORK=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
     *) BIN="$1"; shift ;;
   esac
@@ -83,6 +91,13 @@ case "$STRATEGY" in
   *) die 2 "--strategy is dns_cluster or libcluster, not '$STRATEGY'" ;;
 esac
 [ "$BREAK_BASENAME" = 0 ] || [ "$STRATEGY" = libcluster ] || die 2 "--break-basename needs --strategy libcluster"
+if [ -n "$VERIFY_DIR" ]; then
+  if [ "$STRATEGY" != dns_cluster ] || [ "$BREAK_IPV6" != 0 ]; then
+    die 2 "--verify goes with the dns_cluster strategy and no --break-* control"
+  fi
+  mkdir -p "$VERIFY_DIR" || die 2 "cannot create $VERIFY_DIR"
+  VERIFY_DIR="$(cd "$VERIFY_DIR" && pwd)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # State for cleanup: every process by PID, every namespace and file this run creates.
@@ -253,12 +268,14 @@ for i in "${NODES[@]}"; do
 done
 
 # dnsmasq answers AAAA for APP.internal with every machine's address (the isolated 4th included:
-# it is in the same app, only its cookie differs), and nothing else.
+# it is in the same app, only its cookie differs), and nothing else. The addresses are in a hosts
+# file that dnsmasq reads again on SIGHUP, so a machine can leave the answer as a stopped one does.
+for ip6 in "${NODE_IPS[@]}"; do printf '%s %s\n' "$ip6" "$APP.internal"; done >"$WORK/dns.hosts"
 DNSMASQ_ARGS=(--keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts
-  --listen-address="$DNS_IP" --bind-interfaces --local=/internal/
+  --addn-hosts="$WORK/dns.hosts" --listen-address="$DNS_IP" --bind-interfaces --local=/internal/
   --pid-file="$WORK/dnsmasq.pid" --log-facility=- --log-queries)
-for ip6 in "${NODE_IPS[@]}"; do DNSMASQ_ARGS+=(--host-record="$APP.internal,$ip6"); done
 ip netns exec "$NS_BR" dnsmasq "${DNSMASQ_ARGS[@]}" >"$WORK/dnsmasq.log" 2>&1 </dev/null &
+DNSMASQ_PID=$!
 PIDS+=($!)
 for _ in $(seq 50); do
   [ -n "$(ip netns exec "$NS_BR" ss -H -lun "sport = :53" 2>/dev/null)" ] && break
@@ -277,15 +294,22 @@ SECRET_KEY_BASE="$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')"
 IMAGE_LABEL="${IMAGE_REF##*:}"
 case "$IMAGE_LABEL" in */*) IMAGE_LABEL="latest" ;; esac
 
+# Per machine, for the verify cases: another image ref (a second deploy), or an image without the
+# IPv6 flag (no ERL_AFLAGS from the Dockerfile; its release is a copy whose env.sh lacks the flag).
+declare -A NODE_IMAGE_REF NODE_WITHOUT_IPV6 NODE_REL
 node_env() { # node_env I: the environment of machine I, one KEY=VALUE per word
-  local i="$1" cookie="$COOKIE"
+  local i="$1" cookie="$COOKIE" kv image_env=()
   [ "$i" = 4 ] && cookie="$OTHER_COOKIE"
+  for kv in "${MACHINE_ENV[@]}"; do
+    [ "${NODE_WITHOUT_IPV6[$i]:-0}" = 1 ] && [[ $kv == ERL_AFLAGS=* ]] && continue
+    image_env+=("$kv")
+  done
   NODE_ENV=(
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     HOME="$WORK/home"
-    "${MACHINE_ENV[@]}"
+    "${image_env[@]}"
     FLY_APP_NAME="$APP"
-    FLY_IMAGE_REF="$IMAGE_REF"
+    FLY_IMAGE_REF="${NODE_IMAGE_REF[$i]:-$IMAGE_REF}"
     FLY_PRIVATE_IP="${NODE_IPS[$((i - 1))]}"
     FLY_MACHINE_ID="e2e0000000000$i"
     FLY_REGION=sea
@@ -313,16 +337,18 @@ for i in "${NODES[@]}"; do
 done
 
 declare -A NODE_PID
-say "starting 4 machines with FLY_IMAGE_REF=$IMAGE_REF (n4 has another cookie)"
-for i in "${NODES[@]}"; do
+start_node() { # start_node I: boot machine I from its release (NODE_REL[I], default REL)
+  local i="$1" rel="${NODE_REL[$1]:-$REL}"
   node_env "$i"
   # In the release root, as the image's WORKDIR /app (a crash dump lands there, not here). The
   # subshell, ip netns exec, env and the release scripts all exec: $! ends up being the BEAM itself.
-  (cd "$REL" && exec ip netns exec "$RUN_ID-n$i" env -i "${NODE_ENV[@]}" "$REL/bin/$OTP_APP" start) \
-    >"$WORK/n$i.log" 2>&1 </dev/null &
+  (cd "$rel" && exec ip netns exec "$RUN_ID-n$i" env -i "${NODE_ENV[@]}" "$rel/bin/$OTP_APP" start) \
+    >>"$WORK/n$i.log" 2>&1 </dev/null &
   NODE_PID[$i]=$!
   PIDS+=($!)
-done
+}
+say "starting 4 machines with FLY_IMAGE_REF=$IMAGE_REF (n4 has another cookie)"
+for i in "${NODES[@]}"; do start_node "$i"; done
 
 rpc() { # rpc I EXPR: bin/APP rpc inside machine I's namespace, with its environment
   local i="$1"
@@ -512,6 +538,15 @@ details="image label $IMAGE_LABEL"
 [ "$BREAK_IPV6" = 0 ] || details="$details, ipv6 flag removed"
 [ "$BREAK_BASENAME" = 0 ] || details="$details, node_basename fixed to \"$APP\""
 echo "cluster: $CONNECTED/3 nodes $verdict, $isolation ($details)"
+if [ -n "$VERIFY_DIR" ]; then
+  if [ "$CONNECTED" = 3 ] && [ "$ISOLATED" = 1 ] && [ ${#PROBLEMS[@]} = 0 ]; then
+    # shellcheck source=tests/e2e/verify_cases.sh
+    . "$HERE/verify_cases.sh"
+    run_verify_cases
+  else
+    say "verify cases skipped: the cluster did not form as it must first"
+  fi
+fi
 say "total $((SECONDS - T0)) s"
 
 if [ "$CONNECTED" != 3 ] || [ "$ISOLATED" != 1 ] || [ ${#PROBLEMS[@]} -gt 0 ]; then

@@ -46,7 +46,8 @@ defmodule DNSCluster do
 
         state = %{
           basename: basename(node()),
-          queries: queries,
+          # The library keeps the wrapped list under `query`; flycluster verify reads it there.
+          query: queries,
           interval: Keyword.get(opts, :interval, 5_000),
           connect_timeout: Keyword.get(opts, :connect_timeout, 10_000),
           round: 0,
@@ -70,7 +71,7 @@ defmodule DNSCluster do
     known = MapSet.new(Node.list(:visible), &Atom.to_string/1)
 
     targets =
-      for {basename, name} <- Enum.map(state.queries, &with_basename(&1, state.basename)),
+      for {basename, name} <- Enum.map(state.query, &with_basename(&1, state.basename)),
           type <- [:a, :aaaa],
           ip <- :inet_res.lookup(String.to_charlist(name), :in, type),
           uniq: true,
