@@ -4,79 +4,87 @@
 mod common;
 use common::{TestProject, insta_settings};
 
-const FIXTURES: &[&str] = &[
-    "phx15",
-    "phx16",
-    "phx17",
-    "phx18_dnscluster",
-    "configured",
-    "fly_launch_configured",
-    "examples/hello_elixir",
-];
-
 fn snapshot_name(fixture: &str) -> String {
     fixture.replace('/', "_")
 }
 
-#[test]
-fn dry_run_of_every_fixture() {
-    for fixture in FIXTURES {
-        let project = TestProject::from_fixture(fixture);
-        let before = project.snapshot_files();
-        let run = project.init(&["--dry-run"]);
-        assert_eq!(run.code, 0, "{}", run.transcript());
-        assert_eq!(
-            project.snapshot_files(),
-            before,
-            "--dry-run wrote to {fixture}"
+/// The dry run writes nothing; its diff and output are snapshotted.
+fn dry_run(fixture: &str) {
+    let project = TestProject::from_fixture(fixture);
+    let before = project.snapshot_files();
+    let run = project.init(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(
+        project.snapshot_files(),
+        before,
+        "--dry-run wrote to {fixture}"
+    );
+    insta_settings().bind(|| {
+        insta::assert_snapshot!(
+            format!("dry_run_{}", snapshot_name(fixture)),
+            run.transcript()
         );
-        insta_settings().bind(|| {
-            insta::assert_snapshot!(
-                format!("dry_run_{}", snapshot_name(fixture)),
-                run.transcript()
-            );
-        });
-    }
+    });
 }
 
-#[test]
-fn apply_twice_on_every_fixture() {
-    for fixture in FIXTURES {
-        let project = TestProject::from_fixture(fixture);
-        let first = project.init(&["--yes"]);
-        assert!(
-            first.code == 0 || first.code == 3,
-            "{fixture}: {}",
+/// Applying is snapshotted; a second run changes nothing and `--check` agrees.
+fn apply_twice(fixture: &str) {
+    let project = TestProject::from_fixture(fixture);
+    let first = project.init(&["--yes"]);
+    assert!(
+        first.code == 0 || first.code == 3,
+        "{fixture}: {}",
+        first.transcript()
+    );
+    insta_settings().bind(|| {
+        insta::assert_snapshot!(
+            format!("apply_{}", snapshot_name(fixture)),
             first.transcript()
         );
-        insta_settings().bind(|| {
-            insta::assert_snapshot!(
-                format!("apply_{}", snapshot_name(fixture)),
-                first.transcript()
-            );
-        });
-        let after_first = project.snapshot_files();
-        let second = project.init(&["--yes"]);
-        assert_eq!(
-            second.code,
-            first.code,
-            "{fixture}: {}",
-            second.transcript()
-        );
-        assert_eq!(
-            project.snapshot_files(),
-            after_first,
-            "second run changed {fixture}"
-        );
-        assert!(
-            !second.stdout.contains("updated  ") && !second.stdout.contains("created  "),
-            "{fixture} second run: {}",
-            second.stdout
-        );
-        let check = project.init(&["--check"]);
-        let expected = if first.code == 3 { 1 } else { 0 };
-        assert_eq!(check.code, expected, "{fixture}: {}", check.transcript());
-    }
+    });
+    let after_first = project.snapshot_files();
+    let second = project.init(&["--yes"]);
+    assert_eq!(
+        second.code,
+        first.code,
+        "{fixture}: {}",
+        second.transcript()
+    );
+    assert_eq!(
+        project.snapshot_files(),
+        after_first,
+        "second run changed {fixture}"
+    );
+    assert!(
+        !second.stdout.contains("updated  ") && !second.stdout.contains("created  "),
+        "{fixture} second run: {}",
+        second.stdout
+    );
+    let check = project.init(&["--check"]);
+    let expected = if first.code == 3 { 1 } else { 0 };
+    assert_eq!(check.code, expected, "{fixture}: {}", check.transcript());
+}
+
+/// One `#[test]` per fixture and behaviour, so a failure names both.
+macro_rules! fixtures {
+    ($($name:ident => $dir:literal,)*) => {
+        mod dry_run {
+            $(#[test] fn $name() { super::dry_run($dir); })*
+        }
+        mod apply_twice {
+            $(#[test] fn $name() { super::apply_twice($dir); })*
+        }
+    };
+}
+
+fixtures! {
+    phx15 => "phx15",
+    phx16 => "phx16",
+    phx17 => "phx17",
+    phx18_dnscluster => "phx18_dnscluster",
+    configured => "configured",
+    fly_launch_configured => "fly_launch_configured",
+    example_hello_elixir => "examples/hello_elixir",
 }
 
 #[test]
