@@ -2498,6 +2498,7 @@ fn check_init_pending(
             fly_app,
             cookie_mode: CookieMode::None,
             strategy: init::resolve_strategy(project, None),
+            database: init::default_database(project),
             kinds: Kind::ALL.into_iter().collect(),
             force: false,
             app_confirmed: opts.fly_app.is_some(),

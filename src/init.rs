@@ -1,8 +1,8 @@
 //! The init operation in memory: resolve the options against the detected project, run every
 //! editor, validate each result, and collect one [`Plan`]. Nothing here writes to disk.
 
-use crate::cli::{CookieMode, StrategyArg};
-use crate::edit::{self, EditCtx, Edited, Outcome, Strategy};
+use crate::cli::{CookieMode, DatabaseArg, StrategyArg};
+use crate::edit::{self, Database, EditCtx, Edited, Outcome, Strategy};
 use crate::elixir;
 use crate::error::{Error, Result};
 use crate::files;
@@ -17,6 +17,7 @@ pub struct InitOptions {
     pub fly_app: String,
     pub cookie_mode: CookieMode,
     pub strategy: Strategy,
+    pub database: Database,
     pub kinds: BTreeSet<Kind>,
     pub force: bool,
     /// The Fly app name was given (`--app`) or confirmed at the prompt, not guessed: only then is
@@ -60,6 +61,25 @@ pub fn resolve_strategy(project: &Project, asked: Option<StrategyArg>) -> Strate
             Strategy::Libcluster
         }
         None => Strategy::DnsCluster,
+    }
+}
+
+/// `--database` as the editors know it.
+pub fn database_of(arg: DatabaseArg) -> Database {
+    match arg {
+        DatabaseArg::Fly => Database::Fly,
+        DatabaseArg::External => Database::External,
+        DatabaseArg::None => Database::None,
+    }
+}
+
+/// Where the database lives when `--database` is not given: on Fly (the guide's choice) when the
+/// project has an Ecto repo on a network database, else nowhere.
+pub fn default_database(project: &Project) -> Database {
+    if project.has_network_repo() {
+        Database::Fly
+    } else {
+        Database::None
     }
 }
 
@@ -123,6 +143,9 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         fly_toml_cookie: (opts.cookie_mode == CookieMode::FlyToml).then(|| cookie.to_string()),
         force: opts.force,
         line_length: project.line_length,
+        database: opts.database,
+        ecto_repos: project.ecto_repos.clone(),
+        has_ecto_repo: project.has_network_repo(),
     };
     let mut plan = Plan::default();
     for kind in Kind::ALL {
@@ -150,7 +173,8 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
             project.otp_app, project.app_dir
         ));
     }
-    if let Some(warning) = ecto_ipv6_unread(project)? {
+    plan.manual.extend(published_distribution(project)?);
+    if let Some(warning) = ecto_ipv6_unread(project, opts)? {
         plan.warnings.push(warning);
     }
     if files::read(&project.root, "config/releases.exs")?.is_some() {
@@ -175,7 +199,11 @@ fn plan_file(
     let abs = files::resolve_inside(&project.root, rel)?;
     let before = original.as_ref().map(|o| o.format.text.as_str());
     let path = std::path::Path::new(rel);
-    let Edited { outcome, warnings } = match kind {
+    let Edited {
+        outcome,
+        warnings,
+        manual,
+    } = match kind {
         // A clustering child is already started: its dependency may come from elsewhere (an
         // umbrella sibling), so mix.exs is not edited; a deps list flycluster cannot read stays a
         // manual step, so the run never reports a missing dependency as done.
@@ -191,7 +219,9 @@ fn plan_file(
                 other => other,
             }
         }
-        Kind::Runtime if let Some(found) = configured_in_other_config(project, ctx, rel)? => found,
+        Kind::Runtime if let Some(found) = configured_in_other_config(project, ctx, rel)? => {
+            edit::repo_ipv6::plan(ctx, path, before, found)?
+        }
         Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
             "no fly.toml: run `fly launch`, or pass `--app NAME` to create one".into(),
         )),
@@ -203,6 +233,7 @@ fn plan_file(
         Kind::FlyToml => edit::fly_toml::plan(ctx, path, before)?,
     };
     plan.warnings.extend(warnings);
+    plan.manual.extend(manual);
     let format = original
         .as_ref()
         .map(|o| o.format.clone())
@@ -294,19 +325,49 @@ fn configured_in_other_config(
 }
 
 /// ECTO_IPV6 only helps when the Repo's runtime config turns it into `socket_options: [:inet6]`
-/// (phx.gen's runtime.exs does; Phoenix 1.5 projects and hand-written configs often do not).
-fn ecto_ipv6_unread(project: &Project) -> Result<Option<String>> {
-    if !project.has_dep("ecto_sql") {
+/// (phx.gen's runtime.exs does; Phoenix 1.5 projects and hand-written configs often do not). The
+/// runtime editor adds that for `--database fly`; this is for runs that leave runtime.exs out
+/// (`--skip runtime`), judged as the editor judges it.
+fn ecto_ipv6_unread(project: &Project, opts: &InitOptions) -> Result<Option<String>> {
+    if opts.database != Database::Fly
+        || !project.has_network_repo()
+        || opts.kinds.contains(&Kind::Runtime)
+    {
         return Ok(None);
     }
-    for rel in ["config/runtime.exs", "config/releases.exs"] {
-        if files::read(&project.root, rel)?.is_some_and(|f| f.format.text.contains("ECTO_IPV6")) {
-            return Ok(None);
-        }
+    let rel = runtime_config_path(project);
+    if let Some(f) = files::read(&project.root, &rel)?
+        && edit::repo_ipv6::honoured_at(elixir::parse(&f.format.text).root_node(), &f.format.text)
+            .is_some()
+    {
+        return Ok(None);
     }
-    Ok(Some(
-        "the project uses Ecto, but no runtime config reads ECTO_IPV6, so the Repo connects over IPv4 and cannot reach Fly Postgres; in config/runtime.exs add `maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` to the Repo's config (`flycluster doctor` checks it)".into(),
-    ))
+    Ok(Some(format!(
+        "the project uses Ecto, but `{rel}` does not make the Repo read ECTO_IPV6, so it connects over IPv4 and cannot reach Fly Postgres; in its prod block add {} and `socket_options: maybe_ipv6` to the Repo's config (`flycluster init --only runtime` does it)",
+        edit::repo_ipv6::BINDING_SHOWN
+    )))
+}
+
+/// A fly.toml service that publishes EPMD or a pinned distribution port exposes the node to the
+/// internet; removing a service is the user's call, so it is a step by hand, in doctor's words.
+fn published_distribution(project: &Project) -> Result<Vec<crate::plan::ManualStep>> {
+    let Some(file) = files::read(&project.root, "fly.toml")? else {
+        return Ok(Vec::new());
+    };
+    let view = edit::fly_toml::read_view(std::path::Path::new("fly.toml"), &file.format.text)?;
+    let pinned = crate::dist_ports::pinned(project, Some(&view))?;
+    Ok(crate::dist_ports::published(&view, &pinned)
+        .iter()
+        .map(|service| {
+            let (reason, fix) = crate::dist_ports::explain(service);
+            crate::plan::ManualStep {
+                path: "fly.toml".into(),
+                location: format!("line {}: {fix}", service.line),
+                snippet: String::new(),
+                reason,
+            }
+        })
+        .collect())
 }
 
 /// The application module already starts DNSCluster or Cluster.Supervisor: its dependency is then
