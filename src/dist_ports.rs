@@ -97,17 +97,7 @@ pub fn pinned(project: &Project, fly: Option<&fly_toml::FlyTomlView>) -> Result<
             });
         }
     }
-    let mut configs: Vec<String> = match std::fs::read_dir(root.join("config")) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n.ends_with(".exs"))
-            .map(|n| format!("config/{n}"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    configs.sort();
-    for rel in configs {
+    for rel in crate::project::config_files(root) {
         let Some(f) = files::read(root, &rel)? else {
             continue;
         };

@@ -454,15 +454,7 @@ impl<'p> Inputs<'p> {
                 }
             }
         }
-        let mut config_names: Vec<String> = match std::fs::read_dir(root.join("config")) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".exs"))
-                .map(|n| format!("config/{n}"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
+        let mut config_names = project::config_files(root);
         config_names.sort_by_key(|n| (n != RUNTIME_EXS, n.clone()));
         let mut configs = Vec::new();
         for rel in config_names {

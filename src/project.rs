@@ -234,6 +234,21 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
     })
 }
 
+/// The `.exs` files of config/ (`config/prod.exs`, ...), sorted; none without the folder.
+pub fn config_files(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(root.join("config")) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".exs"))
+            .map(|n| format!("config/{n}"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
 /// `config :APP, ecto_repos: [A.Repo, ...]` in config/config.exs, every spelling of the keyword.
 /// A file that does not parse declares nothing here (the editors report it where they edit it).
 fn declared_repos(src: &str) -> Vec<EctoRepo> {

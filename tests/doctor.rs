@@ -6,9 +6,9 @@ mod common;
 use common::{TestProject, fixture_dir, insta_settings, run_bin};
 use serde_json::Value;
 
-/// The doctor fixture `name`, as a path.
-fn doctor_fixture(name: &str) -> std::path::PathBuf {
-    fixture_dir(&format!("doctor/{name}"))
+/// A copy of the doctor fixture `name` (with its `.fixture-base` under it).
+fn doctor_fixture(name: &str) -> TestProject {
+    TestProject::from_fixture(&format!("doctor/{name}"))
 }
 
 fn doctor_json(path: &std::path::Path, extra: &[&str]) -> (i32, Value) {

@@ -36,6 +36,25 @@ fn generated_elixir_parses_and_is_formatted() {
     }
 }
 
+/// The Elixir files of the projects under `root` (not its own .formatter.exs).
+fn project_files(root: &TestProject) -> Vec<String> {
+    elixir_files(root.path())
+        .into_iter()
+        .filter(|f| f.contains('/'))
+        .collect()
+}
+
+/// Format every project file under `root` with its line length, so the inputs start formatted.
+fn format_projects(root: &TestProject) {
+    let status = Command::new("elixir")
+        .arg(support("format_files.exs"))
+        .arg(root.path())
+        .args(project_files(root))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 /// Long app names and short line lengths make the formatter break the inserted code; ours must
 /// break it exactly the same way. Sweeps app-name lengths across every layout boundary, for both
 /// strategies, with the child in the middle of the list (trailing comma) and at its end, and judges
@@ -89,19 +108,7 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
                 }
             }
         }
-        let all_files = |root: &TestProject| -> Vec<String> {
-            elixir_files(root.path())
-                .into_iter()
-                .filter(|f| f.contains('/'))
-                .collect()
-        };
-        let status = Command::new("elixir")
-            .arg(support("format_files.exs"))
-            .arg(root.path())
-            .args(all_files(&root))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        format_projects(&root);
         for (dir, app, strategy) in &projects {
             let run = common::run_bin(
                 &[
@@ -130,7 +137,7 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
         }
         assert_elixir_ok(
             root.path(),
-            &all_files(&root),
+            &project_files(&root),
             &format!("line_length {line_length}"),
         );
     }
@@ -191,19 +198,7 @@ fn the_repo_lines_are_laid_out_as_the_formatter_lays_them_out() {
                 projects.push(dir);
             }
         }
-        let all_files = |root: &TestProject| -> Vec<String> {
-            elixir_files(root.path())
-                .into_iter()
-                .filter(|f| f.contains('/'))
-                .collect()
-        };
-        let status = Command::new("elixir")
-            .arg(support("format_files.exs"))
-            .arg(root.path())
-            .args(all_files(&root))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        format_projects(&root);
         for dir in &projects {
             let run = common::run_bin(
                 &[
@@ -227,7 +222,7 @@ fn the_repo_lines_are_laid_out_as_the_formatter_lays_them_out() {
         }
         assert_elixir_ok(
             root.path(),
-            &all_files(&root),
+            &project_files(&root),
             &format!("line_length {line_length}"),
         );
     }

@@ -163,19 +163,7 @@ fn ensure(ctx: &EditCtx, path: &Path, src: &str) -> RepoEdit {
         )
     };
     if let Some(at) = binding_at {
-        let previous = src[..at].trim_end_matches('\n');
-        let previous_line = &previous[elixir::line_start(previous, previous.len())..];
-        let mut insert = String::new();
-        if !previous.is_empty()
-            && src[..at].ends_with('\n')
-            && !src[..at].ends_with("\n\n")
-            && !previous_line.trim_end().ends_with(" do")
-        {
-            insert.push('\n');
-        }
-        insert.push_str(&binding_lines(ctx, indent).join("\n"));
-        insert.push_str("\n\n");
-        edits.push((at, at, insert));
+        edits.push((at, at, binding_block(ctx, &src[..at], indent)));
     }
     edits.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
     let mut after = src.to_string();
@@ -317,17 +305,11 @@ fn append_config(
     if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
         insert.push('\n');
     }
-    let before = &src[..at];
-    let previous = before.trim_end_matches('\n');
-    let previous_line = &previous[elixir::line_start(previous, previous.len())..];
-    if !previous.is_empty()
-        && !before.ends_with("\n\n")
-        && !previous_line.trim_end().ends_with(" do")
-    {
-        insert.push('\n');
-    }
-    insert.push_str(&binding_lines(ctx, indent).join("\n"));
-    insert.push_str("\n\n");
+    insert.push_str(&binding_block(
+        ctx,
+        &format!("{}{insert}", &src[..at]),
+        indent,
+    ));
     for repo in &ctx.ecto_repos {
         let lines = config_call_lines(
             indent,
@@ -355,6 +337,24 @@ fn binding_start(src: &str, byte: usize) -> usize {
         at = previous;
     }
     at
+}
+
+/// The binding and the blank line after it, to follow `before`: a blank line before it too, unless
+/// `before` ends in one or in the line that opens the block.
+fn binding_block(ctx: &EditCtx, before: &str, indent: usize) -> String {
+    let previous = before.trim_end_matches('\n');
+    let previous_line = &previous[elixir::line_start(previous, previous.len())..];
+    let blank_before = !previous.is_empty()
+        && !before.ends_with("\n\n")
+        && !previous_line.trim_end().ends_with(" do");
+    let mut block = if blank_before {
+        "\n".to_string()
+    } else {
+        String::new()
+    };
+    block.push_str(&binding_lines(ctx, indent).join("\n"));
+    block.push_str("\n\n");
+    block
 }
 
 /// The binding as `mix format` lays it out at `indent`.

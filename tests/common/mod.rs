@@ -26,7 +26,7 @@ impl TestProject {
             .prefix("flycluster-test-")
             .tempdir()
             .unwrap();
-        copy_dir(&fixture_dir(name), dir.path());
+        copy_fixture(&fixture_dir(name), dir.path());
         TestProject { dir }
     }
 
@@ -88,16 +88,39 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
     }
 }
 
+/// A fixture may hold only what its case changes: the file `.fixture-base` in it names another
+/// fixture (as [`fixture_dir`] takes it), whose files are laid down first and then replaced by the
+/// fixture's own. A template change then touches one base, not every copy of it.
+pub const FIXTURE_BASE: &str = ".fixture-base";
+
+/// The fixture's files with its base's under them, copied to `to`.
+pub fn copy_fixture(fixture: &Path, to: &Path) {
+    if let Ok(base) = std::fs::read_to_string(fixture.join(FIXTURE_BASE)) {
+        copy_fixture(&fixture_dir(base.trim()), to);
+    }
+    copy_dir(fixture, to);
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
+        if entry.file_name() == FIXTURE_BASE {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).unwrap();
         }
+    }
+}
+
+impl std::ops::Deref for TestProject {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.path()
     }
 }
 
