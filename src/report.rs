@@ -25,6 +25,9 @@ pub struct Context<'a> {
 /// What the `--database` choice did, for the summary.
 pub fn database_line(ctx: &Context<'_>) -> String {
     let text = match ctx.database {
+        Database::Fly if !ctx.has_ecto_repo => {
+            "the database is on Fly (`--database fly`): ECTO_IPV6=\"true\", for a Repo the project does not have yet"
+        }
         Database::Fly => {
             "the database is on Fly (`--database fly`): ECTO_IPV6=\"true\" and the Repo's `socket_options: maybe_ipv6`, so Ecto reaches it over IPv6; pass `--database external` for a database outside Fly"
         }
