@@ -63,6 +63,17 @@ pub enum StrategyArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DatabaseArg {
+    /// Fly Postgres or Fly's managed Postgres, on the private IPv6 network: set ECTO_IPV6 and make
+    /// the Repo honour it
+    Fly,
+    /// A database outside Fly (IPv4): no ECTO_IPV6, the Repo connects over IPv4
+    External,
+    /// No database: leave ECTO_IPV6 and the Repo alone
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
@@ -101,6 +112,9 @@ pub struct InitArgs {
     /// Clustering library [default: what the project uses, else dns_cluster]
     #[arg(long, value_enum, value_name = "STRATEGY")]
     pub strategy: Option<StrategyArg>,
+    /// Where the Repo's database lives [default: fly with an Ecto repo, else none]
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub database: Option<DatabaseArg>,
     /// Only these kinds of edit: env-sh, deps, application, runtime, dockerfile, fly-toml
     #[arg(
         long,
@@ -146,6 +160,9 @@ pub struct DoctorArgs {
     /// OTP app to check [default: detected from mix.exs]
     #[arg(long, value_name = "NAME")]
     pub otp_app: Option<String>,
+    /// Where the Repo's database lives [default: fly when ECTO_IPV6 is set, else not known]
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub database: Option<DatabaseArg>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

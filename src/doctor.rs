@@ -6,9 +6,10 @@
 //! then fly.toml's `[env]` (Fly sets it over the image's), then rel/env.sh.eex as `sh` runs it.
 
 use crate::cli::{CookieMode, DoctorArgs, Format};
+use crate::dist_ports;
 use crate::edit::application::{self, QuerySource, Started};
 use crate::edit::runtime::{self, Basename, FitIssueKind};
-use crate::edit::{Strategy, deps, dockerfile, fly_toml};
+use crate::edit::{Database, Strategy, deps, dockerfile, fly_toml, repo_ipv6};
 use crate::elixir;
 use crate::error::Result;
 use crate::files;
@@ -50,7 +51,7 @@ impl Severity {
 /// One result of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// The check of issue 6 it belongs to (1 to 10); findings are reported in this order.
+    /// The check it belongs to (1 to 14); findings are reported in this order.
     pub check: u8,
     /// Stable, kebab-case: `release-node-host`.
     pub id: &'static str,
@@ -118,6 +119,8 @@ impl Finding {
 pub struct DoctorOptions {
     /// `--app`; else fly.toml's `app`.
     pub fly_app: Option<String>,
+    /// `--database`; else inferred from the project ([`DatabaseChoice`]).
+    pub database: Option<Database>,
 }
 
 pub fn run(args: DoctorArgs) -> Result<i32> {
@@ -134,6 +137,7 @@ pub fn run(args: DoctorArgs) -> Result<i32> {
         &project,
         &DoctorOptions {
             fly_app: args.app.clone(),
+            database: args.database.map(init::database_of),
         },
     )?;
     let out = Out::new(&args.output);
@@ -269,7 +273,12 @@ pub fn diagnose(project: &Project, opts: &DoctorOptions) -> Result<Vec<Finding>>
     inputs.check_cookie(&mut findings);
     inputs.check_ecto_ipv6(&mut findings);
     inputs.check_legacy_env(&mut findings);
-    check_init_pending(project, opts, &mut findings)?;
+    inputs.check_machines_stay_up(&mut findings);
+    inputs.check_process_groups(&mut findings);
+    inputs.check_published_ports(&mut findings)?;
+    inputs.check_endpoint_ip(&mut findings);
+    let database = inputs.database_choice().database();
+    check_init_pending(project, opts, database, &mut findings)?;
     findings.sort_by_key(|f| f.check);
     Ok(findings)
 }
@@ -400,6 +409,8 @@ struct Inputs<'p> {
     mix: Option<ExFile>,
     /// A file under the app's lib/ that reads ECTO_IPV6 at runtime (a Repo's `init/2` may).
     lib_ecto_ipv6: Option<(String, usize)>,
+    /// `--database`.
+    asked_database: Option<Database>,
 }
 
 impl<'p> Inputs<'p> {
@@ -437,15 +448,7 @@ impl<'p> Inputs<'p> {
                 }
             }
         }
-        let mut config_names: Vec<String> = match std::fs::read_dir(root.join("config")) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".exs"))
-                .map(|n| format!("config/{n}"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
+        let mut config_names = project::config_files(root);
         config_names.sort_by_key(|n| (n != RUNTIME_EXS, n.clone()));
         let mut configs = Vec::new();
         for rel in config_names {
@@ -473,6 +476,7 @@ impl<'p> Inputs<'p> {
             application,
             mix,
             lib_ecto_ipv6,
+            asked_database: opts.database,
         })
     }
 
@@ -564,12 +568,7 @@ impl<'p> Inputs<'p> {
     }
 
     fn has_ecto_repo(&self) -> bool {
-        self.project.has_dep("ecto_sql")
-            || self.application.as_ref().is_some_and(|app| {
-                elixir::descendants_of_kind(app.root(), "alias")
-                    .into_iter()
-                    .any(|a| elixir::text(a, &app.src).ends_with(".Repo"))
-            })
+        self.project.has_network_repo()
     }
 
     fn fly_app_shown(&self) -> String {
@@ -713,6 +712,7 @@ impl Inputs<'_> {
         }
 
         let mut all_set = true;
+        let mut ecto_ipv6_unset = false;
         let mut from_elsewhere = Vec::new();
         for name in env_sh::CLUSTERING_VARS {
             // RELEASE_* can only come from env.sh.eex; without the file, env-sh-missing says it.
@@ -746,17 +746,11 @@ impl Inputs<'_> {
                         .fix(format!("set {name} unconditionally on Fly, after everything else (`flycluster init` adds its block at the end of the file)")),
                     );
                 }
+                // Check 8 judges a missing ECTO_IPV6 by where the database lives.
+                Boot::Unset(..) if name == "ECTO_IPV6" => ecto_ipv6_unset = true,
                 Boot::Unset(line, reason) => {
                     all_set = false;
                     let (severity, why) = match name {
-                        "ECTO_IPV6" if !self.has_ecto_repo() => (
-                            Severity::Warning,
-                            "the project has no Ecto repo, so nothing reads it yet",
-                        ),
-                        "ECTO_IPV6" => (
-                            Severity::Problem,
-                            "Ecto connects over IPv4 and cannot reach Fly Postgres",
-                        ),
                         "ERL_AFLAGS" => {
                             // Check 2 judges ERL_AFLAGS with every source of -proto_dist.
                             continue;
@@ -805,7 +799,11 @@ impl Inputs<'_> {
                 Finding::ok(
                     1,
                     "env-sh-exports",
-                    format!("the five clustering settings take effect when the release boots on Fly{elsewhere}"),
+                    if ecto_ipv6_unset {
+                        format!("the four clustering settings take effect when the release boots on Fly{elsewhere}; ECTO_IPV6 is not set (check 8 judges it)")
+                    } else {
+                        format!("the five clustering settings take effect when the release boots on Fly{elsewhere}")
+                    },
                 )
                 .at(ENV_SH, None),
             );
@@ -1435,11 +1433,16 @@ impl Inputs<'_> {
 impl Inputs<'_> {
     /// Whether a query value names this Fly app's `.internal` (`None`: cannot tell, no app known).
     fn query_fits(&self, value: &str) -> Option<bool> {
-        if value == "${FLY_APP_NAME}.internal" {
+        // `<group>.process.<app>.internal` is the app's Machines of one process group (check 11).
+        let app_part = match value.split_once(".process.") {
+            Some((group, rest)) if !group.is_empty() && !group.contains('.') => rest,
+            _ => value,
+        };
+        if app_part == "${FLY_APP_NAME}.internal" {
             return Some(true);
         }
         let app = self.fly_app.as_ref()?;
-        Some(value == format!("{app}.internal"))
+        Some(app_part == format!("{app}.internal"))
     }
 
     fn check_dns_cluster_query(&self, out: &mut Vec<Finding>) {
@@ -2202,19 +2205,184 @@ impl Inputs<'_> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Check 8: with an Ecto repo, runtime config honours ECTO_IPV6.
+// Check 8: ECTO_IPV6 and the Repo agree with where the database lives.
+
+/// Where doctor takes the database to live, and how it knows: `--database`, else an `ECTO_IPV6`
+/// the project sets (the user's choice of a database on Fly, whatever its value), else nothing.
+/// Without a choice doctor judges as `init` would (Fly, with an Ecto repo), but a missing setting
+/// is a warning: it is right for a database outside Fly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DatabaseChoice {
+    Asked(Database),
+    /// ECTO_IPV6 set when the release boots, at this origin.
+    Set(Origin),
+    /// No Ecto repo on a network database.
+    NoRepo,
+    /// An Ecto repo, and nothing says where its database lives.
+    Unknown,
+}
+
+impl DatabaseChoice {
+    /// The database init plans for under this choice (its own default for `Unknown`).
+    fn database(&self) -> Database {
+        match self {
+            DatabaseChoice::Asked(d) => *d,
+            DatabaseChoice::Set(_) | DatabaseChoice::Unknown => Database::Fly,
+            DatabaseChoice::NoRepo => Database::None,
+        }
+    }
+}
+
+fn truthy(value: &str) -> bool {
+    matches!(value, "true" | "1")
+}
 
 impl Inputs<'_> {
+    fn database_choice(&self) -> DatabaseChoice {
+        if let Some(asked) = self.asked_database {
+            return DatabaseChoice::Asked(asked);
+        }
+        if !self.has_ecto_repo() {
+            return DatabaseChoice::NoRepo;
+        }
+        // What `init --database external` recorded: its block, rendered without ECTO_IPV6.
+        if init::recorded_outside_fly(self.project) {
+            return DatabaseChoice::Asked(Database::External);
+        }
+        match self.at_boot("ECTO_IPV6") {
+            Boot::Set(v) | Boot::Uncertain(v, _) => DatabaseChoice::Set(v.origin),
+            Boot::Unknown | Boot::Unset(..) => DatabaseChoice::Unknown,
+        }
+    }
+
+    /// Where a config read at boot, or the app's own code, makes the Repo honour ECTO_IPV6 (the
+    /// judgement init's runtime editor makes before it adds `maybe_ipv6`).
+    fn ecto_ipv6_honoured(&self) -> Option<(String, usize)> {
+        self.configs
+            .iter()
+            .filter(|c| c.is_runtime())
+            .find_map(|c| {
+                repo_ipv6::honoured_at(c.root(), &c.src).map(|line| (c.path.clone(), line))
+            })
+            .or_else(|| self.lib_ecto_ipv6.clone())
+    }
+
     fn check_ecto_ipv6(&self, out: &mut Vec<Finding>) {
-        let value = match self.at_boot("ECTO_IPV6") {
-            Boot::Set(v) | Boot::Uncertain(v, _) => v,
-            Boot::Unknown | Boot::Unset(..) => return,
-        };
         if !self.has_ecto_repo() {
             return;
         }
+        let choice = self.database_choice();
+        let value = match self.at_boot("ECTO_IPV6") {
+            Boot::Set(v) | Boot::Uncertain(v, _) => Some(v),
+            // env.sh.eex could not be followed: check 1 says so.
+            Boot::Unknown => return,
+            Boot::Unset(..) => None,
+        };
+        let honoured = self.ecto_ipv6_honoured();
+        match (&choice, choice.database()) {
+            (DatabaseChoice::NoRepo, _) => {}
+            (_, Database::None) => out.push(Finding::ok(
+                8,
+                "ecto-ipv6-runtime",
+                "`--database none`: ECTO_IPV6 and the Repo are not judged",
+            )),
+            (_, Database::External) => self.judge_external(value.as_ref(), honoured, out),
+            (_, Database::Fly) => self.judge_fly(&choice, value.as_ref(), honoured, out),
+        }
+    }
+
+    fn judge_external(
+        &self,
+        value: Option<&Value>,
+        honoured: Option<(String, usize)>,
+        out: &mut Vec<Finding>,
+    ) {
+        if let (Some(v), Some((file, line))) = (value, &honoured)
+            && truthy(&v.normalized())
+        {
+            out.push(
+                Finding::problem(
+                    8,
+                    "ecto-ipv6-external",
+                    format!(
+                        "ECTO_IPV6 is `{}` ({}) and {file} line {line} turns it into `socket_options: [:inet6]`, but the database is outside Fly (`--database external`): Postgrex then asks only for IPv6 addresses, and an IPv4-only host fails with `:nxdomain`",
+                        v.normalized(),
+                        v.origin.describe()
+                    ),
+                )
+                .at_origin(&v.origin)
+                .fix(format!(
+                    "remove ECTO_IPV6 from {} (`flycluster init --database external` takes it out of the Dockerfile and fly.toml)",
+                    v.origin.file()
+                )),
+            );
+            return;
+        }
+        out.push(Finding::ok(
+            8,
+            "ecto-ipv6-external",
+            "the Repo connects over IPv4, as a database outside Fly (`--database external`) needs",
+        ));
+    }
+
+    fn judge_fly(
+        &self,
+        choice: &DatabaseChoice,
+        value: Option<&Value>,
+        honoured: Option<(String, usize)>,
+        out: &mut Vec<Finding>,
+    ) {
+        let known = !matches!(choice, DatabaseChoice::Unknown);
+        let Some(value) = value else {
+            // Nothing sets ECTO_IPV6: with `--database fly` that is wrong; without a choice it is
+            // right for a database outside Fly, so it is a warning (issue 14).
+            let severity = if known {
+                Severity::Problem
+            } else {
+                Severity::Warning
+            };
+            let choose = if known {
+                String::new()
+            } else {
+                "; if the database is outside Fly, that is right: say so with `--database external`"
+                    .into()
+            };
+            match &honoured {
+                Some((file, line)) => out.push(
+                    Finding::new(
+                        8,
+                        "ecto-ipv6-unset",
+                        severity,
+                        format!(
+                            "the Repo reads ECTO_IPV6 here, but nothing sets it when the release boots on Fly, so it connects over IPv4 and cannot reach Fly Postgres{choose}"
+                        ),
+                    )
+                    .at(file.clone(), Some(*line))
+                    .fix("run `flycluster init --database fly`: it exports ECTO_IPV6=\"true\" in rel/env.sh.eex and the Dockerfile"),
+                ),
+                None => {
+                    let (file, line) = self.repo_config().unwrap_or((RUNTIME_EXS.to_string(), None));
+                    out.push(
+                        Finding::new(
+                            8,
+                            "ecto-ipv6-runtime",
+                            severity,
+                            format!(
+                                "the project uses Ecto, but nothing sets ECTO_IPV6 and no runtime config reads it: the Repo connects over IPv4 and cannot reach Fly Postgres{choose}"
+                            ),
+                        )
+                        .at(file.clone(), line)
+                        .fix(format!(
+                            "run `flycluster init --database fly`, or in {file}: {} and `socket_options: maybe_ipv6` in the Repo's config",
+                            repo_ipv6::BINDING_SHOWN
+                        )),
+                    );
+                }
+            }
+            return;
+        };
         let shown = value.normalized();
-        if !matches!(shown.as_str(), "true" | "1") {
+        if !truthy(&shown) {
             out.push(
                 Finding::problem(
                     8,
@@ -2224,17 +2392,11 @@ impl Inputs<'_> {
                     ),
                 )
                 .at_origin(&value.origin)
-                .fix("set ECTO_IPV6=\"true\""),
+                .fix("set ECTO_IPV6=\"true\"; if the database is outside Fly, remove it and pass `--database external`"),
             );
             return;
         }
-        let read_at_runtime = self
-            .configs
-            .iter()
-            .filter(|c| c.is_runtime())
-            .find_map(|c| reads_env(c, "ECTO_IPV6").map(|line| (c.path.clone(), line)))
-            .or_else(|| self.lib_ecto_ipv6.clone());
-        if let Some((file, line)) = read_at_runtime {
+        if let Some((file, line)) = honoured {
             out.push(
                 Finding::ok(
                     8,
@@ -2270,7 +2432,11 @@ impl Inputs<'_> {
         out.push(
             Finding::problem(8, "ecto-ipv6-runtime", message)
                 .at(at.0.clone(), at.1)
-                .fix(format!("in {}: `maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` in the Repo's config", at.0)),
+                .fix(format!(
+                    "run `flycluster init`, or in {}: {} and `socket_options: maybe_ipv6` in the Repo's config",
+                    at.0,
+                    repo_ipv6::BINDING_SHOWN
+                )),
         );
     }
 
@@ -2297,21 +2463,7 @@ impl Inputs<'_> {
 
 /// The line of a `System.get_env("VAR")` (or `fetch_env`) call in the file.
 fn reads_env(file: &ExFile, var: &str) -> Option<usize> {
-    let quoted = format!("\"{var}\"");
-    elixir::descendants_of_kind(file.root(), "call")
-        .into_iter()
-        .find_map(|call| {
-            let name = elixir::call_name(call, &file.src)?;
-            if !matches!(
-                name,
-                "System.get_env" | "System.fetch_env" | "System.fetch_env!"
-            ) {
-                return None;
-            }
-            let first =
-                elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next())?;
-            (elixir::text(first, &file.src) == quoted).then(|| file.line_of(call))
-        })
+    repo_ipv6::env_read_line(file.root(), &file.src, var)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2366,11 +2518,290 @@ impl Inputs<'_> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Check 10: init would still change something.
+// Check 10: fly.toml keeps the cluster's Machines running.
+
+impl Inputs<'_> {
+    fn check_machines_stay_up(&self, out: &mut Vec<Finding>) {
+        let Some(toml) = &self.fly_toml else {
+            return;
+        };
+        let mut stopping = false;
+        for service in &toml.services {
+            let Some((auto_stop, line)) = &service.auto_stop else {
+                continue;
+            };
+            let min = service.min_machines_running.as_ref().map_or(0, |(n, _)| *n);
+            if !auto_stop.stops() || min > 0 {
+                continue;
+            }
+            stopping = true;
+            let kept = match &service.min_machines_running {
+                Some((_, line)) => format!("`min_machines_running = 0`, line {line}"),
+                None => "no `min_machines_running`".into(),
+            };
+            let verb = match auto_stop {
+                fly_toml::AutoStop::Suspend => "suspend",
+                _ => "stop",
+            };
+            out.push(
+                Finding::warning(
+                    10,
+                    "fly-auto-stop",
+                    format!(
+                        "`{}` has Fly {verb} idle Machines and keep none running ({kept}); `{}.internal` lists only started Machines, so when traffic stops the cluster shrinks to nothing, and a Machine a request starts boots alone",
+                        service.section,
+                        self.fly_app_shown()
+                    ),
+                )
+                .at(FLY_TOML, Some(*line))
+                .fix(format!(
+                    "set `min_machines_running = 2` (or the cluster size you want; Fly keeps them in the primary region) in `{}`, or `auto_stop_machines = 'off'`",
+                    service.section
+                )),
+            );
+        }
+        if !stopping {
+            out.push(
+                Finding::ok(
+                    10,
+                    "fly-auto-stop",
+                    "fly.toml does not stop the cluster's Machines when idle",
+                )
+                .at(FLY_TOML, None),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Check 11: with several process groups, which ones the query reaches.
+
+impl Inputs<'_> {
+    fn check_process_groups(&self, out: &mut Vec<Finding>) {
+        let Some(toml) = &self.fly_toml else {
+            return;
+        };
+        if toml.processes.len() < 2 {
+            out.push(
+                Finding::ok(
+                    11,
+                    "fly-process-groups",
+                    "fly.toml runs one process group, so the query reaches the Machines that run the app",
+                )
+                .at(FLY_TOML, toml.processes_line),
+            );
+            return;
+        }
+        let groups: Vec<String> = toml
+            .processes
+            .iter()
+            .map(|(g, _)| format!("`{g}`"))
+            .collect();
+        let app = self.fly_app_shown();
+        let query = match self.at_boot("DNS_CLUSTER_QUERY") {
+            Boot::Set(v) | Boot::Uncertain(v, _) => Some(v),
+            _ => None,
+        };
+        let shown = query.as_ref().map(Value::normalized);
+        if let Some(q) = &shown
+            && let Some(group) = q
+                .strip_suffix(&format!(".process.{app}.internal"))
+                .or_else(|| q.strip_suffix(".process.${FLY_APP_NAME}.internal"))
+        {
+            out.push(
+                Finding::ok(
+                    11,
+                    "fly-process-groups",
+                    format!("DNS_CLUSTER_QUERY `{q}` reaches only the `{group}` group's Machines"),
+                )
+                .at_origin(&query.as_ref().expect("shown comes from it").origin),
+            );
+            return;
+        }
+        let first = &toml.processes[0].0;
+        let mut finding = Finding::warning(
+            11,
+            "fly-process-groups",
+            format!(
+                "fly.toml runs the process groups {}; the query `{app}.internal` lists the started Machines of all of them, so every group joins one cluster",
+                groups.join(", ")
+            ),
+        )
+        .fix(format!(
+            "if only one group should cluster, query `<group>.process.{app}.internal` instead: DNS_CLUSTER_QUERY=\"{first}.process.${{FLY_APP_NAME}}.internal\"{}",
+            match &query {
+                Some(v) => format!(" where {} sets it", v.origin.describe()),
+                None => String::new(),
+            }
+        ));
+        finding = finding.at(FLY_TOML, toml.processes_line);
+        out.push(finding);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Check 12: no service publishes EPMD or the distribution port.
+
+impl Inputs<'_> {
+    fn check_published_ports(&self, out: &mut Vec<Finding>) -> Result<()> {
+        let Some(toml) = &self.fly_toml else {
+            return Ok(());
+        };
+        let pinned = dist_ports::pinned(self.project, Some(toml))?;
+        let published = dist_ports::published(toml, &pinned);
+        for service in &published {
+            let (message, fix) = dist_ports::explain(service);
+            out.push(
+                Finding::problem(12, "fly-exposes-dist", message)
+                    .at(FLY_TOML, Some(service.line))
+                    .fix(fix),
+            );
+        }
+        if published.is_empty() {
+            out.push(
+                Finding::ok(
+                    12,
+                    "fly-exposes-dist",
+                    "no fly.toml service publishes EPMD (4369) or a pinned distribution port",
+                )
+                .at(FLY_TOML, None),
+            );
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Check 13: the Endpoint listens where other Machines reach it.
+
+/// A Phoenix Endpoint's `http: [ip: ...]` in a config the prod release runs.
+struct EndpointIp {
+    file: String,
+    line: usize,
+    /// As written.
+    ip: String,
+    /// With its spaces removed: `{0,0,0,0}`.
+    normalized: String,
+}
+
+impl Inputs<'_> {
+    /// The `ip:` a prod release's Endpoint gets: the last one set, config.exs, then prod.exs, then
+    /// the runtime config (which runs last), leaving out branches for other environments.
+    fn endpoint_ip(&self) -> Option<EndpointIp> {
+        let order = |c: &&ExFile| match c.path.as_str() {
+            "config/config.exs" => 0,
+            "config/prod.exs" => 1,
+            _ => 2,
+        };
+        let mut files: Vec<&ExFile> = self
+            .configs
+            .iter()
+            .filter(|c| {
+                c.is_runtime() || matches!(c.path.as_str(), "config/config.exs" | "config/prod.exs")
+            })
+            .collect();
+        files.sort_by_key(order);
+        let mut found = None;
+        for file in files {
+            for call in elixir::descendants_of_kind(file.root(), "call") {
+                if elixir::call_name(call, &file.src) != Some("config")
+                    || in_other_env(call, &file.src)
+                {
+                    continue;
+                }
+                let Some(args) = elixir::call_args(call) else {
+                    continue;
+                };
+                let items = elixir::items(args);
+                if !items.get(1).is_some_and(|m| {
+                    m.kind() == "alias" && elixir::text(*m, &file.src).ends_with("Endpoint")
+                }) {
+                    continue;
+                }
+                let Some(http) = items
+                    .last()
+                    .and_then(|k| elixir::keyword_value(*k, &file.src, "http"))
+                    .filter(|h| h.kind() == "list")
+                else {
+                    continue;
+                };
+                if let Some(ip) = elixir::keyword_value(http, &file.src, "ip") {
+                    let written = elixir::text(ip, &file.src);
+                    found = Some(EndpointIp {
+                        file: file.path.clone(),
+                        line: file.line_of(ip),
+                        ip: written.to_string(),
+                        normalized: written.split_whitespace().collect(),
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    fn check_endpoint_ip(&self, out: &mut Vec<Finding>) {
+        let Some(endpoint) = self.endpoint_ip() else {
+            return;
+        };
+        let problem = match endpoint.normalized.as_str() {
+            "{127,0,0,1}" | "{0,0,0,0,0,0,0,1}" => Some(
+                "loopback: only the Machine itself reaches it, not Fly Proxy (which connects over the private IPv4 address) and not the other Machines",
+            ),
+            "{0,0,0,0}" => Some(
+                "every IPv4 address but no IPv6 one: Fly Proxy reaches it, but the other Machines reach it over the private network (6PN) only on IPv6",
+            ),
+            _ => None,
+        };
+        match problem {
+            Some(why) => out.push(
+                Finding::warning(
+                    13,
+                    "endpoint-ip",
+                    format!("the Endpoint's prod `http: [ip: {}]` listens on {why}", endpoint.ip),
+                )
+                .at(endpoint.file, Some(endpoint.line))
+                .fix("`ip: {0, 0, 0, 0, 0, 0, 0, 0}` listens on IPv6 and IPv4, for Fly Proxy and the other Machines"),
+            ),
+            None => out.push(
+                Finding::ok(
+                    13,
+                    "endpoint-ip",
+                    format!("the Endpoint listens on `{}`", endpoint.ip),
+                )
+                .at(endpoint.file, Some(endpoint.line)),
+            ),
+        }
+    }
+}
+
+/// `node` is inside an `if config_env() == :dev` (or `:test`, ...) branch: a prod release never
+/// runs it.
+fn in_other_env(node: Node<'_>, src: &str) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if elixir::call_name(n, src) == Some("if")
+            && let Some(cond) =
+                elixir::call_args(n).and_then(|a| elixir::items(a).into_iter().next())
+        {
+            let text: String = elixir::text(cond, src).split_whitespace().collect();
+            if let Some(env) = text.strip_prefix("config_env()==:")
+                && env != "prod"
+            {
+                return true;
+            }
+        }
+        current = n.parent();
+    }
+    false
+}
+
+// ---------------------------------------------------------------------------------------------
+// Check 14: init would still change something.
 
 fn check_init_pending(
     project: &Project,
     opts: &DoctorOptions,
+    database: Database,
     out: &mut Vec<Finding>,
 ) -> Result<()> {
     let fly_app = opts
@@ -2379,7 +2810,7 @@ fn check_init_pending(
         .unwrap_or_else(|| init::default_fly_app(project));
     if init::validate_fly_app(&fly_app).is_err() {
         out.push(
-            Finding::warning(10, "init-pending", format!("`{fly_app}` is not a valid Fly app name, so doctor cannot ask init what it would change"))
+            Finding::warning(14, "init-pending", format!("`{fly_app}` is not a valid Fly app name, so doctor cannot ask init what it would change"))
                 .fix("pass `--app NAME`"),
         );
         return Ok(());
@@ -2390,6 +2821,7 @@ fn check_init_pending(
             fly_app,
             cookie_mode: CookieMode::None,
             strategy: init::resolve_strategy(project, None),
+            database,
             kinds: Kind::ALL.into_iter().collect(),
             force: false,
             app_confirmed: opts.fly_app.is_some(),
@@ -2418,25 +2850,32 @@ fn check_init_pending(
         .filter(|c| c.action.writes() || c.action == Action::Manual)
         .map(|c| format!("{} ({})", c.kind.name(), c.action.name()))
         .collect();
-    if plan.manual.len()
-        > plan
+    // Manual steps beside a file's own action: the Repo's lines in a written runtime.exs, a
+    // service to remove from fly.toml, an application module that was not found.
+    for step in &plan.manual {
+        let change = plan
             .changes
             .iter()
-            .filter(|c| c.action == Action::Manual)
-            .count()
-    {
-        kinds.push("application (manual)".into());
+            .find(|c| c.path == step.path.to_string_lossy());
+        if change.is_some_and(|c| c.action == Action::Manual) {
+            continue;
+        }
+        let kind = change.map_or("application", |c| c.kind.name());
+        let entry = format!("{kind} (manual)");
+        if !kinds.contains(&entry) {
+            kinds.push(entry);
+        }
     }
     if kinds.is_empty() {
         out.push(Finding::ok(
-            10,
+            14,
             "init-pending",
             "`flycluster init` would change nothing",
         ));
     } else {
         out.push(
             Finding::warning(
-                10,
+                14,
                 "init-pending",
                 format!("`flycluster init` would still change: {}", kinds.join(", ")),
             )

@@ -1,8 +1,8 @@
 //! The init operation in memory: resolve the options against the detected project, run every
 //! editor, validate each result, and collect one [`Plan`]. Nothing here writes to disk.
 
-use crate::cli::{CookieMode, StrategyArg};
-use crate::edit::{self, EditCtx, Edited, Outcome, Strategy};
+use crate::cli::{CookieMode, DatabaseArg, StrategyArg};
+use crate::edit::{self, Database, EditCtx, Edited, Outcome, Strategy};
 use crate::elixir;
 use crate::error::{Error, Result};
 use crate::files;
@@ -17,6 +17,7 @@ pub struct InitOptions {
     pub fly_app: String,
     pub cookie_mode: CookieMode,
     pub strategy: Strategy,
+    pub database: Database,
     pub kinds: BTreeSet<Kind>,
     pub force: bool,
     /// The Fly app name was given (`--app`) or confirmed at the prompt, not guessed: only then is
@@ -64,6 +65,41 @@ pub fn resolve_strategy(project: &Project, asked: Option<StrategyArg>) -> Strate
         }
         None => Strategy::DnsCluster,
     }
+}
+
+/// `--database` as the editors know it.
+pub fn database_of(arg: DatabaseArg) -> Database {
+    match arg {
+        DatabaseArg::Fly => Database::Fly,
+        DatabaseArg::External => Database::External,
+        DatabaseArg::None => Database::None,
+    }
+}
+
+/// Where the database lives when `--database` is not given: what an earlier run recorded in the
+/// env.sh block (rendered without ECTO_IPV6 for a database outside Fly), else on Fly (the guide's
+/// choice) when the project has an Ecto repo on a network database, else nowhere.
+pub fn default_database(project: &Project) -> Database {
+    if !project.has_network_repo() {
+        Database::None
+    } else if recorded_outside_fly(project) {
+        Database::External
+    } else {
+        Database::Fly
+    }
+}
+
+/// The env.sh block was rendered without ECTO_IPV6: an earlier `init --database external` (or
+/// none) wrote it. A file that cannot be read records nothing; planning reports it.
+pub fn recorded_outside_fly(project: &Project) -> bool {
+    let Ok(Some(file)) = files::read(&project.root, "rel/env.sh.eex") else {
+        return false;
+    };
+    crate::shell::read(&file.format.text)
+        .ok()
+        .and_then(|script| script.block)
+        .and_then(|block| block.rendered_with)
+        .is_some_and(|opts| !opts.ecto_ipv6)
 }
 
 /// `--only`/`--skip` into the set of kinds to plan.
@@ -129,6 +165,9 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         node_image_suffix: !dnspoll_looks_for_app_name(project, &opts.fly_app)?,
         supervision: supervision(project)?,
         sibling_deps: project.sibling_deps.clone(),
+        database: opts.database,
+        ecto_repos: project.ecto_repos.clone(),
+        has_ecto_repo: project.has_network_repo(),
     };
     let mut plan = Plan::default();
     for kind in Kind::ALL {
@@ -159,7 +198,8 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
     if opts.kinds.contains(&Kind::EnvSh) {
         plan.manual.extend(vm_args_proto_dist(project)?);
     }
-    if let Some(warning) = ecto_ipv6_unread(project)? {
+    plan.manual.extend(published_distribution(project)?);
+    if let Some(warning) = ecto_ipv6_unread(project, opts)? {
         plan.warnings.push(warning);
     }
     if files::read(&project.root, "config/releases.exs")?.is_some() {
@@ -184,8 +224,14 @@ fn plan_file(
     let abs = files::resolve_inside(&project.root, rel)?;
     let before = original.as_ref().map(|o| o.format.text.as_str());
     let path = std::path::Path::new(rel);
-    let Edited { outcome, warnings } = match kind {
-        Kind::Runtime if let Some(found) = configured_in_other_config(project, ctx, rel)? => found,
+    let Edited {
+        outcome,
+        warnings,
+        manual,
+    } = match kind {
+        Kind::Runtime if let Some(found) = configured_in_other_config(project, ctx, rel)? => {
+            edit::repo_ipv6::plan(ctx, path, before, found)?
+        }
         Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
             "no fly.toml: run `fly launch`, or pass `--app NAME` to create one".into(),
         )),
@@ -197,6 +243,7 @@ fn plan_file(
         Kind::FlyToml => edit::fly_toml::plan(ctx, path, before)?,
     };
     plan.warnings.extend(warnings);
+    plan.manual.extend(manual);
     let format = original
         .as_ref()
         .map(|o| o.format.clone())
@@ -340,19 +387,49 @@ fn dnspoll_looks_for_app_name(project: &Project, fly_app: &str) -> Result<bool> 
 }
 
 /// ECTO_IPV6 only helps when the Repo's runtime config turns it into `socket_options: [:inet6]`
-/// (phx.gen's runtime.exs does; Phoenix 1.5 projects and hand-written configs often do not).
-fn ecto_ipv6_unread(project: &Project) -> Result<Option<String>> {
-    if !project.has_dep("ecto_sql") {
+/// (phx.gen's runtime.exs does; Phoenix 1.5 projects and hand-written configs often do not). The
+/// runtime editor adds that for `--database fly`; this is for runs that leave runtime.exs out
+/// (`--skip runtime`), judged as the editor judges it.
+fn ecto_ipv6_unread(project: &Project, opts: &InitOptions) -> Result<Option<String>> {
+    if opts.database != Database::Fly
+        || !project.has_network_repo()
+        || opts.kinds.contains(&Kind::Runtime)
+    {
         return Ok(None);
     }
-    for rel in ["config/runtime.exs", "config/releases.exs"] {
-        if files::read(&project.root, rel)?.is_some_and(|f| f.format.text.contains("ECTO_IPV6")) {
-            return Ok(None);
-        }
+    let rel = runtime_config_path(project);
+    if let Some(f) = files::read(&project.root, &rel)?
+        && edit::repo_ipv6::honoured_at(elixir::parse(&f.format.text).root_node(), &f.format.text)
+            .is_some()
+    {
+        return Ok(None);
     }
-    Ok(Some(
-        "the project uses Ecto, but no runtime config reads ECTO_IPV6, so the Repo connects over IPv4 and cannot reach Fly Postgres; in config/runtime.exs add `maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") in ~w(true 1), do: [:inet6], else: []` and `socket_options: maybe_ipv6` to the Repo's config (`flycluster doctor` checks it)".into(),
-    ))
+    Ok(Some(format!(
+        "the project uses Ecto, but `{rel}` does not make the Repo read ECTO_IPV6, so it connects over IPv4 and cannot reach Fly Postgres; in its prod block add {} and `socket_options: maybe_ipv6` to the Repo's config (`flycluster init --only runtime` does it)",
+        edit::repo_ipv6::BINDING_SHOWN
+    )))
+}
+
+/// A fly.toml service that publishes EPMD or a pinned distribution port exposes the node to the
+/// internet; removing a service is the user's call, so it is a step by hand, in doctor's words.
+fn published_distribution(project: &Project) -> Result<Vec<crate::plan::ManualStep>> {
+    let Some(file) = files::read(&project.root, "fly.toml")? else {
+        return Ok(Vec::new());
+    };
+    let view = edit::fly_toml::read_view(std::path::Path::new("fly.toml"), &file.format.text)?;
+    let pinned = crate::dist_ports::pinned(project, Some(&view))?;
+    Ok(crate::dist_ports::published(&view, &pinned)
+        .iter()
+        .map(|service| {
+            let (reason, fix) = crate::dist_ports::explain(service);
+            crate::plan::ManualStep {
+                path: "fly.toml".into(),
+                location: format!("line {}: {fix}", service.line),
+                snippet: String::new(),
+                reason,
+            }
+        })
+        .collect())
 }
 
 /// What the application module starts, as it is before this run (the deps and runtime editors

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod cli;
 pub mod cookie;
+pub mod dist_ports;
 pub mod doctor;
 pub mod edit;
 pub mod elixir;

@@ -1,6 +1,7 @@
 //! Detection: the project root, OTP app, application module and its file, Phoenix version, umbrella
 //! layout, the Fly app named in fly.toml, and the formatter's line length.
 
+use crate::edit::EctoRepo;
 use crate::elixir;
 use crate::error::{Error, Result};
 use crate::files;
@@ -32,6 +33,10 @@ pub struct Project {
     pub sibling_deps: Vec<String>,
     /// The formatter's line length for the app's files.
     pub line_length: usize,
+    /// The Repos config/config.exs declares with `config :APP, ecto_repos: [...]`.
+    pub ecto_repos: Vec<EctoRepo>,
+    /// The application module starts a child whose module ends in `.Repo`.
+    pub starts_repo: bool,
 }
 
 impl Project {
@@ -58,6 +63,19 @@ impl Project {
 
     pub fn has_dep(&self, name: &str) -> bool {
         self.deps.iter().any(|d| d == name)
+    }
+
+    /// The project uses Ecto: init's `--database` default and doctor's ECTO_IPV6 check both ask this.
+    pub fn has_ecto_repo(&self) -> bool {
+        self.has_dep("ecto_sql") || !self.ecto_repos.is_empty() || self.starts_repo
+    }
+
+    /// Ecto on a network database: SQLite (`ecto_sqlite3` without a network adapter) lives on the
+    /// Machine itself, so `ECTO_IPV6` means nothing to it.
+    pub fn has_network_repo(&self) -> bool {
+        let sqlite_only = self.has_dep("ecto_sqlite3")
+            && !["postgrex", "myxql", "tds"].iter().any(|d| self.has_dep(d));
+        self.has_ecto_repo() && !sqlite_only
     }
 }
 
@@ -177,6 +195,19 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
         .or(files::read(&root, ".formatter.exs")?);
     let line_length =
         elixir::formatter_line_length(formatter.as_ref().map(|f| f.format.text.as_str()));
+    let ecto_repos = match files::read(&root, "config/config.exs")? {
+        Some(f) => declared_repos(&f.format.text),
+        None => Vec::new(),
+    };
+    let starts_repo = match &application_path {
+        Some(rel) => files::read(&root, rel)?.is_some_and(|f| {
+            let src = &f.format.text;
+            elixir::descendants_of_kind(elixir::parse(src).root_node(), "alias")
+                .into_iter()
+                .any(|a| elixir::text(a, src).ends_with(".Repo"))
+        }),
+        None => false,
+    };
 
     Ok(Project {
         root,
@@ -191,7 +222,61 @@ pub fn detect(path: &Path, opts: &DetectOptions<'_>) -> Result<Project> {
         deps: app_mix.deps.into_iter().map(|(n, _)| n).collect(),
         sibling_deps,
         line_length,
+        ecto_repos,
+        starts_repo,
     })
+}
+
+/// The `.exs` files of config/ (`config/prod.exs`, ...), sorted; none without the folder.
+pub fn config_files(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(root.join("config")) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".exs"))
+            .map(|n| format!("config/{n}"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+/// `config :APP, ecto_repos: [A.Repo, ...]` in config/config.exs, every spelling of the keyword.
+/// A file that does not parse declares nothing here (the editors report it where they edit it).
+fn declared_repos(src: &str) -> Vec<EctoRepo> {
+    let tree = elixir::parse(src);
+    let mut repos = Vec::new();
+    for call in elixir::descendants_of_kind(tree.root_node(), "call") {
+        if elixir::call_name(call, src) != Some("config") {
+            continue;
+        }
+        let Some(args) = elixir::call_args(call) else {
+            continue;
+        };
+        let items = elixir::items(args);
+        let Some(app) = items.first().and_then(|a| elixir::atom_name(*a, src)) else {
+            continue;
+        };
+        let Some(list) = items[1..]
+            .iter()
+            .filter(|a| matches!(a.kind(), "keywords" | "list"))
+            .find_map(|a| elixir::keyword_value(*a, src, "ecto_repos"))
+            .filter(|v| v.kind() == "list")
+        else {
+            continue;
+        };
+        for module in elixir::items(list)
+            .into_iter()
+            .filter(|m| m.kind() == "alias")
+        {
+            repos.push(EctoRepo {
+                app: app.to_string(),
+                module: elixir::text(module, src).to_string(),
+            });
+        }
+    }
+    repos
 }
 
 /// In an umbrella, the app that supervises PubSub (where phx.new puts DNSCluster), else the one with

@@ -2,6 +2,7 @@
 //! refuses first, so the tool never waits for input that cannot come.
 
 use crate::cli::CookieMode;
+use crate::edit::Database;
 use crate::error::{Error, Result};
 use crate::init::validate_fly_app;
 use dialoguer::console::{Key, Term};
@@ -70,6 +71,31 @@ pub fn ask_cookie_mode() -> Result<CookieMode> {
         .interact()
         .map_err(interrupted)?;
     Ok([CookieMode::Secret, CookieMode::FlyToml, CookieMode::None][i])
+}
+
+pub fn ask_database(default: Database) -> Result<Database> {
+    check_interrupted()?;
+    let choices = [
+        (
+            Database::Fly,
+            "on Fly (Fly Postgres, Managed Postgres): set ECTO_IPV6, the Repo connects over IPv6",
+        ),
+        (
+            Database::External,
+            "outside Fly (IPv4): no ECTO_IPV6, the Repo connects over IPv4",
+        ),
+        (
+            Database::None,
+            "no database: leave ECTO_IPV6 and the Repo alone",
+        ),
+    ];
+    let i = Select::with_theme(&ColorfulTheme::default())
+        .with_prompt("Where does the database live?")
+        .items(choices.map(|(_, text)| text))
+        .default(choices.iter().position(|(d, _)| *d == default).unwrap_or(0))
+        .interact()
+        .map_err(interrupted)?;
+    Ok(choices[i].0)
 }
 
 /// The answer for one file's diff.

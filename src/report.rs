@@ -3,6 +3,7 @@
 
 use crate::cli::CookieMode;
 use crate::cookie;
+use crate::edit::Database;
 use crate::plan::{Action, Kind, Plan};
 use crate::preview;
 use serde_json::json;
@@ -15,6 +16,30 @@ pub struct Context<'a> {
     pub cookie_mode: CookieMode,
     /// The cookie was stored with `fly secrets set --stage` already.
     pub secret_set: bool,
+    /// `--database`, given, asked or defaulted.
+    pub database: Database,
+    /// The project uses Ecto on a network database.
+    pub has_ecto_repo: bool,
+}
+
+/// What the `--database` choice did, for the summary.
+pub fn database_line(ctx: &Context<'_>) -> String {
+    let text = match ctx.database {
+        Database::Fly if !ctx.has_ecto_repo => {
+            "the database is on Fly (`--database fly`): ECTO_IPV6=\"true\", for a Repo the project does not have yet"
+        }
+        Database::Fly => {
+            "the database is on Fly (`--database fly`): ECTO_IPV6=\"true\" and the Repo's `socket_options: maybe_ipv6`, so Ecto reaches it over IPv6; pass `--database external` for a database outside Fly"
+        }
+        Database::External => {
+            "the database is outside Fly (`--database external`): ECTO_IPV6 is left out, so the Repo connects over IPv4 (given ECTO_IPV6=true, Postgrex asks only for IPv6 addresses, and an IPv4-only host fails with `:nxdomain`)"
+        }
+        Database::None if ctx.has_ecto_repo => {
+            "no database (`--database none`): ECTO_IPV6 and the Repo's config are left as they are"
+        }
+        Database::None => "no database: the project has no Ecto repo, so ECTO_IPV6 is left alone",
+    };
+    format!("\n{text}\n")
 }
 
 /// Next steps with the app name filled in.
@@ -40,6 +65,17 @@ pub fn next_steps(plan: &Plan, ctx: &Context<'_>) -> Vec<String> {
             "fly secrets list --app {}   # make sure RELEASE_COOKIE is set, or every deploy gets a new cookie",
             ctx.fly_app
         )),
+    }
+    match ctx.database {
+        Database::Fly if ctx.has_ecto_repo => steps.push(format!(
+            "fly secrets list --app {}   # DATABASE_URL must name the Fly Postgres database; the Repo reaches it over IPv6",
+            ctx.fly_app
+        )),
+        Database::External => steps.push(format!(
+            "fly secrets list --app {}   # DATABASE_URL must name the external database; the Repo reaches it over IPv4",
+            ctx.fly_app
+        )),
+        _ => {}
     }
     steps.push("fly deploy".into());
     steps.push(format!("fly scale count 2 --app {}", ctx.fly_app));
@@ -80,8 +116,14 @@ pub fn warnings(plan: &Plan) -> String {
 pub fn manual_steps(plan: &Plan) -> String {
     let mut out = String::new();
     for step in &plan.manual {
+        // A step with nothing to add (remove a service) says what to do in its location.
+        let add = if step.snippet.is_empty() {
+            ""
+        } else {
+            ", add:"
+        };
         out.push_str(&format!(
-            "manual step: `{}`: {}\n  {}, add:\n",
+            "manual step: `{}`: {}\n  {}{add}\n",
             step.path.display(),
             step.reason,
             step.location
@@ -173,6 +215,7 @@ pub fn json_document(
             CookieMode::None => "none",
         },
         "cookie": if cookie_exposed { Some(ctx.cookie) } else { None },
+        "database": ctx.database.name(),
         "files": files,
         "warnings": plan.warnings,
         "manual_steps": manual,

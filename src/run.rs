@@ -250,10 +250,19 @@ fn run_init(args: InitArgs) -> Result<i32> {
                 .with_help("install flyctl (https://fly.io/docs/flyctl/install/) or drop `--set-secret` and run the printed `fly secrets set` command"));
         }
     }
+    // Asked only where it decides something: a project without an Ecto repo has no database.
+    let database = match args.database {
+        Some(asked) => init::database_of(asked),
+        None if interactive && project.has_network_repo() => {
+            prompt::ask_database(init::default_database(&project))?
+        }
+        None => init::default_database(&project),
+    };
     let opts = InitOptions {
         fly_app: fly_app.clone(),
         cookie_mode,
         strategy: init::resolve_strategy(&project, args.strategy),
+        database,
         kinds,
         force: args.force,
         app_confirmed: args.app.is_some() || interactive,
@@ -274,6 +283,8 @@ fn run_init(args: InitArgs) -> Result<i32> {
         cookie: &cookie,
         cookie_mode,
         secret_set: false,
+        database,
+        has_ecto_repo: project.has_network_repo(),
     };
 
     if args.dry_run || args.check {
@@ -284,6 +295,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
             out.json(&report::json_document(&plan, &ctx, mode, false));
         } else {
             out.info(&report::summary(&plan, true));
+            out.info(&report::database_line(&ctx));
         }
         if args.check {
             let drift = plan.has_pending() || !plan.manual.is_empty();
@@ -332,6 +344,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
         out.json(&report::json_document(&plan, &ctx, "apply", true));
     } else {
         out.info(&report::summary(&plan, false));
+        out.info(&report::database_line(&ctx));
         if !plan.manual.is_empty() {
             out.notice("some steps must be done by hand (listed above)\n");
         }

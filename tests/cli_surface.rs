@@ -278,7 +278,7 @@ fn help_names_strategies_as_the_flag_spells_them() {
             "          - dns_cluster: Phoenix's dns_cluster library (what `mix phx.new` uses since 1.7.8)",
             "          - libcluster:  libcluster with a DNSPoll topology",
             "",
-            "      --only <KIND,...>",
+            "      --database <WHERE>",
         ]
     );
 }

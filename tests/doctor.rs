@@ -6,7 +6,7 @@ mod common;
 use common::{TestProject, fixture_dir, insta_settings, run_bin};
 use serde_json::Value;
 
-/// A copy of the doctor fixture `name` (with flycluster's block rendered in).
+/// A copy of the doctor fixture `name`: its `.fixture-base` under it, flycluster's block rendered in.
 fn doctor_fixture(name: &str) -> TestProject {
     TestProject::from_fixture(&format!("doctor/{name}"))
 }
@@ -311,12 +311,30 @@ const CASES: &[(&str, i32, &[&str])] = &[
         0,
         &["warning cookie-in-file rel/env.sh.eex:39"],
     ),
-    // Check 8: ECTO_IPV6 read at runtime.
+    // Check 8: ECTO_IPV6 and the Repo, by where the database lives (here: on Fly, as the
+    // ECTO_IPV6 these projects set says, or not known).
     (
         "ecto_ipv6_unread",
         1,
-        &["problem ecto-ipv6-runtime config/runtime.exs:34"],
+        // init adds the Repo's `maybe_ipv6` lines.
+        &[
+            "problem ecto-ipv6-runtime config/runtime.exs:34",
+            "warning init-pending",
+        ],
     ),
+    // Nothing sets ECTO_IPV6: right for a database outside Fly, so until `--database` says where
+    // it lives, a warning.
+    (
+        "ecto_ipv6_unset",
+        0,
+        &[
+            "warning ecto-ipv6-unset config/runtime.exs:34",
+            "warning init-pending",
+        ],
+    ),
+    // `init --database external` wrote the block without ECTO_IPV6: that records the choice, so
+    // doctor judges the Repo by it without being told again.
+    ("ecto_ipv6_recorded_external", 0, &[]),
     (
         "ecto_ipv6_false",
         1,
@@ -331,7 +349,30 @@ const CASES: &[(&str, i32, &[&str])] = &[
         0,
         &["warning dockerfile-legacy-env Dockerfile:94"],
     ),
-    // Check 10: init would still change something.
+    // Check 10: fly.toml keeps the cluster's Machines running.
+    ("fly_auto_stop", 0, &["warning fly-auto-stop fly.toml:23"]),
+    // Check 11: with several process groups, the query reaches every one.
+    (
+        "fly_process_groups",
+        0,
+        &["warning fly-process-groups fly.toml:20"],
+    ),
+    // Check 12: no service publishes EPMD (init leaves removing it to the user: a manual step).
+    (
+        "fly_exposed_epmd",
+        1,
+        &[
+            "problem fly-exposes-dist fly.toml:34",
+            "warning init-pending",
+        ],
+    ),
+    // Check 13: the Endpoint listens on IPv6 too.
+    (
+        "endpoint_ipv4",
+        0,
+        &["warning endpoint-ip config/runtime.exs:67"],
+    ),
+    // Check 14: init would still change something.
     ("init_pending", 0, &["warning init-pending"]),
 ];
 
@@ -390,7 +431,7 @@ fn a_healthy_project_passes_every_check() {
         .collect();
     // Ordered by check, and every check but the libcluster-only parts speaks.
     assert!(checks.windows(2).all(|w| w[0] <= w[1]), "{checks:?}");
-    for check in 1..=10 {
+    for check in 1..=14 {
         assert!(
             checks.contains(&check),
             "check {check} is silent: {checks:?}"
@@ -536,14 +577,9 @@ fn doctor_passes_what_init_configured() {
             .into_iter()
             .filter(|f| f.starts_with("problem"))
             .collect();
-        // Phoenix 1.5 configured its repo at build time (prod.secret.exs): nothing reads
-        // ECTO_IPV6 at runtime, and that is not something init edits. doctor must say so.
-        let expected: &[&str] = match *fixture {
-            "phx15" => &["problem ecto-ipv6-runtime config/runtime.exs"],
-            _ => &[],
-        };
-        let expected_code = if expected.is_empty() { 0 } else { 1 };
-        if code != expected_code || problems != expected {
+        // Phoenix 1.5 configured its repo at build time (prod.secret.exs): the runtime.exs init
+        // creates gives it `socket_options: maybe_ipv6` too.
+        if code != 0 || !problems.is_empty() {
             failures.push(format!("{fixture}: exit {code}, problems {problems:?}"));
         }
         // And init itself has nothing left to do.
@@ -588,6 +624,12 @@ fn text_output_snapshots() {
         "healthy",
         "env_sh_other_platform",
         "proto_dist_twice_vm_args",
+        // The checks of the Fly side, one fixture each.
+        "ecto_ipv6_unset",
+        "fly_auto_stop",
+        "fly_process_groups",
+        "fly_exposed_epmd",
+        "endpoint_ipv4",
     ] {
         let run = run_bin(&["doctor"], Some(&doctor_fixture(fixture)));
         insta_settings().bind(|| {
@@ -603,7 +645,15 @@ fn text_output_snapshots() {
 
 #[test]
 fn json_output_snapshots() {
-    for fixture in ["release_node_hostname", "libcluster_app_name_basename"] {
+    for fixture in [
+        "release_node_hostname",
+        "libcluster_app_name_basename",
+        "ecto_ipv6_unset",
+        "fly_auto_stop",
+        "fly_process_groups",
+        "fly_exposed_epmd",
+        "endpoint_ipv4",
+    ] {
         let run = run_bin(
             &["doctor", "--format", "json"],
             Some(&doctor_fixture(fixture)),
@@ -611,5 +661,328 @@ fn json_output_snapshots() {
         insta_settings().bind(|| {
             insta::assert_snapshot!(format!("doctor_json_{fixture}"), run.transcript());
         });
+    }
+}
+
+// ----- the Fly side: where the database lives, which Machines stay up, what the network exposes -----
+
+/// Findings of one check (by id prefix) that need attention, as `attention` gives them.
+fn attention_of(doc: &Value, prefix: &str) -> Vec<String> {
+    attention(doc)
+        .into_iter()
+        .filter(|f| f.split(' ').nth(1).is_some_and(|id| id.starts_with(prefix)))
+        .collect()
+}
+
+/// `--database` decides how ECTO_IPV6 and the Repo are judged; without it, an ECTO_IPV6 the project
+/// sets is the choice of a database on Fly, and with nothing set the missing lines are warnings.
+#[test]
+fn the_database_choice_decides_the_ecto_ipv6_findings() {
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("healthy", &[], &[]),
+        ("healthy", &["--database", "fly"], &[]),
+        // ECTO_IPV6=true makes Postgrex ask only for IPv6 addresses: an external IPv4 host fails.
+        (
+            "healthy",
+            &["--database", "external"],
+            &["problem ecto-ipv6-external rel/env.sh.eex:29"],
+        ),
+        ("healthy", &["--database", "none"], &[]),
+        (
+            "ecto_ipv6_unset",
+            &[],
+            &["warning ecto-ipv6-unset config/runtime.exs:34"],
+        ),
+        (
+            "ecto_ipv6_unset",
+            &["--database", "fly"],
+            &["problem ecto-ipv6-unset config/runtime.exs:34"],
+        ),
+        ("ecto_ipv6_unset", &["--database", "external"], &[]),
+        ("ecto_ipv6_recorded_external", &[], &[]),
+        (
+            "ecto_ipv6_recorded_external",
+            &["--database", "fly"],
+            &["problem ecto-ipv6-unset config/runtime.exs:34"],
+        ),
+        // Set, but the Repo never reads it: harmless for a database outside Fly.
+        ("ecto_ipv6_unread", &["--database", "external"], &[]),
+        (
+            "ecto_ipv6_unread",
+            &[],
+            &["problem ecto-ipv6-runtime config/runtime.exs:34"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (fixture, args, expected) in cases {
+        let (_, doc) = doctor_json(&doctor_fixture(fixture), args);
+        let got = attention_of(&doc, "ecto-ipv6");
+        if got != *expected {
+            failures.push(format!(
+                "{fixture} {args:?}\n  got:      {got:?}\n  expected: {expected:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A project without ECTO_IPV6 and a Repo that never reads it: a warning until the choice is
+/// known (it is right for a database outside Fly), a problem with `--database fly`.
+#[test]
+fn a_repo_that_ignores_ecto_ipv6_is_a_warning_until_the_database_is_known() {
+    let project = TestProject::from_fixture("doctor/ecto_ipv6_unset");
+    let runtime = project.read("config/runtime.exs").replace(
+        "  maybe_ipv6 = if System.get_env(\"ECTO_IPV6\") in ~w(true 1), do: [:inet6], else: []\n\n",
+        "",
+    );
+    project.write(
+        "config/runtime.exs",
+        runtime
+            .replace("\"10\"),\n", "\"10\")\n")
+            .replace("    socket_options: maybe_ipv6\n", ""),
+    );
+    let (code, doc) = doctor_json(project.path(), &[]);
+    assert_eq!(
+        attention_of(&doc, "ecto-ipv6"),
+        ["warning ecto-ipv6-runtime config/runtime.exs:34"]
+    );
+    assert_eq!(code, 0);
+    let (code, doc) = doctor_json(project.path(), &["--database", "fly"]);
+    assert_eq!(
+        attention_of(&doc, "ecto-ipv6"),
+        ["problem ecto-ipv6-runtime config/runtime.exs:34"]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn auto_stop_in_any_spelling_with_no_machine_kept_running_is_a_warning() {
+    let healthy = std::fs::read_to_string(doctor_fixture("healthy").join("fly.toml")).unwrap();
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "  auto_stop_machines = 'stop'\n",
+            "  auto_stop_machines = true\n",
+            &[],
+        ),
+        (
+            "  min_machines_running = 2\n",
+            "",
+            &["warning fly-auto-stop fly.toml:23"],
+        ),
+        (
+            "  auto_stop_machines = 'stop'\n",
+            "  auto_stop_machines = 'suspend'\n",
+            &[],
+        ),
+        (
+            "  auto_stop_machines = 'stop'\n  auto_start_machines = true\n  min_machines_running = 2\n",
+            "  auto_stop_machines = 'suspend'\n  auto_start_machines = true\n  min_machines_running = 0\n",
+            &["warning fly-auto-stop fly.toml:23"],
+        ),
+        (
+            "  auto_stop_machines = 'stop'\n",
+            "  auto_stop_machines = 'off'\n",
+            &[],
+        ),
+        (
+            "  auto_stop_machines = 'stop'\n  auto_start_machines = true\n  min_machines_running = 2\n",
+            "  auto_stop_machines = false\n  auto_start_machines = true\n  min_machines_running = 0\n",
+            &[],
+        ),
+        (
+            "[[vm]]",
+            "[[services]]\n  internal_port = 9000\n  protocol = 'tcp'\n  auto_stop_machines = 'stop'\n\n[[vm]]",
+            &["warning fly-auto-stop fly.toml:36"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (from, to, expected) in cases {
+        let project = TestProject::from_fixture("doctor/healthy");
+        assert!(healthy.contains(from), "{from}");
+        project.write("fly.toml", healthy.replacen(from, to, 1));
+        let (_, doc) = doctor_json(project.path(), &[]);
+        let got = attention_of(&doc, "fly-auto-stop");
+        if got != *expected {
+            failures.push(format!(
+                "{to:?}\n  got:      {got:?}\n  expected: {expected:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Erlang picks a random distribution port unless the project pins a range; a service on a port of
+/// a pinned range (in vm.args, erl's flags or `config :kernel`) publishes it. The same judgement
+/// makes init stop with a manual step.
+#[test]
+fn a_service_on_a_pinned_distribution_port_is_a_problem() {
+    let healthy = std::fs::read_to_string(doctor_fixture("healthy").join("fly.toml")).unwrap();
+    let with_service = |port: u32| {
+        healthy.replacen(
+            "[[vm]]",
+            &format!("[[services]]\n  internal_port = {port}\n  protocol = 'tcp'\n\n[[vm]]"),
+            1,
+        )
+    };
+    let pins: &[(&str, &str)] = &[
+        (
+            "rel/vm.args.eex",
+            "## vm.args\n-kernel inet_dist_listen_min 9100 inet_dist_listen_max 9155\n",
+        ),
+        (
+            "config/prod.exs",
+            "import Config\n\nconfig :kernel, inet_dist_listen_min: 9100, inet_dist_listen_max: 9155\n",
+        ),
+    ];
+    for (file, text) in pins {
+        let project = TestProject::from_fixture("doctor/healthy");
+        project
+            .write(file, text)
+            .write("fly.toml", with_service(9120));
+        let (code, doc) = doctor_json(project.path(), &[]);
+        assert_eq!(
+            attention_of(&doc, "fly-exposes-dist"),
+            ["problem fly-exposes-dist fly.toml:34"],
+            "{file}"
+        );
+        assert_eq!(code, 1);
+        let message = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "fly-exposes-dist")
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains("9120, in the Erlang distribution range 9100-9155"),
+            "{message}"
+        );
+        let init = project.init(&["--yes"]);
+        assert_eq!(init.code, 3, "{}", init.transcript());
+        assert!(
+            init.stderr.contains(
+                "manual step: `fly.toml`: `[[services]] #1` forwards to internal port 9120"
+            ),
+            "{}",
+            init.transcript()
+        );
+        // Outside the range nothing is exposed.
+        project.write("fly.toml", with_service(9200));
+        let (_, doc) = doctor_json(project.path(), &[]);
+        assert!(attention_of(&doc, "fly-exposes-dist").is_empty());
+    }
+}
+
+#[test]
+fn several_process_groups_are_fine_when_the_query_names_one() {
+    let project = TestProject::from_fixture("doctor/fly_process_groups");
+    let env_sh = project.read("rel/env.sh.eex");
+    let line = "export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"";
+    assert!(env_sh.contains(line));
+    project.write(
+        "rel/env.sh.eex",
+        env_sh.replace(
+            line,
+            "export DNS_CLUSTER_QUERY=\"app.process.${FLY_APP_NAME}.internal\"",
+        ),
+    );
+    let (_, doc) = doctor_json(project.path(), &[]);
+    assert!(attention_of(&doc, "fly-process-groups").is_empty(), "{doc}");
+    // Fly's `<group>.process.<app>.internal` names the app's own Machines: the query check agrees.
+    assert!(attention_of(&doc, "dns-cluster-query").is_empty(), "{doc}");
+    assert!(ids(&doc).contains(&"fly-process-groups".to_string()));
+}
+
+#[test]
+fn the_endpoint_prod_ip_is_the_last_one_a_prod_release_runs() {
+    let healthy =
+        std::fs::read_to_string(doctor_fixture("healthy").join("config/runtime.exs")).unwrap();
+    let ipv6 = "      ip: {0, 0, 0, 0, 0, 0, 0, 0}\n";
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "      ip: {127, 0, 0, 1}\n",
+            &["warning endpoint-ip config/runtime.exs:67"],
+        ),
+        (
+            "      ip: {0, 0, 0, 0, 0, 0, 0, 1}\n",
+            &["warning endpoint-ip config/runtime.exs:67"],
+        ),
+        ("      ip: {0, 0, 0, 0, 0, 0, 0, 0}\n", &[]),
+    ];
+    for (ip, expected) in cases {
+        let project = TestProject::from_fixture("doctor/healthy");
+        project.write("config/runtime.exs", healthy.replace(ipv6, ip));
+        let (_, doc) = doctor_json(project.path(), &[]);
+        assert_eq!(attention_of(&doc, "endpoint-ip"), *expected, "{ip}");
+    }
+    // A dev-only bind (what phx.new writes for dev) is never what the release listens on, and
+    // prod.exs is overridden by runtime.exs.
+    let project = TestProject::from_fixture("doctor/healthy");
+    project.write(
+        "config/runtime.exs",
+        format!(
+            "{healthy}\nif config_env() == :dev do\n  config :hello_done, HelloDoneWeb.Endpoint, http: [ip: {{127, 0, 0, 1}}]\nend\n"
+        ),
+    );
+    project.write(
+        "config/prod.exs",
+        "import Config\n\nconfig :hello_done, HelloDoneWeb.Endpoint, http: [ip: {0, 0, 0, 0}]\n",
+    );
+    let (_, doc) = doctor_json(project.path(), &[]);
+    assert!(attention_of(&doc, "endpoint-ip").is_empty(), "{doc}");
+}
+
+/// The one-verdict contract on the fixtures of the Fly side: when `init --yes` exits 0, doctor
+/// reports no problem; where it cannot get there it exits 3 with the step.
+#[test]
+fn init_then_doctor_agree_on_the_fly_side_fixtures() {
+    let mut failures = Vec::new();
+    for fixture in [
+        "healthy",
+        "ecto_ipv6_unread",
+        "ecto_ipv6_unset",
+        "fly_auto_stop",
+        "fly_process_groups",
+        "fly_exposed_epmd",
+        "endpoint_ipv4",
+    ] {
+        let project = TestProject::from_fixture(&format!("doctor/{fixture}"));
+        let init = project.init(&["--yes"]);
+        let (code, doc) = doctor_json(project.path(), &[]);
+        let problems: Vec<String> = attention(&doc)
+            .into_iter()
+            .filter(|f| f.starts_with("problem"))
+            .collect();
+        match init.code {
+            0 if code == 0 && problems.is_empty() => {}
+            3 if !init.stderr.contains("manual step") => {
+                failures.push(format!("{fixture}: exit 3 without a manual step"))
+            }
+            3 => {}
+            other => failures.push(format!(
+                "{fixture}: init exited {other}, then doctor: {problems:?}"
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The same for `--database external`, on a project set up for Fly first (the block init owns in
+/// rel/env.sh.eex must then leave ECTO_IPV6 out).
+#[test]
+fn init_then_doctor_agree_for_an_external_database() {
+    for fixture in ["healthy", "ecto_ipv6_unset"] {
+        let project = TestProject::from_fixture(&format!("doctor/{fixture}"));
+        let init = project.init(&["--yes", "--database", "external"]);
+        assert_eq!(init.code, 0, "{fixture}: {}", init.transcript());
+        let (code, doc) = doctor_json(project.path(), &["--database", "external"]);
+        assert_eq!(code, 0, "{fixture}: {:?}", attention(&doc));
+        assert!(
+            !attention(&doc).contains(&"warning init-pending".to_string()),
+            "{fixture}: {:?}",
+            attention(&doc)
+        );
     }
 }

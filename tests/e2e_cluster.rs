@@ -153,7 +153,14 @@ fn generated_setup_forms_a_cluster_on_a_fly_like_ipv6_network() {
     );
 
     // A custom image label (no `-` in the tag): the node name must still be valid and cluster.
-    let run = run_script(&["--image-ref", "registry.fly.io/hello-elixir:v42"]);
+    // `--database fly` said outright (the first run had it as init's default): the Repo's
+    // socket_options are [:inet6].
+    let run = run_script(&[
+        "--image-ref",
+        "registry.fly.io/hello-elixir:v42",
+        "--database",
+        "fly",
+    ]);
     assert_eq!(
         run.code, 0,
         "with a custom image label the setup did not cluster:\n{}",
@@ -161,7 +168,7 @@ fn generated_setup_forms_a_cluster_on_a_fly_like_ipv6_network() {
     );
     assert_eq!(
         summary(&run),
-        "cluster: 3/3 nodes connected, isolated node ok (image label v42)",
+        "cluster: 3/3 nodes connected, isolated node ok (image label v42, database fly)",
         "{}",
         run.output
     );
@@ -425,5 +432,30 @@ fn verify_names_the_reason_each_pair_is_missing_on_a_fly_like_network() {
     assert_eq!(
         ipv4.doc["machines"][0]["proto_dist"],
         serde_json::json!(["inet6_tcp"])
+    );
+}
+
+/// `flycluster init --database external`: no ECTO_IPV6 reaches the machines (image, fly.toml,
+/// rel/env.sh.eex), the Repo's socket_options are [] (IPv4, as a database outside Fly needs), and
+/// the nodes cluster as with a database on Fly: distribution does not depend on ECTO_IPV6.
+#[test]
+fn generated_setup_for_an_external_database_clusters_and_leaves_ecto_on_ipv4() {
+    if !prerequisites() {
+        return;
+    }
+    let _serial = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let run = run_script(&["--database", "external"]);
+    assert_eq!(
+        run.code, 0,
+        "the setup for an external database did not cluster, or ECTO_IPV6 reached the Repo:\n{}",
+        run.output
+    );
+    assert_eq!(
+        summary(&run),
+        "cluster: 3/3 nodes connected, isolated node ok (image label deployment-01HXYZ, database external)",
+        "{}",
+        run.output
     );
 }

@@ -590,13 +590,14 @@ fn a_symlinked_folder_leading_out_is_never_written_through() {
     let away = outside();
     // rel/ leads to an empty folder outside: env.sh.eex would be created there.
     std::fs::create_dir(away.path().join("rel")).unwrap();
-    // config/ leads to a copy outside: runtime.exs would be read and edited there.
+    // config/ leads to a copy outside: runtime.exs would be read and edited there (detection
+    // refuses it first, at config.exs, where it looks for the Repos the project declares).
     common::copy_dir(
         &common::fixture_dir("phx17").join("config"),
         &away.path().join("config"),
     );
     let outside_before = tree(away.path());
-    for (folder, file) in [("rel", "rel/env.sh.eex"), ("config", "config/runtime.exs")] {
+    for (folder, file) in [("rel", "rel/env.sh.eex"), ("config", "config/config.exs")] {
         let project = phx17();
         let _ = std::fs::remove_dir_all(project.path().join(folder));
         symlink(&away.path().join(folder), &project.path().join(folder));
@@ -918,11 +919,20 @@ fn a_file_changed_while_the_prompt_waits_stops_every_write() {
     use std::io::Write;
     let project = phx17();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flycluster"));
-    cmd.args(["init", "--app", "hello17", "--cookie", "secret"])
-        .arg(project.path())
-        .env("TERM", "xterm-256color")
-        .env("NO_COLOR", "1")
-        .env_remove("FLYCLUSTER_FAIL_WRITE");
+    // Every question but the file's answered on the command line.
+    cmd.args([
+        "init",
+        "--app",
+        "hello17",
+        "--cookie",
+        "secret",
+        "--database",
+        "fly",
+    ])
+    .arg(project.path())
+    .env("TERM", "xterm-256color")
+    .env("NO_COLOR", "1")
+    .env_remove("FLYCLUSTER_FAIL_WRITE");
     let mut session = expectrl::Session::spawn(cmd).expect("spawn flycluster in a pty");
     let mut seen = Vec::new();
     let read_until =

@@ -205,11 +205,18 @@ fn leftover_temp_files(project: &TestProject) -> Vec<String> {
         .collect()
 }
 
-/// Accept the detected defaults: app name (Enter), cookie mode (Enter).
+/// Accept the detected defaults: app name (Enter), cookie mode (Enter), database (Enter).
 fn accept_defaults(term: &mut Terminal) {
     term.expect("Fly app name");
     term.send(ENTER);
     term.expect("Release cookie");
+    term.choose(0);
+    answer_database(term);
+}
+
+/// The fixtures have an Ecto repo, so init asks where its database lives: the default, on Fly.
+fn answer_database(term: &mut Terminal) {
+    term.expect("Where does the database live?");
     term.choose(0);
 }
 
@@ -354,13 +361,23 @@ fn ctrl_c_at_any_prompt_writes_nothing() {
     for stop_at in [
         "Fly app name",
         "Release cookie",
+        "Where does the database live?",
         "Apply this change to mix.exs?",
     ] {
         let project = TestProject::from_fixture("phx17");
         let before = project.snapshot_files();
         let mut term = Terminal::init(project.path(), &[]);
+        // Answer every prompt before the one to stop at.
         if stop_at != "Fly app name" {
-            accept_defaults(&mut term);
+            term.expect("Fly app name");
+            term.send(ENTER);
+        }
+        if stop_at.starts_with("Where") || stop_at.starts_with("Apply") {
+            term.expect("Release cookie");
+            term.choose(0);
+        }
+        if stop_at.starts_with("Apply") {
+            answer_database(&mut term);
         }
         if stop_at.starts_with("Apply") {
             term.expect("Apply this change to rel/env.sh.eex?");
@@ -398,6 +415,7 @@ fn the_app_name_prompt_shows_the_default_and_takes_a_typed_name() {
     term.expect("Fly app name (hello-elixir)");
     term.send(ENTER);
     term.expect("Fly app name · hello-elixir");
+    answer_database(&mut term);
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(3);
     let (ended, output) = term.finish();
@@ -419,6 +437,7 @@ fn the_app_name_prompt_shows_the_default_and_takes_a_typed_name() {
     term.expect("Fly app name · typed-app");
     term.expect("Release cookie");
     term.choose(0);
+    answer_database(&mut term);
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(2);
     let (ended, output) = term.finish();
@@ -440,6 +459,7 @@ fn the_app_name_prompt_is_skipped_when_app_is_given() {
     let mut term = Terminal::init(project.path(), &["--app", "given-app"]);
     term.expect("Release cookie");
     term.choose(0);
+    answer_database(&mut term);
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(3);
     let (ended, output) = term.finish();
@@ -459,6 +479,7 @@ fn the_cookie_mode_prompt_chooses_where_the_cookie_goes() {
     term.expect("fly.toml [env]");
     term.expect("none: I manage RELEASE_COOKIE myself");
     term.choose(1);
+    answer_database(&mut term);
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(2);
     let (ended, output) = term.finish();
@@ -485,6 +506,7 @@ fn the_cookie_mode_prompt_chooses_where_the_cookie_goes() {
     term.send(ENTER);
     term.expect("Release cookie");
     term.choose(2);
+    answer_database(&mut term);
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(2);
     let (ended, output) = term.finish();
@@ -555,6 +577,55 @@ impl Terminal {
     }
 }
 
+/// The database question says what each answer does, starts on Fly (the project has an Ecto repo),
+/// and an answer is what `--database` would have said; `--database` skips it.
+#[test]
+fn the_database_prompt_says_what_each_choice_does() {
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(project.path(), &["--app", "hello17", "--cookie", "none"]);
+    term.expect("Where does the database live?");
+    term.expect(
+        "on Fly (Fly Postgres, Managed Postgres): set ECTO_IPV6, the Repo connects over IPv6",
+    );
+    term.expect("outside Fly (IPv4): no ECTO_IPV6, the Repo connects over IPv4");
+    term.expect("no database: leave ECTO_IPV6 and the Repo alone");
+    term.choose(1);
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(2);
+    term.expect("the database is outside Fly (`--database external`)");
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert_eq!(
+        project.snapshot_files(),
+        applied_with_yes(
+            "phx17",
+            &[
+                "--app",
+                "hello17",
+                "--cookie",
+                "none",
+                "--database",
+                "external"
+            ]
+        ),
+        "{output}"
+    );
+
+    let project = TestProject::from_fixture("phx17");
+    let mut term = Terminal::init(
+        project.path(),
+        &["--app", "hello17", "--cookie", "none", "--database", "fly"],
+    );
+    term.expect("Apply this change to rel/env.sh.eex?");
+    term.choose(3);
+    let (ended, output) = term.finish();
+    assert_eq!(ended, Ended::Code(0), "{output}");
+    assert!(
+        !output.contains("Where does the database live?"),
+        "{output}"
+    );
+}
+
 /// Warnings bear on the answers, so they come before the first question; manual steps come with
 /// the result, and make the exit code 3.
 #[test]
@@ -567,6 +638,7 @@ fn warnings_come_before_the_questions_and_manual_steps_after() {
     let mut term = Terminal::init(project.path(), &["--app", "other-app"]);
     term.expect("Release cookie");
     term.choose(1);
+    answer_database(&mut term);
     term.expect("warning: `fly.toml` holds `RELEASE_COOKIE` in plain text");
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(2);
@@ -591,6 +663,7 @@ fn quiet_still_shows_the_diff_being_asked_about() {
         project.path(),
         &["-q", "--app", "hello17", "--cookie", "none"],
     );
+    answer_database(&mut term);
     term.expect("+++ b/rel/env.sh.eex");
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(0);
@@ -616,6 +689,7 @@ fn a_long_diff_is_offered_as_a_file() {
         &["init", "--app", "hello17", "--cookie", "secret", &path],
         &[("FLYCLUSTER_LONG_DIFF_LINES", "20")],
     );
+    answer_database(&mut term);
     term.expect("The diff of rel/env.sh.eex changes");
     term.choose(0); // the default: write it to a file
     term.expect("the diff of rel/env.sh.eex is in ");

@@ -61,6 +61,7 @@ fn check_schema(doc: &Value) {
             "applied",
             "cookie",
             "cookie_mode",
+            "database",
             "files",
             "fly_app",
             "manual_steps",
@@ -80,6 +81,7 @@ fn check_schema(doc: &Value) {
     assert!(!string(doc, "otp_app").is_empty());
     assert!(!string(doc, "fly_app").is_empty());
     assert!(["secret", "fly-toml", "none"].contains(&string(doc, "cookie_mode")));
+    assert!(["fly", "external", "none"].contains(&string(doc, "database")));
     if let Some(cookie) = string_or_null(doc, "cookie") {
         assert_cookie(cookie);
     }

@@ -709,11 +709,17 @@ fn fuzz_regression_env_value_with_comment_lines_inside_is_a_manual_step() {
         let flycluster::edit::Outcome::Manual(step) = edited.outcome else {
             panic!("{:?}", edited.outcome);
         };
-        // The value as BuildKit reads it (the continuation's indentation is part of it).
+        // The value as BuildKit reads it (the continuation's indentation is part of it), with
+        // ECTO_IPV6 where the database is on Fly.
+        let ecto = if ctx.database == flycluster::edit::Database::Fly {
+            "ENV ECTO_IPV6=\"true\"\n"
+        } else {
+            ""
+        };
         assert!(
-            step.snippet.starts_with(
-                "ENV ECTO_IPV6=\"true\"\nENV ERL_AFLAGS=\"-kernel shell_history enabled "
-            ) && step
+            step.snippet.starts_with(&format!(
+                "{ecto}ENV ERL_AFLAGS=\"-kernel shell_history enabled "
+            )) && step
                 .snippet
                 .ends_with(" +sbwt none -proto_dist inet6_tcp\""),
             "{}",

@@ -36,6 +36,25 @@ fn generated_elixir_parses_and_is_formatted() {
     }
 }
 
+/// The Elixir files of the projects under `root` (not its own .formatter.exs).
+fn project_files(root: &TestProject) -> Vec<String> {
+    elixir_files(root.path())
+        .into_iter()
+        .filter(|f| f.contains('/'))
+        .collect()
+}
+
+/// Format every project file under `root` with its line length, so the inputs start formatted.
+fn format_projects(root: &TestProject) {
+    let status = Command::new("elixir")
+        .arg(support("format_files.exs"))
+        .arg(root.path())
+        .args(project_files(root))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 /// Long app names and short line lengths make the formatter break the inserted code; ours must
 /// break it exactly the same way. Sweeps app-name lengths across every layout boundary, for both
 /// strategies, with the child in the middle of the list (trailing comma) and at its end, in lists
@@ -111,19 +130,7 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
                 }
             }
         }
-        let all_files = |root: &TestProject| -> Vec<String> {
-            elixir_files(root.path())
-                .into_iter()
-                .filter(|f| f.contains('/'))
-                .collect()
-        };
-        let status = Command::new("elixir")
-            .arg(support("format_files.exs"))
-            .arg(root.path())
-            .args(all_files(&root))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        format_projects(&root);
         for (dir, app, strategy) in &projects {
             let run = common::run_bin(
                 &[
@@ -152,7 +159,92 @@ fn long_lines_are_broken_as_the_formatter_breaks_them() {
         }
         assert_elixir_ok(
             root.path(),
-            &all_files(&root),
+            &project_files(&root),
+            &format!("line_length {line_length}"),
+        );
+    }
+}
+
+/// The Repo's `maybe_ipv6` lines (`--database fly`), judged by the real formatter: the binding and
+/// a new `config` call at every layout boundary, and the option added to the Repo's config in the
+/// shapes `mix format` leaves it in (broken over lines with the options two spaces in or aligned
+/// after `config `, or on one line, extended or broken), inside the prod block and at top level.
+#[test]
+fn the_repo_lines_are_laid_out_as_the_formatter_lays_them_out() {
+    if !require_tool("elixir") {
+        return;
+    }
+    let shapes: &[(&str, &str)] = &[
+        (
+            "broken",
+            "if config_env() == :prod do\n  database_url = System.get_env(\"DATABASE_URL\")\n\n  config :APP, MOD.Repo, url: database_url, pool_size: String.to_integer(System.get_env(\"POOL_SIZE\") || \"10\"), queue_target: 5000, queue_interval: 1000, timeout: 15000\nend\n",
+        ),
+        (
+            "one_line",
+            "if config_env() == :prod do\n  config :APP, MOD.Repo, url: database_url\nend\n",
+        ),
+        (
+            "none",
+            "if config_env() == :prod do\n  config :x, y: 1\nend\n",
+        ),
+        (
+            "top_level",
+            "config :APP, MOD.Repo, url: database_url, pool_size: 10\n",
+        ),
+    ];
+    for line_length in [98, 80, 70, 60] {
+        let root = TestProject::empty();
+        let formatter = format!(
+            "[\n  inputs: [\"{{mix,.formatter}}.exs\", \"{{config,lib}}/**/*.{{ex,exs}}\"],\n  line_length: {line_length}\n]\n"
+        );
+        root.write(".formatter.exs", &formatter);
+        let mut projects = Vec::new();
+        for name_len in [3, 10, 20, 30, 45] {
+            for (shape, runtime) in shapes {
+                let dir = format!("{shape}_{name_len}");
+                let app = format!("a{}", "b".repeat(name_len - 1));
+                let module: String = "A".to_string() + &"b".repeat(name_len - 1);
+                root.write(&format!("{dir}/.formatter.exs"), &formatter)
+                    .write(
+                        &format!("{dir}/mix.exs"),
+                        format!("defmodule {module}.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :{app}, version: \"0.1.0\", deps: deps()]\n  end\n\n  defp deps do\n    [{{:ecto_sql, \"~> 3.10\"}}, {{:postgrex, \">= 0.0.0\"}}]\n  end\nend\n"),
+                    )
+                    .write(
+                        &format!("{dir}/config/config.exs"),
+                        format!("import Config\n\nconfig :{app}, ecto_repos: [{module}.Repo]\n"),
+                    )
+                    .write(
+                        &format!("{dir}/config/runtime.exs"),
+                        format!("import Config\n\n{}", runtime.replace("APP", &app).replace("MOD", &module)),
+                    );
+                projects.push(dir);
+            }
+        }
+        format_projects(&root);
+        for dir in &projects {
+            let run = common::run_bin(
+                &[
+                    "init",
+                    "--yes",
+                    "--app",
+                    "x",
+                    "--database",
+                    "fly",
+                    "--only",
+                    "runtime",
+                ],
+                Some(&root.path().join(dir)),
+            );
+            assert_eq!(run.code, 0, "{dir}: {}", run.transcript());
+            let runtime = root.read(&format!("{dir}/config/runtime.exs"));
+            assert!(
+                runtime.contains("socket_options: maybe_ipv6"),
+                "{dir}:\n{runtime}"
+            );
+        }
+        assert_elixir_ok(
+            root.path(),
+            &project_files(&root),
             &format!("line_length {line_length}"),
         );
     }

@@ -4,7 +4,7 @@
 //! byte of the input lost (each changed stretch of lines only gains characters); and the file's
 //! byte conventions (BOM, final newline, line endings) survive the round trip through `TextFile`.
 
-use flycluster::edit::{self, EditCtx, Edited, Outcome, Strategy, Supervision};
+use flycluster::edit::{self, Database, EctoRepo, EditCtx, Edited, Outcome, Strategy, Supervision};
 use flycluster::error::Error;
 use flycluster::textfile::TextFile;
 use std::path::Path;
@@ -60,8 +60,9 @@ impl Editor {
     }
 }
 
-/// The runs every input is planned under: the defaults, and the other strategy with a cookie in
-/// fly.toml, `--force` and a short line length (so the other layouts are taken).
+/// The runs every input is planned under: the defaults (a Repo whose database is on Fly, so the
+/// runtime editor adds its `maybe_ipv6` lines), and the other strategy with a cookie in fly.toml,
+/// `--force`, a short line length (so the other layouts are taken) and no database.
 pub fn contexts() -> [EditCtx; 2] {
     [
         EditCtx {
@@ -75,6 +76,12 @@ pub fn contexts() -> [EditCtx; 2] {
             node_image_suffix: true,
             supervision: Supervision::default(),
             sibling_deps: Vec::new(),
+            database: Database::Fly,
+            ecto_repos: vec![EctoRepo {
+                app: "hello_elixir".into(),
+                module: "HelloElixir.Repo".into(),
+            }],
+            has_ecto_repo: true,
         },
         EditCtx {
             otp_app: "my_app".into(),
@@ -87,6 +94,9 @@ pub fn contexts() -> [EditCtx; 2] {
             node_image_suffix: false,
             supervision: Supervision::default(),
             sibling_deps: Vec::new(),
+            database: Database::None,
+            ecto_repos: Vec::new(),
+            has_ecto_repo: false,
         },
     ]
 }

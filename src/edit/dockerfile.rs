@@ -5,7 +5,7 @@
 //! reads them), each mapped back to its bytes, so an edit replaces exactly the `KEY=value` it fixes
 //! or inserts whole lines; every other byte stays.
 
-use super::{EditCtx, Edited, Outcome};
+use super::{Database, EditCtx, Edited, Outcome};
 use crate::error::{Error, Result};
 use crate::templates;
 use std::ops::Range;
@@ -15,6 +15,12 @@ const ECTO_IPV6: &str = "ECTO_IPV6";
 const ERL_AFLAGS: &str = "ERL_AFLAGS";
 const PROTO_DIST: &str = "-proto_dist";
 const PROTO_DIST_FLAG: &str = "-proto_dist inet6_tcp";
+/// The comment flycluster writes above its `ENV` lines (templates/dockerfile_env.j2), and the one
+/// it writes when the database is not on Fly.
+const FLY_COMMENT: &str =
+    "# Fly's private network is IPv6: Ecto and Erlang distribution must connect over IPv6";
+const ERL_ONLY_COMMENT: &str =
+    "# Fly's private network is IPv6: Erlang distribution must connect over IPv6";
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
     let Some(text) = before else {
@@ -55,7 +61,16 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     };
 
     let add_ecto = match effective(ECTO_IPV6) {
-        None => true,
+        // Only a database on Fly's IPv6 network wants it; an external one is left out of the image
+        // (`removals` below), no database is left alone.
+        _ if ctx.database == Database::External => false,
+        None => ctx.database == Database::Fly,
+        Some(s) if ctx.database == Database::None => {
+            if s.legacy {
+                warnings.push(legacy_warning(s));
+            }
+            false
+        }
         Some(s) => {
             let value = unquote(&s.raw_value);
             if value == "true" || value == "1" {
@@ -145,10 +160,26 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         }
     };
 
+    if ctx.database == Database::External {
+        for (range, replacement, removed) in dockerfile.ecto_ipv6_removals(&stage) {
+            edits.push((range, replacement));
+            let Some(line) = removed else { continue };
+            warnings.push(format!(
+                "`{shown}` line {line}: `{ECTO_IPV6}` taken out of the final stage: the database is \
+                 outside Fly (`--database external`), and with ECTO_IPV6 Postgrex asks only for IPv6 \
+                 addresses, so an IPv4-only host fails with `:nxdomain`"
+            ));
+        }
+    }
+
     if add_ecto || add_aflags {
         let block = templates::render(
             "dockerfile_env.j2",
-            minijinja::context! { ecto_ipv6 => add_ecto, erl_aflags => add_aflags },
+            minijinja::context! {
+                ecto_ipv6 => add_ecto,
+                erl_aflags => add_aflags,
+                ecto_on_fly => ctx.database == Database::Fly,
+            },
         );
         edits.push(dockerfile.insertion(&stage, &block, path)?);
     }
@@ -407,6 +438,64 @@ impl<'a> Dockerfile<'a> {
         }
         chain.reverse();
         chain
+    }
+
+    /// The edits that take every `ECTO_IPV6` that turns IPv6 on (`true`, `1`) out of `stage` and the
+    /// stages it is built from, with the 1-based line of each removed setting: the whole `ENV` line when it sets
+    /// nothing else (flycluster's comment above it then no longer names Ecto), else the one
+    /// `KEY=value`, its line too when it stands alone on a continuation line.
+    fn ecto_ipv6_removals(&self, stage: &Stage) -> Vec<(Range<usize>, String, Option<usize>)> {
+        let line_span = |first: usize, last: usize| {
+            let end = self.lines[last].start + self.lines[last].text.len();
+            self.lines[first].start..(end + 1).min(self.text.len())
+        };
+        let mut out = Vec::new();
+        for stage in self.stage_chain(stage) {
+            for instruction in &self.instructions[stage.instructions.clone()] {
+                let settings = instruction.env_settings(self.text);
+                for setting in &settings {
+                    if setting.key != ECTO_IPV6
+                        || !matches!(unquote(&setting.raw_value).as_str(), "true" | "1")
+                    {
+                        continue;
+                    }
+                    if settings.len() == 1 {
+                        let (first, last) = (instruction.first_line, instruction.last_line);
+                        out.push((line_span(first, last), String::new(), Some(setting.line)));
+                        if first > 0 && self.lines[first - 1].text == FLY_COMMENT {
+                            out.push((
+                                line_span(first - 1, first - 1),
+                                format!("{ERL_ONLY_COMMENT}\n"),
+                                None,
+                            ));
+                        }
+                        continue;
+                    }
+                    let index = setting.line - 1;
+                    let line = self.lines[index];
+                    let in_line = setting.span.start - line.start..setting.span.end - line.start;
+                    let rest = line.text[in_line.end..].trim();
+                    if line.text[..in_line.start].trim().is_empty()
+                        && (rest.is_empty() || rest == "\\")
+                        && setting.span.end <= line.start + line.text.len()
+                        && index != instruction.first_line
+                    {
+                        out.push((line_span(index, index), String::new(), Some(setting.line)));
+                        continue;
+                    }
+                    let before = &self.text[..setting.span.start];
+                    let gap = before.len() - before.trim_end_matches([' ', '\t']).len();
+                    out.push((
+                        setting.span.start - gap..setting.span.end,
+                        String::new(),
+                        Some(setting.line),
+                    ));
+                }
+            }
+        }
+        // A rewritten comment is its own edit, one line up: keep the edits in file order.
+        out.sort_by_key(|(range, _, _)| range.start);
+        out
     }
 
     /// Where the new `ENV` lines go: before the first `USER`, `CMD` or `ENTRYPOINT` of the final
@@ -1045,6 +1134,77 @@ CMD ["/app/bin/server"]
             "FROM debian\n# ENV ECTO_IPV6=\"true\"\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n";
         let (after, _) = written(&test_ctx(), before);
         assert_eq!(after, format!("{before}\n{COMMENT}{ECTO_LINE}"));
+    }
+
+    fn on(database: Database) -> EditCtx {
+        EditCtx {
+            database,
+            ..test_ctx()
+        }
+    }
+
+    const ERL_ONLY: &str =
+        "# Fly's private network is IPv6: Erlang distribution must connect over IPv6\n";
+
+    #[test]
+    fn a_database_outside_fly_gets_no_ecto_ipv6() {
+        for database in [Database::External, Database::None] {
+            let (after, warnings) = written(&on(database), PHX_GEN_RELEASE);
+            let expected = PHX_GEN_RELEASE.replace(
+                "./\n\nUSER nobody\n",
+                &format!("./\n\n{ERL_ONLY}{AFLAGS_LINE}\nUSER nobody\n"),
+            );
+            assert_eq!(after, expected, "{database:?}");
+            assert!(warnings.is_empty(), "{warnings:?}");
+        }
+    }
+
+    #[test]
+    fn an_external_database_takes_an_ecto_ipv6_that_turns_ipv6_on_out_of_the_image() {
+        // What flycluster wrote for a database on Fly, run again with `--database external`.
+        let before = format!("FROM debian\nCOPY a b\n\n{}\nUSER nobody\n", both_lines());
+        let (after, warnings) = written(&on(Database::External), &before);
+        assert_eq!(
+            after,
+            format!("FROM debian\nCOPY a b\n\n{ERL_ONLY}{AFLAGS_LINE}\nUSER nobody\n")
+        );
+        assert_eq!(
+            warnings,
+            [
+                "`Dockerfile` line 5: `ECTO_IPV6` taken out of the final stage: the database is outside \
+              Fly (`--database external`), and with ECTO_IPV6 Postgrex asks only for IPv6 addresses, \
+              so an IPv4-only host fails with `:nxdomain`"
+            ]
+        );
+        for (before, expected) in [
+            (
+                "FROM debian\nENV A=1 ECTO_IPV6=1 B=2\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n",
+                "FROM debian\nENV A=1 B=2\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n",
+            ),
+            (
+                "FROM debian\nENV A=1 \\\n    ECTO_IPV6=\"true\" \\\n    ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n",
+                "FROM debian\nENV A=1 \\\n    ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n",
+            ),
+            (
+                "FROM debian AS base\nENV ECTO_IPV6 true\n\nFROM base\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n",
+                "FROM debian AS base\n\nFROM base\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n",
+            ),
+        ] {
+            let (after, warnings) = written(&on(Database::External), before);
+            assert_eq!(after, expected);
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+        }
+    }
+
+    #[test]
+    fn ecto_ipv6_that_turns_ipv6_off_stays_for_a_database_elsewhere() {
+        let before = "FROM debian\nENV ECTO_IPV6=false\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\nUSER nobody\n";
+        for database in [Database::External, Database::None] {
+            assert!(unchanged(&on(database), before).is_empty(), "{database:?}");
+        }
+        // A builder stage's setting is not in the image: nothing to take out.
+        let builder = "FROM elixir AS build\nENV ECTO_IPV6=true\n\nFROM debian\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n";
+        assert!(unchanged(&on(Database::External), builder).is_empty());
     }
 
     #[test]

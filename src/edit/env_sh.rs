@@ -7,7 +7,7 @@
 //! by it; lines flycluster does not recognise stay, with a warning naming them. What the file sets
 //! is judged by [`crate::shell`], the same reading doctor uses.
 
-use super::{EditCtx, Edited, Outcome};
+use super::{Database, EditCtx, Edited, Outcome};
 use crate::error::{Error, Result};
 use crate::plan::ManualStep;
 use crate::shell::{self, BlockOptions, Script, Seg, Statement, StatementKind};
@@ -65,7 +65,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
 /// What the block holds for this run.
 pub fn block_options(ctx: &EditCtx) -> BlockOptions {
     BlockOptions {
-        ecto_ipv6: true,
+        // Only a database on Fly's private network is reached over IPv6; an IPv4-only host given
+        // ECTO_IPV6=true fails with a misleading `:nxdomain`.
+        ecto_ipv6: ctx.database == Database::Fly,
         image_suffix: ctx.node_image_suffix,
     }
 }

@@ -4,7 +4,7 @@
 //! Edits go through toml_edit's `DocumentMut` and touch only the keys they add or replace, in the
 //! indentation and quote style the table already uses, so every other byte of the file stays.
 
-use super::{EditCtx, Edited, Outcome};
+use super::{Database, EditCtx, Edited, Outcome};
 use crate::error::{Error, Result};
 use crate::templates;
 use std::path::Path;
@@ -12,6 +12,7 @@ use toml_edit::{Decor, Document, DocumentMut, InlineTable, Item, Key, Table, Val
 
 const DNS_QUERY_KEY: &str = "DNS_CLUSTER_QUERY";
 const COOKIE_KEY: &str = "RELEASE_COOKIE";
+const ECTO_IPV6_KEY: &str = "ECTO_IPV6";
 
 /// What `fly launch` indents table keys with; used when the document gives no hint.
 const DEFAULT_INDENT: &str = "  ";
@@ -28,10 +29,77 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     }
     let mut edited = match before {
         None => create(ctx, path)?,
-        Some(before) => update(ctx, path, before, &mut warnings)?,
+        Some(before) => {
+            let text = without_ecto_ipv6(ctx, path, before, &mut warnings)?;
+            let edited = update(ctx, path, &text, &mut warnings)?;
+            match edited.outcome {
+                Outcome::Unchanged if text != before => Edited::new(Outcome::Write(text)),
+                _ => edited,
+            }
+        }
     };
     edited.warnings.extend(warnings);
     Ok(edited)
+}
+
+/// For a database outside Fly, `before` without an `[env]` `ECTO_IPV6` that turns IPv6 on (its
+/// line goes, every other byte stays); said in `warnings`, as is an entry in a layout whose line
+/// cannot simply go.
+fn without_ecto_ipv6(
+    ctx: &EditCtx,
+    path: &Path,
+    before: &str,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
+    if ctx.database != Database::External {
+        return Ok(before.to_owned());
+    }
+    let parsed = Document::parse(before).map_err(|e| malformed(path, before, &e))?;
+    let Some(env) = parsed.get("env").and_then(Item::as_table_like) else {
+        return Ok(before.to_owned());
+    };
+    let Some((key, value)) = env.get_key_value(ECTO_IPV6_KEY) else {
+        return Ok(before.to_owned());
+    };
+    if !matches!(value.as_str(), Some("true" | "1")) {
+        return Ok(before.to_owned());
+    }
+    let line = key_line(before, key);
+    let why = "the database is outside Fly (`--database external`), and with ECTO_IPV6 Postgrex asks \
+               only for IPv6 addresses, so an IPv4-only host fails with `:nxdomain`";
+    let start: usize = before
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let end = before[start..]
+        .find('\n')
+        .map_or(before.len(), |i| start + i + 1);
+    let after = format!("{}{}", &before[..start], &before[end..]);
+    let removed_alone = parsed.get("env").is_some_and(Item::is_table)
+        && value
+            .span()
+            .is_some_and(|span| line_at(before, span.start) == line)
+        && Document::parse(after.as_str()).is_ok_and(|doc| {
+            doc.get("env")
+                .and_then(Item::as_table_like)
+                .is_some_and(|env| {
+                    env.len() + 1 == parsed["env"].as_table_like().map_or(0, |e| e.len())
+                        && !env.contains_key(ECTO_IPV6_KEY)
+                })
+        });
+    if !removed_alone {
+        warnings.push(format!(
+            "`{}` line {line}: remove `{ECTO_IPV6_KEY}` from `env`: {why}",
+            path.display()
+        ));
+        return Ok(before.to_owned());
+    }
+    warnings.push(format!(
+        "`{}` line {line}: `{ECTO_IPV6_KEY}` taken out of `[env]`: {why}",
+        path.display()
+    ));
+    Ok(after)
 }
 
 /// The `[env]` entries this run wants, in the order they are written.
@@ -199,6 +267,60 @@ pub struct FlyTomlView {
     /// `app` and its 1-based line.
     pub app: Option<(String, usize)>,
     pub env: Vec<EnvEntry>,
+    /// `[http_service]` and each `[[services]]`, in file order.
+    pub services: Vec<ServiceView>,
+    /// The `[processes]` groups and their lines, and the line of the table.
+    pub processes: Vec<(String, usize)>,
+    pub processes_line: Option<usize>,
+}
+
+/// One service Fly Proxy routes to the app's Machines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceView {
+    /// `[http_service]`, or `[[services]]` with its 1-based position (`[[services]] #2`).
+    pub section: String,
+    /// 1-based line of its header.
+    pub line: usize,
+    /// `auto_stop_machines` and its line; `None` when unset (Fly then stops nothing).
+    pub auto_stop: Option<(AutoStop, usize)>,
+    /// `min_machines_running` and its line.
+    pub min_machines_running: Option<(i64, usize)>,
+    /// `internal_port`, the port inside the Machine the service forwards to, and its line.
+    pub internal_port: Option<(i64, usize)>,
+}
+
+/// `auto_stop_machines`: `"off"` (or `false`), `"stop"` (or `true`), `"suspend"`, as Fly's docs
+/// list them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AutoStop {
+    Off,
+    Stop,
+    Suspend,
+    /// A value Fly does not document, as written.
+    Other(String),
+}
+
+impl AutoStop {
+    fn of(value: &Item) -> AutoStop {
+        if let Some(b) = value.as_bool() {
+            return if b { AutoStop::Stop } else { AutoStop::Off };
+        }
+        match value.as_str().map(str::to_ascii_lowercase).as_deref() {
+            Some("off") => AutoStop::Off,
+            Some("stop") => AutoStop::Stop,
+            Some("suspend") => AutoStop::Suspend,
+            _ => AutoStop::Other(
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string().trim().to_owned(), str::to_owned),
+            ),
+        }
+    }
+
+    /// Idle Machines are stopped or suspended.
+    pub fn stops(&self) -> bool {
+        matches!(self, AutoStop::Stop | AutoStop::Suspend)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,7 +368,62 @@ pub fn read_view(path: &Path, text: &str) -> Result<FlyTomlView> {
                 .collect()
         }
     };
-    Ok(FlyTomlView { app, env })
+    let mut services = Vec::new();
+    if let Some(http) = parsed.get("http_service").and_then(Item::as_table_like) {
+        let line = parsed.key("http_service").map_or(1, |k| key_line(text, k));
+        services.push(service_view(text, "[http_service]".into(), line, http));
+    }
+    if let Some(array) = parsed.get("services").and_then(Item::as_array_of_tables) {
+        for (i, table) in array.iter().enumerate() {
+            let line = table.span().map_or(1, |span| line_at(text, span.start));
+            services.push(service_view(
+                text,
+                format!("[[services]] #{}", i + 1),
+                line,
+                table,
+            ));
+        }
+    }
+    let (processes, processes_line) = match parsed.get("processes").and_then(Item::as_table_like) {
+        Some(table) => (
+            table
+                .iter()
+                .map(|(name, _)| {
+                    let line = table.key(name).map_or(1, |k| key_line(text, k));
+                    (name.to_owned(), line)
+                })
+                .collect(),
+            parsed.key("processes").map(|k| key_line(text, k)),
+        ),
+        None => (Vec::new(), None),
+    };
+    Ok(FlyTomlView {
+        app,
+        env,
+        services,
+        processes,
+        processes_line,
+    })
+}
+
+fn service_view(
+    text: &str,
+    section: String,
+    line: usize,
+    table: &dyn toml_edit::TableLike,
+) -> ServiceView {
+    let with_line = |name: &str| {
+        let item = table.get(name)?;
+        Some((item, table.key(name).map_or(line, |k| key_line(text, k))))
+    };
+    ServiceView {
+        section,
+        line,
+        auto_stop: with_line("auto_stop_machines").map(|(v, l)| (AutoStop::of(v), l)),
+        min_machines_running: with_line("min_machines_running")
+            .and_then(|(v, l)| Some((v.as_integer()?, l))),
+        internal_port: with_line("internal_port").and_then(|(v, l)| Some((v.as_integer()?, l))),
+    }
 }
 
 /// The `[env]` table in either of its spellings: a `[env]` section or `env = { ... }`.
@@ -491,6 +668,84 @@ kill_signal = 'SIGTERM'
 
     fn path() -> &'static Path {
         Path::new("fly.toml")
+    }
+
+    #[test]
+    fn an_external_database_takes_ecto_ipv6_out_of_env() {
+        let ctx = EditCtx {
+            database: Database::External,
+            ..test_ctx()
+        };
+        let before = FLY_LAUNCH.replace(
+            "  PORT = '8080'\n",
+            "  PORT = '8080'\n  # for Fly Postgres\n  ECTO_IPV6 = 'true'\n",
+        );
+        let (after, warnings) = written(&ctx, Some(&before));
+        assert_added_only(
+            &before.replace("  ECTO_IPV6 = 'true'\n", ""),
+            &after,
+            &["  DNS_CLUSTER_QUERY = 'hello-elixir.internal'"],
+        );
+        assert!(!after.contains("ECTO_IPV6"), "{after}");
+        assert!(
+            warnings.iter().any(|w| w.starts_with(
+                "`fly.toml` line 19: `ECTO_IPV6` taken out of `[env]`: the database is outside Fly"
+            )),
+            "{warnings:?}"
+        );
+        // A value that turns IPv6 off, and every other database choice, leave it.
+        let off = before.replace("'true'", "'false'");
+        assert!(written(&ctx, Some(&off)).0.contains("ECTO_IPV6 = 'false'"));
+        assert!(
+            written(&test_ctx(), Some(&before))
+                .0
+                .contains("ECTO_IPV6 = 'true'")
+        );
+        // An inline `env` keeps it, with the line to change.
+        let inline = "app = 'hello-elixir'\nenv = { ECTO_IPV6 = 'true', DNS_CLUSTER_QUERY = 'hello-elixir.internal' }\n";
+        let edited = plan_with(&ctx, Some(inline));
+        assert_eq!(edited.outcome, Outcome::Unchanged);
+        assert!(edited.warnings[0].starts_with("`fly.toml` line 2: remove `ECTO_IPV6` from `env`"));
+    }
+
+    #[test]
+    fn doctor_reads_services_and_process_groups_with_their_lines() {
+        let text = "app = 'a'\n\n[processes]\n  app = 'bin/server'\n  worker = 'bin/worker'\n\n[http_service]\n  internal_port = 8080\n  auto_stop_machines = true\n\n[[services]]\n  internal_port = 4369\n  auto_stop_machines = 'off'\n  min_machines_running = 1\n";
+        let view = read_view(path(), text).unwrap();
+        assert_eq!(
+            view.processes,
+            [("app".to_string(), 4), ("worker".to_string(), 5)]
+        );
+        assert_eq!(view.processes_line, Some(3));
+        assert_eq!(
+            view.services,
+            [
+                ServiceView {
+                    section: "[http_service]".into(),
+                    line: 7,
+                    auto_stop: Some((AutoStop::Stop, 9)),
+                    min_machines_running: None,
+                    internal_port: Some((8080, 8)),
+                },
+                ServiceView {
+                    section: "[[services]] #1".into(),
+                    line: 11,
+                    auto_stop: Some((AutoStop::Off, 13)),
+                    min_machines_running: Some((1, 14)),
+                    internal_port: Some((4369, 12)),
+                },
+            ]
+        );
+        for (value, expected) in [
+            ("false", AutoStop::Off),
+            ("'suspend'", AutoStop::Suspend),
+            ("'Stop'", AutoStop::Stop),
+            ("'sometimes'", AutoStop::Other("sometimes".into())),
+        ] {
+            let text = format!("[http_service]\n  auto_stop_machines = {value}\n");
+            let view = read_view(path(), &text).unwrap();
+            assert_eq!(view.services[0].auto_stop, Some((expected, 2)), "{value}");
+        }
     }
 
     fn plan_with(ctx: &EditCtx, before: Option<&str>) -> Edited {

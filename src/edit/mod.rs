@@ -7,6 +7,7 @@ pub mod deps;
 pub mod dockerfile;
 pub mod env_sh;
 pub mod fly_toml;
+pub mod repo_ipv6;
 pub mod runtime;
 
 use crate::plan::ManualStep;
@@ -16,6 +17,34 @@ use crate::plan::ManualStep;
 pub enum Strategy {
     DnsCluster,
     Libcluster,
+}
+
+/// Where the Repo's database lives (`--database`): only a database on Fly's private network (Fly
+/// Postgres, Fly's managed Postgres) is reached over IPv6, so only `Fly` sets `ECTO_IPV6` and makes
+/// the Repo honour it. An external IPv4-only host given `ECTO_IPV6=true` fails with `:nxdomain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Database {
+    Fly,
+    External,
+    None,
+}
+
+impl Database {
+    pub fn name(self) -> &'static str {
+        match self {
+            Database::Fly => "fly",
+            Database::External => "external",
+            Database::None => "none",
+        }
+    }
+}
+
+/// A Repo the project declares in `config :APP, ecto_repos: [...]`: the app it belongs to and its
+/// module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EctoRepo {
+    pub app: String,
+    pub module: String,
 }
 
 /// What every editor may need to know about the run.
@@ -41,6 +70,12 @@ pub struct EditCtx {
     pub supervision: Supervision,
     /// Dependencies the umbrella's other apps declare (empty outside an umbrella).
     pub sibling_deps: Vec<String>,
+    /// Where the Repo's database lives: decides `ECTO_IPV6` and the Repo's `socket_options`.
+    pub database: Database,
+    /// The Repos `ecto_repos` names (empty when the project declares none).
+    pub ecto_repos: Vec<EctoRepo>,
+    /// The project uses Ecto (an `ecto_sql` dependency or a declared Repo).
+    pub has_ecto_repo: bool,
 }
 
 /// What the application module starts for clustering, read once per run from the file as it is,
@@ -101,6 +136,9 @@ pub enum Outcome {
 pub struct Edited {
     pub outcome: Outcome,
     pub warnings: Vec<String>,
+    /// Steps left to the user beside a written file: one edit of the file was made, another could
+    /// not be (the dns_cluster query went in, the Repo's `socket_options` could not).
+    pub manual: Vec<ManualStep>,
 }
 
 impl Edited {
@@ -108,6 +146,7 @@ impl Edited {
         Edited {
             outcome,
             warnings: Vec::new(),
+            manual: Vec::new(),
         }
     }
 
@@ -139,5 +178,10 @@ pub(crate) fn test_ctx() -> EditCtx {
         node_image_suffix: true,
         supervision: Supervision::default(),
         sibling_deps: Vec::new(),
+        database: Database::Fly,
+        // No Repo, so the runtime editor's tests see only the dns_cluster edit; repo_ipv6's tests
+        // add one.
+        ecto_repos: Vec::new(),
+        has_ecto_repo: false,
     }
 }

@@ -65,8 +65,8 @@ pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Edi
             .then(|| match basename_step(ctx, path, root, src) {
                 Some(step) => Edited::new(Outcome::Manual(step)),
                 None => Edited {
-                    outcome: Outcome::Unchanged,
                     warnings: libcluster_fit_warnings(root, src, path),
+                    ..Edited::new(Outcome::Unchanged)
                 },
             }),
     }
@@ -347,6 +347,12 @@ pub fn configured_values<'t>(
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
+    let edited = plan_query(ctx, path, before)?;
+    super::repo_ipv6::plan(ctx, path, before, edited)
+}
+
+/// The clustering library's setting alone.
+fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
     let Some(src) = before else {
         let file = templates::render(
             "runtime.exs.j2",
@@ -452,7 +458,7 @@ pub fn configures_query(root: Node<'_>, src: &str, app: &str, key: &str) -> bool
 }
 
 /// The do-block of a top-level `if config_env() == :prod do`.
-fn prod_block<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
+pub(crate) fn prod_block<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
     elixir::items(root)
         .into_iter()
         .filter(|c| elixir::call_name(*c, src) == Some("if"))

@@ -127,13 +127,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `text` with the placeholder line replaced by the block flycluster writes by default.
+/// The same for the block `init --database external` writes (no ECTO_IPV6).
+pub const BLOCK_OUTSIDE_FLY_PLACEHOLDER: &str = "# @flycluster-block-outside-fly@\n";
+
+/// `text` with the placeholder lines replaced by the blocks flycluster writes.
 pub fn with_block(text: &str) -> String {
-    let block = flycluster::shell::render_block(flycluster::shell::BlockOptions {
-        ecto_ipv6: true,
-        image_suffix: true,
-    });
-    text.replace(BLOCK_PLACEHOLDER, &block)
+    let block = |ecto_ipv6| {
+        flycluster::shell::render_block(flycluster::shell::BlockOptions {
+            ecto_ipv6,
+            image_suffix: true,
+        })
+    };
+    text.replace(BLOCK_PLACEHOLDER, &block(true))
+        .replace(BLOCK_OUTSIDE_FLY_PLACEHOLDER, &block(false))
 }
 
 impl std::ops::Deref for TestProject {

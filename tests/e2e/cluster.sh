@@ -2,13 +2,16 @@
 # End-to-end test: does the setup `flycluster init` writes really form an Erlang cluster on a
 # Fly-like private IPv6 network? See tests/e2e/README.md.
 #
-# usage: tests/e2e/cluster.sh [--strategy dns_cluster|libcluster] [--image-ref REF] [--break-ipv6]
-#                              [--break-basename] [--timeout SECS] [--verify DIR] [--keep-work]
-#                              [FLYCLUSTER]
+# usage: tests/e2e/cluster.sh [--strategy dns_cluster|libcluster] [--database fly|external]
+#                              [--image-ref REF] [--break-ipv6] [--break-basename] [--timeout SECS]
+#                              [--verify DIR] [--keep-work] [FLYCLUSTER]
 #
 #   FLYCLUSTER      the binary under test (default: target/debug/flycluster, built with `cargo build`)
 #   --strategy      dns_cluster (default: `flycluster init` without --strategy) or libcluster
 #                   (`flycluster init --strategy libcluster`, run against the libcluster stand-in)
+#   --database      passed to `flycluster init` (default: none given, so init's default, fly); with
+#                   external no ECTO_IPV6 may reach the machines and the Repo must connect over
+#                   IPv4 (socket_options []), with fly it must be [:inet6]
 #   --image-ref     FLY_IMAGE_REF of the machines (default registry.fly.io/hello-elixir:deployment-01HXYZ)
 #   --break-ipv6    negative control: remove `-proto_dist inet6_tcp` from the generated rel/env.sh.eex
 #                   and Dockerfile; the nodes must then be reported NOT connected (exit 1)
@@ -37,6 +40,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 APP=hello-elixir
 OTP_APP=hello_elixir
 STRATEGY=dns_cluster
+DATABASE=""
 IMAGE_REF=registry.fly.io/hello-elixir:deployment-01HXYZ
 BREAK_IPV6=0
 BREAK_BASENAME=0
@@ -58,7 +62,9 @@ while [ $# -gt 0 ]; do
     --verify) VERIFY_DIR="$2"; shift 2 ;;
     --verify=*) VERIFY_DIR="${1#*=}"; shift ;;
     --keep-work) KEEP_WORK=1; shift ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --database) DATABASE="$2"; shift 2 ;;
+    --database=*) DATABASE="${1#*=}"; shift ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
     *) BIN="$1"; shift ;;
   esac
@@ -98,6 +104,11 @@ if [ -n "$VERIFY_DIR" ]; then
   mkdir -p "$VERIFY_DIR" || die 2 "cannot create $VERIFY_DIR"
   VERIFY_DIR="$(cd "$VERIFY_DIR" && pwd)"
 fi
+case "$DATABASE" in
+  "") ;;
+  fly | external) INIT_FLAGS+=(--database "$DATABASE") ;;
+  *) die 2 "--database is fly or external, not '$DATABASE'" ;;
+esac
 
 # ---------------------------------------------------------------------------------------------
 # State for cleanup: every process by PID, every namespace and file this run creates.
@@ -208,6 +219,11 @@ python3 "$HERE/fly_project.py" machine-env "$PROJ/Dockerfile" "$PROJ/fly.toml" >
 MACHINE_ENV=()
 while IFS= read -r -d '' kv; do MACHINE_ENV+=("$kv"); done <"$WORK/machine.env"
 say "image + fly.toml env: ${MACHINE_ENV[*]}"
+if [ "$DATABASE" = external ]; then
+  for kv in "${MACHINE_ENV[@]}"; do
+    case "$kv" in ECTO_IPV6=*) die 1 "--database external, but the image or fly.toml sets $kv" ;; esac
+  done
+fi
 
 # Offline stand-ins: hex packages cannot be fetched. dns_cluster (or libcluster) becomes a path
 # dependency on our stand-in of it; every other dependency goes, and the app's Phoenix/Ecto/telemetry
@@ -521,7 +537,12 @@ done
 if [ "$CONNECTED" = 3 ]; then
   for i in 1 2 3; do
     sockopts="$(rpc "$i" 'IO.inspect(HelloElixir.Repo.config()[:socket_options], label: "e2e-ecto")' | sed -n 's/^e2e-ecto: //p')" || true
-    [ "$sockopts" = "[:inet6]" ] || PROBLEMS+=("n$i: Repo socket_options is '$sockopts', not [:inet6] (ECTO_IPV6)")
+    if [ "$DATABASE" = external ]; then
+      # A database outside Fly is reached over IPv4: no ECTO_IPV6, so maybe_ipv6 is [].
+      [ "$sockopts" = "[]" ] || PROBLEMS+=("n$i: Repo socket_options is '$sockopts', not [] (--database external: no ECTO_IPV6)")
+    else
+      [ "$sockopts" = "[:inet6]" ] || PROBLEMS+=("n$i: Repo socket_options is '$sockopts', not [:inet6] (ECTO_IPV6)")
+    fi
   done
 fi
 for p in "${PROBLEMS[@]}"; do say "problem: $p"; done
@@ -535,6 +556,7 @@ verdict="connected"
 [ "$CONNECTED" = 3 ] || verdict="connected: NOT CLUSTERED"
 details="image label $IMAGE_LABEL"
 [ "$STRATEGY" = dns_cluster ] || details="$details, strategy $STRATEGY"
+[ -z "$DATABASE" ] || details="$details, database $DATABASE"
 [ "$BREAK_IPV6" = 0 ] || details="$details, ipv6 flag removed"
 [ "$BREAK_BASENAME" = 0 ] || details="$details, node_basename fixed to \"$APP\""
 echo "cluster: $CONNECTED/3 nodes $verdict, $isolation ($details)"
