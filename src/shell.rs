@@ -217,10 +217,28 @@ impl BlockOptions {
 
 /// The block, markers included, ending in a newline.
 pub fn render_block(opts: BlockOptions) -> String {
-    templates::render(
-        BLOCK_TEMPLATE,
-        minijinja::context! { ecto_ipv6 => opts.ecto_ipv6, image_suffix => opts.image_suffix },
-    )
+    rendered_blocks()
+        .iter()
+        .find(|(o, _)| *o == opts)
+        .map(|(_, text)| text.clone())
+        .expect("every option set is rendered")
+}
+
+/// Each variant of the block, rendered once per run: a file is compared with all of them.
+fn rendered_blocks() -> &'static [(BlockOptions, String)] {
+    static BLOCKS: std::sync::OnceLock<Vec<(BlockOptions, String)>> = std::sync::OnceLock::new();
+    BLOCKS.get_or_init(|| {
+        BlockOptions::ALL
+            .into_iter()
+            .map(|opts| {
+                let ctx = minijinja::context! {
+                    ecto_ipv6 => opts.ecto_ipv6,
+                    image_suffix => opts.image_suffix,
+                };
+                (opts, templates::render(BLOCK_TEMPLATE, ctx))
+            })
+            .collect()
+    })
 }
 
 /// The flycluster block found in a file.
@@ -242,9 +260,10 @@ fn find_block(text: &str) -> Option<Block> {
             .position(|l| l.trim_end() == BLOCK_END)?;
     let mut body = lines[start..=end].join("\n");
     body.push('\n');
-    let rendered_with = BlockOptions::ALL
-        .into_iter()
-        .find(|opts| render_block(*opts) == body);
+    let rendered_with = rendered_blocks()
+        .iter()
+        .find(|(_, text)| *text == body)
+        .map(|(opts, _)| *opts);
     Some(Block {
         lines: start..=end,
         rendered_with,
@@ -370,8 +389,33 @@ impl Script {
     }
 }
 
-/// Reads `src` (rel/env.sh.eex, EEx tags and all).
+/// Reads `src` (rel/env.sh.eex, EEx tags and all). The last few readings are kept, as the file is
+/// asked about more than once in a run (the plan, the database it records, the edit's own check).
 pub fn read(src: &str) -> Result<Script, ShellError> {
+    thread_local! {
+        static READ: std::cell::RefCell<Vec<(String, Result<Script, ShellError>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(found) = READ.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(s, _)| s == src)
+            .map(|(_, v)| v.clone())
+    }) {
+        return found;
+    }
+    let result = read_uncached(src);
+    READ.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() == 4 {
+            r.drain(..1);
+        }
+        r.push((src.to_string(), result.clone()));
+    });
+    result
+}
+
+fn read_uncached(src: &str) -> Result<Script, ShellError> {
     let hidden = hide_eex(src);
     let mut parser = Parser::new();
     parser
