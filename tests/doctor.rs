@@ -329,7 +329,11 @@ const CASES: &[(&str, i32, &[&str])] = &[
     (
         "dockerfile_legacy_env",
         0,
-        &["warning dockerfile-legacy-env Dockerfile:94"],
+        // init rewrites the line as `KEY="value"`.
+        &[
+            "warning dockerfile-legacy-env Dockerfile:94",
+            "warning init-pending",
+        ],
     ),
     // Check 10: init would still change something.
     ("init_pending", 0, &["warning init-pending"]),
