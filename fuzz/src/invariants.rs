@@ -74,6 +74,7 @@ pub fn contexts() -> [EditCtx; 2] {
             line_length: 98,
             node_image_suffix: true,
             supervision: Supervision::default(),
+            topology_name: "fly6pn".into(),
             sibling_deps: Vec::new(),
         },
         EditCtx {
@@ -86,6 +87,7 @@ pub fn contexts() -> [EditCtx; 2] {
             line_length: 40,
             node_image_suffix: false,
             supervision: Supervision::default(),
+            topology_name: "fly6pn".into(),
             sibling_deps: Vec::new(),
         },
     ]
