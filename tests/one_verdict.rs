@@ -102,6 +102,7 @@ projects! {
     doctor_libcluster_gossip => "tests/fixtures/doctor/libcluster_gossip",
     doctor_libcluster_healthy => "tests/fixtures/doctor/libcluster_healthy",
     doctor_libcluster_no_topology => "tests/fixtures/doctor/libcluster_no_topology",
+    doctor_libcluster_own_key => "tests/fixtures/doctor/libcluster_own_key",
     doctor_libcluster_poll_interval => "tests/fixtures/doctor/libcluster_poll_interval",
     doctor_proto_dist_twice_appended => "tests/fixtures/doctor/proto_dist_twice_appended",
     doctor_proto_dist_twice_vm_args => "tests/fixtures/doctor/proto_dist_twice_vm_args",
