@@ -1886,8 +1886,9 @@ export ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"
 ";
 
 /// The guide's lines are replaced by the block; on Fly the node keeps the name `APP@IP` the
-/// topology's `node_basename: app_name` looks for, so the cluster that formed before still forms.
-fn gen1_outcome(o: &Outcome, basename_line: usize) {
+/// topology's `node_basename` (the Fly app name, as `basename` on line `basename_line`) looks
+/// for, so the cluster that formed before still forms.
+fn gen1_outcome(o: &Outcome, basename_line: usize, basename: &str) {
     // libcluster kept, no dns_cluster, the topology as it was.
     for rel in [
         "mix.exs",
@@ -1896,6 +1897,9 @@ fn gen1_outcome(o: &Outcome, basename_line: usize) {
     ] {
         o.assert_untouched(rel);
     }
+    let runtime = o.read("config/runtime.exs");
+    let line = runtime.lines().nth(basename_line - 1).unwrap_or_default();
+    assert_eq!(line.trim(), format!("node_basename: {basename}"));
     let env_sh = o.read("rel/env.sh.eex");
     assert_eq!(
         env_sh,
@@ -1926,11 +1930,7 @@ fn gen1_outcome(o: &Outcome, basename_line: usize) {
 #[test]
 fn gen1_libcluster() {
     run_shape(setup("gen1_libcluster", "hello16", 0), |o| {
-        gen1_outcome(o, 35);
-        assert!(
-            o.read("config/runtime.exs")
-                .contains("node_basename: app_name")
-        );
+        gen1_outcome(o, 35, "app_name")
     });
 }
 
@@ -1938,11 +1938,7 @@ fn gen1_libcluster() {
 #[test]
 fn gen1_libcluster_literal() {
     run_shape(setup("gen1_libcluster_literal", "hello16", 0), |o| {
-        gen1_outcome(o, 31);
-        assert!(
-            o.read("config/runtime.exs")
-                .contains("node_basename: \"hello16\"")
-        );
+        gen1_outcome(o, 31, "\"hello16\"")
     });
 }
 

@@ -600,6 +600,12 @@ mod tests {
         }
     }
 
+    fn outcome_with(ctx: &EditCtx, src: &str) -> Outcome {
+        plan(ctx, Path::new("config/runtime.exs"), Some(src))
+            .unwrap()
+            .outcome
+    }
+
     fn libcluster_ctx() -> EditCtx {
         EditCtx {
             strategy: Strategy::Libcluster,
@@ -682,11 +688,7 @@ mod tests {
             },
             ..libcluster_ctx()
         };
-        let plan_runtime = |src: &str| {
-            plan(&ctx, Path::new("config/runtime.exs"), Some(src))
-                .unwrap()
-                .outcome
-        };
+        let plan_runtime = |src: &str| outcome_with(&ctx, src);
         let libcluster_dnspoll = "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: System.get_env(\"DNS_CLUSTER_QUERY\"), node_basename: \"x\"]\n    ]\n  ]\n";
         let src = format!(
             "import Config\n\nconfig :hello_elixir,\n  topologies: [local: [strategy: Cluster.Strategy.Epmd]]\n\n{libcluster_dnspoll}\nif config_env() == :prod do\n  config :a, b: 1\nend\n"
@@ -775,11 +777,7 @@ mod tests {
             },
             ..test_ctx()
         };
-        let plan_runtime = |src: &str| {
-            plan(&ctx, Path::new("config/runtime.exs"), Some(src))
-                .unwrap()
-                .outcome
-        };
+        let plan_runtime = |src: &str| outcome_with(&ctx, src);
         let src = "import Config\n\nif config_env() == :prod do\n  config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")\nend\n";
         let Outcome::Write(out) = plan_runtime(src) else {
             panic!("the key the child reads was not configured")
