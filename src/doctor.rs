@@ -9,7 +9,9 @@ use crate::cli::{CookieMode, DoctorArgs, Format};
 use crate::dist_ports;
 use crate::edit::application::{self, QuerySource, Started};
 use crate::edit::runtime::{self, Basename, FitIssueKind};
-use crate::edit::{Database, Strategy, deps, dockerfile, fly_toml, repo_ipv6};
+use crate::edit::{
+    Database, LIBCLUSTER_TOPOLOGIES, Strategy, Supervision, deps, dockerfile, fly_toml, repo_ipv6,
+};
 use crate::elixir;
 use crate::error::Result;
 use crate::files;
@@ -1607,6 +1609,15 @@ impl Inputs<'_> {
             .unwrap_or_default()
     }
 
+    /// What the application starts for clustering and the keys its children read, as init's
+    /// editors read it.
+    fn supervision(&self) -> Supervision {
+        self.application
+            .as_ref()
+            .map(|app| application::supervision(&app.src))
+            .unwrap_or_default()
+    }
+
     /// The app's own dependencies, or in an umbrella another app's, bring the library.
     fn dep_in_umbrella(&self, library: Strategy) -> bool {
         let project = self.project;
@@ -1906,20 +1917,22 @@ impl Inputs<'_> {
         }
 
         let mut any = false;
-        // Config merges the topologies of every `config :libcluster` call: another platform's
+        // The key the started Cluster.Supervisor reads its topologies from, as init writes it.
+        let (app, key) = self.supervision().topologies_key();
+        // Config merges the topologies of every `config` call for that key: another platform's
         // strategy beside one that finds nodes on Fly is harmless.
         let fly_topology_somewhere = self
             .configs
             .iter()
-            .any(|c| runtime::finds_nodes_on_fly(c.root(), &c.src));
+            .any(|c| runtime::finds_nodes_on_fly(c.root(), &c.src, &app, &key));
         for config in &self.configs {
             let root = config.root();
-            let topologies = runtime::libcluster_topologies(root, &config.src);
+            let topologies = runtime::libcluster_topologies(root, &config.src, &app, &key);
             if topologies.is_empty() {
                 continue;
             }
             any = true;
-            let issues = runtime::libcluster_fit_issues(root, &config.src);
+            let issues = runtime::libcluster_fit_issues(root, &config.src, &app, &key);
             for issue in &issues {
                 let (id, severity, fix) = match issue.kind {
                     FitIssueKind::Strategy if fly_topology_somewhere => (
@@ -1968,20 +1981,40 @@ impl Inputs<'_> {
                         .at(&config.path, Some(line)),
                     );
                 }
-                self.check_topology(config, topology, out);
+                self.check_topology(config, topology, (&app, &key), out);
             }
         }
         if !any {
+            let mut message = format!(
+                "no `config :{app}, {key}: ...` in config/: Cluster.Supervisor has no topology to run"
+            );
+            let (default_app, default_key) = LIBCLUSTER_TOPOLOGIES;
+            if (app.as_str(), key.as_str()) != LIBCLUSTER_TOPOLOGIES
+                && self.configs.iter().any(|c| {
+                    !runtime::libcluster_topologies(c.root(), &c.src, default_app, default_key)
+                        .is_empty()
+                })
+            {
+                message.push_str(&format!(
+                    " (it reads `Application.get_env(:{app}, :{key})`; config/ configures `:{default_app}, :{default_key}` instead)"
+                ));
+            }
             out.push(
-                Finding::problem(6, "libcluster-topology", "no `config :libcluster, topologies: ...` in config/: Cluster.Supervisor has no topology to run")
+                Finding::problem(6, "libcluster-topology", message)
                     .at(RUNTIME_EXS, None)
-                    .fix("add a `Cluster.Strategy.DNSPoll` topology to runtime.exs's prod block (`flycluster init --strategy libcluster` does)"),
+                    .fix(format!("add a `Cluster.Strategy.DNSPoll` topology under `config :{app}, {key}:` to runtime.exs's prod block (`flycluster init --strategy libcluster` does)")),
             );
         }
     }
 
-    /// query and node_basename of one `config :libcluster, topologies: ...`.
-    fn check_topology(&self, config: &ExFile, topology: Node<'_>, out: &mut Vec<Finding>) {
+    /// query and node_basename of one call that configures topologies under `(app, key)`.
+    fn check_topology(
+        &self,
+        config: &ExFile,
+        topology: Node<'_>,
+        (app, key): (&str, &str),
+        out: &mut Vec<Finding>,
+    ) {
         let src = &config.src;
         let line = config.line_of(topology);
         let text = elixir::text(topology, src);
@@ -2065,7 +2098,7 @@ impl Inputs<'_> {
             _ => None,
         };
         let fly_app = self.fly_app_shown();
-        for poll in runtime::dnspoll_topologies(config.root(), src)
+        for poll in runtime::dnspoll_topologies(config.root(), src, app, key)
             .into_iter()
             .filter(|p| rows.contains(&p.line))
         {

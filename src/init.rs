@@ -154,6 +154,17 @@ fn runtime_config_path(project: &Project) -> String {
 
 /// Plan every selected edit. `cookie` is this run's cookie (one per run).
 pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan> {
+    let supervision = supervision(project)?;
+    let configs = config_files(project)?;
+    let (topologies_app, topologies_key) = supervision.topologies_key();
+    let topologies = |src: &str| {
+        let tree = crate::elixir::parse(src);
+        edit::runtime::topology_strategies(tree.root_node(), src, &topologies_app, &topologies_key)
+    };
+    let taken: Vec<(String, Option<String>)> = configs
+        .iter()
+        .flat_map(|(_, src)| topologies(src))
+        .collect();
     let ctx = EditCtx {
         otp_app: project.otp_app.clone(),
         namespace: project.namespace(),
@@ -162,8 +173,9 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         fly_toml_cookie: (opts.cookie_mode == CookieMode::FlyToml).then(|| cookie.to_string()),
         force: opts.force,
         line_length: project.line_length,
-        node_image_suffix: !dnspoll_looks_for_app_name(project, &opts.fly_app)?,
-        supervision: supervision(project)?,
+        node_image_suffix: !dnspoll_looks_for_app_name(&configs, &opts.fly_app, &supervision),
+        topology_name: edit::runtime::fly_topology_name(&taken),
+        supervision,
         sibling_deps: project.sibling_deps.clone(),
         database: opts.database,
         ecto_repos: project.ecto_repos.clone(),
@@ -352,38 +364,46 @@ fn vm_args_proto_dist(project: &Project) -> Result<Vec<crate::plan::ManualStep>>
     Ok(steps)
 }
 
-/// A libcluster DNSPoll topology (in any config file) looks for nodes named after the Fly app, as
-/// Fly's guide before 2023 set it up: the nodes keep the name `APP@IP` it relies on, or the
-/// cluster that formed before init would not form after it.
-fn dnspoll_looks_for_app_name(project: &Project, fly_app: &str) -> Result<bool> {
+/// config/*.exs with their text, runtime.exs first (as doctor reads them).
+fn config_files(project: &Project) -> Result<Vec<(String, String)>> {
     let Ok(entries) = std::fs::read_dir(project.root.join("config")) else {
-        return Ok(false);
+        return Ok(Vec::new());
     };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| n.ends_with(".exs"))
         .collect();
-    // runtime.exs first, as doctor reads them.
     names.sort_by_key(|n| (n != "runtime.exs", n.clone()));
+    let mut out = Vec::new();
     for name in names {
-        let Some(file) = files::read(&project.root, &format!("config/{name}"))? else {
-            continue;
-        };
-        let src = &file.format.text;
-        if !src.contains("DNSPoll") {
-            continue;
-        }
-        let tree = crate::elixir::parse(src);
-        let found = edit::runtime::dnspoll_topologies(tree.root_node(), src)
-            .into_iter()
-            .filter_map(|poll| poll.basename)
-            .any(|(_, basename)| basename.is_app_name(fly_app));
-        if found {
-            return Ok(true);
+        let rel = format!("config/{name}");
+        if let Some(file) = files::read(&project.root, &rel)? {
+            out.push((rel, file.format.text));
         }
     }
-    Ok(false)
+    Ok(out)
+}
+
+/// A libcluster DNSPoll topology (in any config file, under the key the Cluster.Supervisor reads)
+/// looks for nodes named after the Fly app, as Fly's guide before 2023 set it up: the nodes keep
+/// the name `APP@IP` it relies on, or the cluster that formed before init would not form after it.
+fn dnspoll_looks_for_app_name(
+    configs: &[(String, String)],
+    fly_app: &str,
+    supervision: &edit::Supervision,
+) -> bool {
+    let (app, key) = supervision.topologies_key();
+    configs
+        .iter()
+        .filter(|(_, src)| src.contains("DNSPoll"))
+        .any(|(_, src)| {
+            let tree = crate::elixir::parse(src);
+            edit::runtime::dnspoll_topologies(tree.root_node(), src, &app, &key)
+                .into_iter()
+                .filter_map(|poll| poll.basename)
+                .any(|(_, basename)| basename.is_app_name(fly_app))
+        })
 }
 
 /// ECTO_IPV6 only helps when the Repo's runtime config turns it into `socket_options: [:inet6]`

@@ -300,6 +300,15 @@ const CASES: &[(&str, i32, &[&str])] = &[
             "warning init-pending",
         ],
     ),
+    // Cluster.Supervisor reads `:hello_done, :topologies`; the topology is under `:libcluster`.
+    (
+        "libcluster_own_key",
+        1,
+        &[
+            "problem libcluster-topology config/runtime.exs",
+            "warning init-pending",
+        ],
+    ),
     // Check 7: the cookie.
     (
         "cookie_in_fly_toml",
@@ -347,7 +356,11 @@ const CASES: &[(&str, i32, &[&str])] = &[
     (
         "dockerfile_legacy_env",
         0,
-        &["warning dockerfile-legacy-env Dockerfile:94"],
+        // init rewrites the line as `KEY="value"`.
+        &[
+            "warning dockerfile-legacy-env Dockerfile:94",
+            "warning init-pending",
+        ],
     ),
     // Check 10: fly.toml keeps the cluster's Machines running.
     ("fly_auto_stop", 0, &["warning fly-auto-stop fly.toml:23"]),
@@ -389,6 +402,32 @@ fn each_fixture_gives_exactly_its_finding() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The topologies are judged under the key the started Cluster.Supervisor reads, which init
+/// writes: one under `:libcluster, :topologies` is never read by a supervisor reading its own.
+#[test]
+fn a_supervisor_reading_its_own_key_is_judged_by_that_key() {
+    let project = doctor_fixture("libcluster_own_key");
+    let (_, doc) = doctor_json(&project, &[]);
+    let topology: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "libcluster-topology")
+        .map(|f| (f["message"].as_str().unwrap(), f["fix"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        topology,
+        [(
+            "no `config :hello_done, topologies: ...` in config/: Cluster.Supervisor has no topology to run (it reads `Application.get_env(:hello_done, :topologies)`; config/ configures `:libcluster, :topologies` instead)",
+            "add a `Cluster.Strategy.DNSPoll` topology under `config :hello_done, topologies:` to runtime.exs's prod block (`flycluster init --strategy libcluster` does)"
+        )]
+    );
+    let run = project.init(&["--yes", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let (code, doc) = doctor_json(&project, &[]);
+    assert_eq!((code, attention(&doc)), (0, Vec::<String>::new()));
 }
 
 #[test]

@@ -5,6 +5,10 @@
 //! `doctor` on the result reports no problem, or init exited 3 and doctor's problems are the manual
 //! steps it listed. One more test judges every shape's result with the real Elixir: it parses, and
 //! stays formatted where the input was formatted.
+//!
+//! The clustering setups earlier Fly guides, `fly launch` and `mix phx.new` left in projects
+//! (FLY-SETUPS.md, one generation after another) run through the same harness, from
+//! tests/fixtures/setups/.
 
 mod common;
 use common::{TestProject, elixir_files, elixir_verdicts, insta_settings, require_tool, run_bin};
@@ -186,7 +190,11 @@ fn assert_config_in_prod_block(text: &str, app: &str, label: &str) {
 
 /// How to run one shape.
 struct Shape {
+    /// The folder under tests/fixtures/ (`shapes` or `setups`).
+    group: &'static str,
     name: &'static str,
+    /// The Fly app name both runs and doctor get (`--app`): the one the fixture's fly.toml names.
+    app: &'static str,
     /// Extra arguments for both runs (`--force`, `--otp-app`).
     args: &'static [&'static str],
     /// The kinds the snapshotted dry run shows.
@@ -199,7 +207,9 @@ struct Shape {
 
 const fn shape(name: &'static str, only: &'static str, code: i32) -> Shape {
     Shape {
+        group: "shapes",
         name,
+        app: APP,
         args: &[],
         only,
         code,
@@ -210,11 +220,11 @@ const fn shape(name: &'static str, only: &'static str, code: i32) -> Shape {
 /// Copy the fixture, take the dry run's transcript, apply, check `expect`, apply again and check that
 /// nothing changed; the dry run's snapshot is compared last, so a wrong outcome is reported first.
 fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
-    let fixture = format!("shapes/{}", shape.name);
+    let fixture = format!("{}/{}", shape.group, shape.name);
 
     let dry_project = TestProject::from_fixture(&fixture);
     let untouched = dry_project.snapshot_files();
-    let mut dry_args = vec!["--dry-run", "--app", APP, "--only", shape.only];
+    let mut dry_args = vec!["--dry-run", "--app", shape.app, "--only", shape.only];
     dry_args.extend_from_slice(shape.args);
     let dry = dry_project.init(&dry_args);
     assert_eq!(
@@ -225,7 +235,7 @@ fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
 
     let project = TestProject::from_fixture(&fixture);
     let before: BTreeMap<String, Vec<u8>> = project.snapshot_files().into_iter().collect();
-    let mut args = vec!["--yes", "--app", APP];
+    let mut args = vec!["--yes", "--app", shape.app];
     args.extend_from_slice(shape.args);
     let run = project.init(&args);
     assert_eq!(
@@ -261,9 +271,11 @@ fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
         second.stdout
     );
 
+    // `shape_NAME` for shapes, `setup_NAME` for the earlier setups.
+    let prefix = shape.group.trim_end_matches('s');
     insta_settings().bind(|| {
         insta::assert_snapshot!(
-            format!("shape_{}{}", shape.name, shape.variant),
+            format!("{prefix}_{}{}", shape.name, shape.variant),
             dry.transcript()
         );
     });
@@ -295,7 +307,7 @@ fn assert_one_verdict(shape: &Shape, o: &Outcome) {
         serde_json::from_str(&run.stdout)
             .unwrap_or_else(|e| panic!("{}: not JSON ({e}):\n{}", shape.name, run.transcript()))
     };
-    let mut doctor_args = vec!["doctor", "--format", "json", "--app", APP];
+    let mut doctor_args = vec!["doctor", "--format", "json", "--app", shape.app];
     doctor_args.extend_from_slice(&otp_app);
     let doctor = json(&doctor_args);
     let problems: Vec<&serde_json::Value> = doctor["findings"]
@@ -304,7 +316,7 @@ fn assert_one_verdict(shape: &Shape, o: &Outcome) {
         .iter()
         .filter(|f| f["severity"] == "problem")
         .collect();
-    let mut init_args = vec!["init", "--dry-run", "--format", "json", "--app", APP];
+    let mut init_args = vec!["init", "--dry-run", "--format", "json", "--app", shape.app];
     init_args.extend_from_slice(shape.args);
     let steps = json(&init_args)["manual_steps"].as_array().unwrap().clone();
     let unexplained: Vec<String> = problems
@@ -782,8 +794,13 @@ fn dns_child_line(app: &str) -> String {
 
 /// doctor's findings with `id` on the project: `severity file:line message`.
 fn doctor_findings(project: &TestProject, id: &str) -> Vec<String> {
+    doctor_findings_for(project, APP, id)
+}
+
+/// [`doctor_findings`] for the Fly app `app`.
+fn doctor_findings_for(project: &TestProject, app: &str, id: &str) -> Vec<String> {
     let run = run_bin(
-        &["doctor", "--format", "json", "--app", APP],
+        &["doctor", "--format", "json", "--app", app],
         Some(project.path()),
     );
     let doc: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -1411,6 +1428,8 @@ fn umbrella_no_endpoint() {
 
 const ENV_ECTO: &str = "ENV ECTO_IPV6=\"true\"";
 const ENV_AFLAGS: &str = "ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"";
+const DOCKERFILE_COMMENT: &str =
+    "# Fly's private network is IPv6: Ecto and Erlang distribution must connect over IPv6\n";
 
 /// The text of the final stage (from the last `FROM`).
 fn final_stage(dockerfile: &str) -> &str {
@@ -1442,13 +1461,17 @@ fn docker_legacy_env() {
     run_shape(shape("docker_legacy_env", DOCKERFILE, 0), |o| {
         let after = o.read("Dockerfile");
         let stage = final_stage(&after);
-        // `ENV ECTO_IPV6 true` counts as set: not set a second time.
+        // `ENV ECTO_IPV6 true` counts as set: rewritten in place, not set a second time.
         assert_eq!(stage.matches("ECTO_IPV6").count(), 1, "{stage}");
-        assert!(
-            once(stage, ENV_AFLAGS, "final stage") < stage.find("USER nobody").unwrap(),
-            "{stage}"
+        assert_eq!(
+            after,
+            o.original("Dockerfile")
+                .replace("ENV ECTO_IPV6 true\n", &format!("{ENV_ECTO}\n"))
+                .replace(
+                    "\nUSER nobody\n",
+                    &format!("\n{DOCKERFILE_COMMENT}{ENV_AFLAGS}\n\nUSER nobody\n")
+                )
         );
-        o.assert_lines_kept("Dockerfile");
     });
 }
 
@@ -1633,23 +1656,38 @@ fn fly_conflict_force() {
 
 // ------------------------------------------------------------------ judged by Elixir
 
-/// Every shape fixture: its Elixir input is formatted (unless it is unformatted on purpose), and
-/// after `init --yes` every .ex/.exs file parses, files that were formatted still are, and the
-/// project has its clustering child — or init exited 3 with a manual step.
+/// The Fly app the fixture's fly.toml names, else [`APP`].
+fn fly_app_of(project: &Path) -> String {
+    std::fs::read_to_string(project.join("fly.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml_edit::DocumentMut>().ok())
+        .and_then(|doc| doc.get("app").and_then(|a| a.as_str()).map(str::to_string))
+        .unwrap_or_else(|| APP.to_string())
+}
+
+/// Every shape and earlier-setup fixture: its Elixir input is formatted (unless it is unformatted
+/// on purpose), and after `init --yes` every .ex/.exs file parses, files that were formatted
+/// still are, and the project has its clustering child — or init exited 3 with a manual step.
 #[test]
 fn every_shape_is_judged_by_elixir() {
     if !require_tool("elixir") {
         return;
     }
-    let root = common::fixture_dir("shapes");
-    let mut names: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for group in ["shapes", "setups"] {
+        let root = common::fixture_dir(group);
+        names.extend(
+            std::fs::read_dir(&root)
+                .unwrap()
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_type().unwrap().is_dir())
+                .map(|e| format!("{group}/{}", e.file_name().to_string_lossy())),
+        );
+    }
     names.sort();
     let mut failures = Vec::new();
     for name in &names {
-        let fixture = root.join(name);
+        let fixture = common::fixture_dir(name);
         let inputs = elixir_files(&fixture);
         let (input, report) = elixir_verdicts(&fixture, &inputs);
         let input: BTreeMap<String, String> = input.into_iter().collect();
@@ -1658,13 +1696,16 @@ fn every_shape_is_judged_by_elixir() {
             inputs.len(),
             "{name}: no verdict for some inputs:\n{report}"
         );
-        if UNFORMATTED_INPUT.contains(&name.as_str()) {
+        let unformatted = UNFORMATTED_INPUT
+            .iter()
+            .any(|u| name.strip_prefix("shapes/") == Some(u));
+        if unformatted {
             assert!(
                 input.values().any(|v| v == "unformatted"),
                 "{name} is meant to be unformatted"
             );
         }
-        if !UNFORMATTED_INPUT.contains(&name.as_str()) {
+        if !unformatted {
             let bad: Vec<_> = input.iter().filter(|(_, v)| *v != "ok").collect();
             assert!(
                 bad.is_empty(),
@@ -1672,8 +1713,9 @@ fn every_shape_is_judged_by_elixir() {
             );
         }
 
-        let project = TestProject::from_fixture(&format!("shapes/{name}"));
-        let run = project.init(&["--yes", "--app", APP]);
+        let project = TestProject::from_fixture(name);
+        let app = fly_app_of(project.path());
+        let run = project.init(&["--yes", "--app", &app]);
         if run.code != 0 && run.code != 3 {
             failures.push(format!("{name}: exit {}\n{}", run.code, run.transcript()));
             continue;
@@ -1716,4 +1758,442 @@ fn every_shape_is_judged_by_elixir() {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+// ------------------------------------------------------------------ earlier setups (FLY-SETUPS.md)
+
+/// Every kind: the snapshot shows all that init replaces in a project an earlier setup left.
+const ALL_KINDS: &str = "env-sh,deps,application,runtime,dockerfile,fly-toml";
+
+/// One generation of FLY-SETUPS.md, from tests/fixtures/setups/, for the Fly app `app`.
+const fn setup(name: &'static str, app: &'static str, code: i32) -> Shape {
+    Shape {
+        group: "setups",
+        app,
+        ..shape(name, ALL_KINDS, code)
+    }
+}
+
+/// flycluster's block as init writes it: `APP-SUFFIX@IP` node names, or `APP@IP` for a libcluster
+/// topology that looks for nodes named after the Fly app.
+fn block(image_suffix: bool) -> String {
+    flycluster::shell::render_block(flycluster::shell::BlockOptions {
+        ecto_ipv6: true,
+        image_suffix,
+    })
+}
+
+/// The DNSPoll topology init adds first in the prod block, under `config :APP, KEY:`, named
+/// `name`, with the blank line after it.
+fn fly_topology(app: &str, key: &str, name: &str) -> String {
+    format!(
+        r#"  if System.get_env("DNS_CLUSTER_QUERY") do
+    config :{app},
+      {key}: [
+        {name}: [
+          strategy: Cluster.Strategy.DNSPoll,
+          config: [
+            polling_interval: 5_000,
+            query: System.get_env("DNS_CLUSTER_QUERY"),
+            node_basename: System.get_env("RELEASE_NODE", "") |> String.split("@") |> hd()
+          ]
+        ]
+      ]
+  end
+
+"#
+    )
+}
+
+/// `text` with `topology` first in its prod block.
+fn with_topology_first_in_prod_block(text: &str, topology: &str) -> String {
+    let prod = "\nif config_env() == :prod do\n";
+    once(text, prod, "config/runtime.exs");
+    text.replace(prod, &format!("{prod}{topology}"))
+}
+
+/// The topologies under `config :APP, KEY` once Elixir's Config.Reader has read `files` of the
+/// project in order and merged them (as a release merges its build-time config and runtime.exs),
+/// with `vars` the only clustering variables set: `NAME STRATEGY` each. `None` without Elixir.
+fn merged_topologies(
+    o: &Outcome,
+    (app, key): (&str, &str),
+    files: &[&str],
+    vars: &[(&str, &str)],
+) -> Option<Vec<String>> {
+    if !require_tool("elixir") {
+        return None;
+    }
+    let mut cmd = Command::new("elixir");
+    cmd.arg(common::support("read_topologies.exs"))
+        .arg(o.project.path())
+        .args([app, key])
+        .args(files)
+        .env_remove("DNS_CLUSTER_QUERY")
+        .env_remove("ENABLE_CLUSTER")
+        .env("DATABASE_URL", "ecto://u:p@db/hello")
+        .env("SECRET_KEY_BASE", "x".repeat(64));
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "Config.Reader failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+const ON_FLY: &[(&str, &str)] = &[("DNS_CLUSTER_QUERY", "hello-elixir.internal")];
+const ON_FLY_CLUSTER_ENABLED: &[(&str, &str)] = &[
+    ("DNS_CLUSTER_QUERY", "hello-elixir.internal"),
+    ("ENABLE_CLUSTER", "true"),
+];
+
+/// The pre-2023 guide's lines in rel/env.sh.eex.
+const GEN1_ENV_SH: &str = "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)
+export RELEASE_DISTRIBUTION=name
+export RELEASE_NODE=$FLY_APP_NAME@$ip
+export ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"
+";
+
+/// The guide's lines are replaced by the block; on Fly the node keeps the name `APP@IP` the
+/// topology's `node_basename` (the Fly app name, as `basename` on line `basename_line`) looks
+/// for, so the cluster that formed before still forms.
+fn gen1_outcome(o: &Outcome, basename_line: usize, basename: &str) {
+    // libcluster kept, no dns_cluster, the topology as it was.
+    for rel in [
+        "mix.exs",
+        "lib/hello16/application.ex",
+        "config/runtime.exs",
+    ] {
+        o.assert_untouched(rel);
+    }
+    let runtime = o.read("config/runtime.exs");
+    let line = runtime.lines().nth(basename_line - 1).unwrap_or_default();
+    assert_eq!(line.trim(), format!("node_basename: {basename}"));
+    let env_sh = o.read("rel/env.sh.eex");
+    assert_eq!(
+        env_sh,
+        o.original("rel/env.sh.eex")
+            .replace(GEN1_ENV_SH, &block(false))
+    );
+    let [aflags, ecto, query, dist, node] = exports(o.project.path(), &render(&env_sh), FLY_VARS);
+    assert_eq!(
+        [aflags, ecto, query, dist, node],
+        [
+            "-proto_dist inet6_tcp",
+            "true",
+            "hello-app.internal",
+            "name",
+            "hello-app@fdaa:0:1da8:a7b:ac2:f901:4bf7:2"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(
+        doctor_findings_for(&o.project, "hello16", "libcluster-node-basename"),
+        [format!(
+            "ok config/runtime.exs:{basename_line} `node_basename` is the Fly app name, as RELEASE_NODE's name is"
+        )]
+    );
+}
+
+/// Generation 1: Fly's guide before 2023, `node_basename: app_name` from FLY_APP_NAME.
+#[test]
+fn gen1_libcluster() {
+    run_shape(setup("gen1_libcluster", "hello16", 0), |o| {
+        gen1_outcome(o, 35, "app_name")
+    });
+}
+
+/// Generation 1 with the app's name written out as the basename.
+#[test]
+fn gen1_libcluster_literal() {
+    run_shape(setup("gen1_libcluster_literal", "hello16", 0), |o| {
+        gen1_outcome(o, 31, "\"hello16\"")
+    });
+}
+
+/// Generation 2: flyctl's lines appended to the Dockerfile, rewritten in place as `KEY="value"`
+/// (once each), so BuildKit has nothing to warn about.
+#[test]
+fn gen2_flyctl_dockerfile() {
+    run_shape(setup("gen2_flyctl_dockerfile", "hello16", 0), |o| {
+        let after = o.read("Dockerfile");
+        assert_eq!(
+            after,
+            o.original("Dockerfile").replace(
+                "# Appended by flyctl\nENV ECTO_IPV6 true\nENV ERL_AFLAGS \"-proto_dist inet6_tcp\"\n",
+                &format!("# Appended by flyctl\n{ENV_ECTO}\n{ENV_AFLAGS}\n")
+            )
+        );
+        assert_eq!(
+            (
+                after.matches("ECTO_IPV6").count(),
+                after.matches("ERL_AFLAGS").count()
+            ),
+            (1, 1)
+        );
+        assert_eq!(
+            doctor_findings_for(&o.project, "hello16", "dockerfile-legacy-env"),
+            ["ok Dockerfile no legacy `ENV KEY value` line for the clustering settings"]
+        );
+    });
+}
+
+/// Generation 3: the guide's five lines at top level, as `fly launch` wrote the file. They go,
+/// the block comes: a custom image label no longer makes an invalid node name.
+#[test]
+fn gen3_fly_launch_2023() {
+    run_shape(setup("gen3_fly_launch_2023", "hello17", 0), |o| {
+        for rel in [
+            "mix.exs",
+            "lib/hello17/application.ex",
+            "config/runtime.exs",
+        ] {
+            o.assert_untouched(rel);
+        }
+        let after = o.read("rel/env.sh.eex");
+        assert_eq!(after, format!("#!/bin/sh\n\n{}", block(true)));
+        env_sh_on_fly(o, "");
+        let labelled = [
+            ("FLY_APP_NAME", APP),
+            ("FLY_PRIVATE_IP", "fdaa::2"),
+            ("FLY_IMAGE_REF", "registry.fly.io/hello-app:v42"),
+        ];
+        let node = |script: &str| exports(o.project.path(), &render(script), &labelled)[4].clone();
+        assert_eq!(
+            node(&o.original("rel/env.sh.eex")),
+            "hello-app-app:v42@fdaa::2",
+            "before, the name holds the `:` of the image reference: not a valid node name"
+        );
+        assert_eq!(node(&after), "hello-app-v42@fdaa::2");
+    });
+}
+
+/// Generation 4: `fly launch`'s guarded exports, RELEASE_DISTRIBUTION outside the guard and the
+/// fallback name after it, all replaced by the block. Off Fly the release keeps the name `mix
+/// release` gives it: nothing sets RELEASE_NODE or RELEASE_DISTRIBUTION.
+#[test]
+fn gen4_fly_launch_2025() {
+    run_shape(setup("gen4_fly_launch_2025", "hello-launch", 0), |o| {
+        let after = o.read("rel/env.sh.eex");
+        assert_eq!(after, format!("#!/bin/sh\n\n{}", block(true)));
+        env_sh_on_fly(o, "");
+        let [_, _, _, dist, node] = exports(
+            o.project.path(),
+            &render(&o.original("rel/env.sh.eex")),
+            &[],
+        );
+        assert!(
+            dist == "name" && node.starts_with("hello@"),
+            "before, off Fly: {dist} {node}"
+        );
+        assert_eq!(
+            exports(o.project.path(), &render(&after), &[]),
+            ["", "", "", "", ""].map(String::from),
+            "off Fly nothing is set"
+        );
+    });
+}
+
+/// Generation 5: `mix phx.new` 1.7.8+. Its child, config and dependency (0.1.1) are kept as they
+/// are; rel/env.sh.eex is created.
+#[test]
+fn gen5_phx_new_1_7() {
+    run_shape(setup("gen5_phx_new_1_7", APP, 0), |o| {
+        for rel in ["mix.exs", APP17, "config/runtime.exs"] {
+            o.assert_untouched(rel);
+        }
+        once(
+            &o.read("mix.exs"),
+            "{:dns_cluster, \"~> 0.1.1\"}",
+            "mix.exs",
+        );
+        assert!(!o.before.contains_key("rel/env.sh.eex"));
+        assert!(o.read("rel/env.sh.eex").ends_with(&block(true)));
+        env_sh_on_fly(o, "");
+        assert_eq!(
+            doctor_findings(&o.project, "dns-cluster-config"),
+            [
+                "ok config/runtime.exs:54 configures `:hello17, :dns_cluster_query` from DNS_CLUSTER_QUERY, which the DNSCluster child reads"
+            ]
+        );
+    });
+}
+
+/// Generation 5 in an umbrella: the child in the core app, the config in the root runtime.exs.
+#[test]
+fn gen5_phx_new_umbrella() {
+    run_shape(setup("gen5_phx_new_umbrella", APP, 0), |o| {
+        o.assert_tree_untouched("apps/");
+        o.assert_untouched("config/runtime.exs");
+        assert!(!o.exists("apps/hello/config"));
+        assert!(o.read("rel/env.sh.eex").ends_with(&block(true)));
+        assert_eq!(
+            doctor_findings(&o.project, "dns-cluster-dep"),
+            ["ok apps/hello/mix.exs depends on dns_cluster"]
+        );
+    });
+}
+
+/// Generation 6: a Kubernetes topology behind an env switch. A DNSPoll topology goes beside it,
+/// active where DNS_CLUSTER_QUERY is set (on Fly); Config merges the two `config :libcluster`
+/// calls, as Elixir itself shows.
+#[test]
+fn gen6_other_platform() {
+    run_shape(setup("gen6_other_platform", "hello-elixir", 0), |o| {
+        let runtime = "config/runtime.exs";
+        assert_eq!(
+            o.read(runtime),
+            with_topology_first_in_prod_block(
+                &o.original(runtime),
+                &fly_topology("libcluster", "topologies", "fly6pn")
+            )
+        );
+        o.assert_untouched("mix.exs");
+        o.assert_untouched("lib/hello_elixir/application.ex");
+        let key = ("libcluster", "topologies");
+        if let Some(on_fly) = merged_topologies(o, key, &[runtime], ON_FLY) {
+            assert_eq!(on_fly, ["fly6pn Cluster.Strategy.DNSPoll"]);
+            assert_eq!(
+                merged_topologies(o, key, &[runtime], ON_FLY_CLUSTER_ENABLED).unwrap(),
+                [
+                    "k8s Cluster.Strategy.Kubernetes.DNS",
+                    "fly6pn Cluster.Strategy.DNSPoll"
+                ]
+            );
+        }
+        assert_eq!(
+            doctor_findings_for(&o.project, "hello-elixir", "libcluster-strategy"),
+            [
+                "warning config/runtime.exs:24 the libcluster topology uses `Cluster.Strategy.Kubernetes.DNS`, which does not find nodes on Fly's private network; use `Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`",
+                "ok config/runtime.exs:39 the libcluster topology uses `Cluster.Strategy.DNSPoll`",
+            ]
+        );
+    });
+}
+
+/// Generation 6 with the other platform's topology named `fly6pn`: the added one is `fly_dns`,
+/// since Config would merge two topologies of one name into one (Elixir shows both).
+#[test]
+fn gen6_other_platform_fly6pn() {
+    run_shape(
+        setup("gen6_other_platform_fly6pn", "hello-elixir", 0),
+        |o| {
+            let runtime = "config/runtime.exs";
+            let after = o.read(runtime);
+            assert_eq!(
+                after,
+                with_topology_first_in_prod_block(
+                    &o.original(runtime),
+                    &fly_topology("libcluster", "topologies", "fly_dns")
+                )
+            );
+            let key = ("libcluster", "topologies");
+            if let Some(merged) = merged_topologies(o, key, &[runtime], ON_FLY_CLUSTER_ENABLED) {
+                assert_eq!(
+                    merged,
+                    [
+                        "fly6pn Cluster.Strategy.Gossip",
+                        "fly_dns Cluster.Strategy.DNSPoll"
+                    ]
+                );
+                // Had it been named `fly6pn` too, the Gossip topology would be gone.
+                o.project.write(
+                    runtime,
+                    after.replace("        fly_dns: [", "        fly6pn: ["),
+                );
+                assert_eq!(
+                    merged_topologies(o, key, &[runtime], ON_FLY_CLUSTER_ENABLED).unwrap(),
+                    ["fly6pn Cluster.Strategy.DNSPoll"]
+                );
+                o.project.write(runtime, &after);
+            }
+        },
+    );
+}
+
+/// Generation 6: the supervisor reads topologies from the app's own key, where only a local Epmd
+/// topology is. The DNSPoll topology goes under that key, not `:libcluster, :topologies`, and
+/// doctor judges that key.
+#[test]
+fn gen6_own_app_key() {
+    run_shape(setup("gen6_own_app_key", "hello-elixir", 0), |o| {
+        let runtime = "config/runtime.exs";
+        assert_eq!(
+            o.read(runtime),
+            with_topology_first_in_prod_block(
+                &o.original(runtime),
+                &fly_topology("hello_elixir", "topologies", "fly6pn")
+            )
+        );
+        o.assert_untouched("lib/hello_elixir/application.ex");
+        let own = ("hello_elixir", "topologies");
+        if let Some(merged) = merged_topologies(o, own, &[runtime], ON_FLY) {
+            assert_eq!(
+                merged,
+                [
+                    "local Cluster.Strategy.Epmd",
+                    "fly6pn Cluster.Strategy.DNSPoll"
+                ]
+            );
+            let libcluster = ("libcluster", "topologies");
+            assert!(
+                merged_topologies(o, libcluster, &[runtime], ON_FLY)
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+        assert_eq!(
+            doctor_findings_for(&o.project, "hello-elixir", "libcluster-strategy"),
+            [
+                "warning config/runtime.exs:23 the libcluster topology uses `Cluster.Strategy.Epmd`, which does not find nodes on Fly's private network; use `Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`",
+                "ok config/runtime.exs:33 the libcluster topology uses `Cluster.Strategy.DNSPoll`",
+            ]
+        );
+    });
+}
+
+/// Generation 6: the own key already holds a DNSPoll topology that fits Fly: the Elixir side is
+/// set up, and doctor finds it there.
+#[test]
+fn gen6_own_app_key_dnspoll() {
+    run_shape(setup("gen6_own_app_key_dnspoll", "hello-elixir", 0), |o| {
+        for rel in [
+            "mix.exs",
+            "lib/hello_elixir/application.ex",
+            "config/runtime.exs",
+        ] {
+            o.assert_untouched(rel);
+        }
+        assert_eq!(
+            doctor_findings_for(&o.project, "hello-elixir", "libcluster-node-basename"),
+            [
+                "ok config/runtime.exs:38 `node_basename` is derived from the node name env.sh.eex gives"
+            ]
+        );
+    });
+}
+
+/// Generation 6: `node_basename` from a variable RELEASE_NODE is not built from. No node init names
+/// is sure to match it: a manual step with the line to write, never exit 0.
+#[test]
+fn gen6_basename_other_var() {
+    run_shape(setup("gen6_basename_other_var", "hello16", 3), |o| {
+        o.assert_untouched("config/runtime.exs");
+        o.assert_manual_step(flycluster::edit::runtime::NODE_BASENAME_FIX);
+        assert!(
+            o.output().contains("manual step: `config/runtime.exs`: `node_basename` is `System.get_env(\"APP_BASENAME\")`, but the nodes are named `hello16-<image suffix>`, so DNSPoll never reaches them"),
+            "{}",
+            o.output()
+        );
+    });
 }

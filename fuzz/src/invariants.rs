@@ -75,6 +75,7 @@ pub fn contexts() -> [EditCtx; 2] {
             line_length: 98,
             node_image_suffix: true,
             supervision: Supervision::default(),
+            topology_name: "fly6pn".into(),
             sibling_deps: Vec::new(),
             database: Database::Fly,
             ecto_repos: vec![EctoRepo {
@@ -93,6 +94,7 @@ pub fn contexts() -> [EditCtx; 2] {
             line_length: 40,
             node_image_suffix: false,
             supervision: Supervision::default(),
+            topology_name: "fly6pn".into(),
             sibling_deps: Vec::new(),
             database: Database::None,
             ecto_repos: Vec::new(),

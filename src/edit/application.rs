@@ -185,7 +185,8 @@ pub const BOTH_STARTED_FIX: &str = "keep one: remove the Cluster.Supervisor chil
 /// application editor reports a syntax error itself).
 pub fn supervision(src: &str) -> Supervision {
     let tree = elixir::parse(src);
-    let found = started(tree.root_node(), src);
+    let root = tree.root_node();
+    let found = started(root, src);
     Supervision {
         dns_cluster: found.dns_cluster.is_some(),
         cluster_supervisor: found.cluster_supervisor.is_some(),
@@ -195,7 +196,54 @@ pub fn supervision(src: &str) -> Supervision {
                 QuerySource::AppEnv { app, key } => Some((app, key)),
                 _ => None,
             }),
+        topologies_key: found
+            .cluster_supervisor
+            .and_then(|child| cluster_supervisor_topologies(child, root, src)),
     }
+}
+
+/// The application environment key the Cluster.Supervisor child spec `child` (from [`started`])
+/// reads its topologies from: `{Cluster.Supervisor, [Application.get_env(:app, :key) || [], opts]}`,
+/// directly or through a variable (`topologies = Application.get_env(...)`), also in the
+/// `supervisor(Cluster.Supervisor, [...])` spelling. `None` when they come from elsewhere.
+pub fn cluster_supervisor_topologies(
+    child: Node<'_>,
+    root: Node<'_>,
+    src: &str,
+) -> Option<(String, String)> {
+    let args = match child.kind() {
+        "tuple" => elixir::items(child).into_iter().nth(1),
+        "call" => elixir::call_args(child).and_then(|a| elixir::items(a).into_iter().nth(1)),
+        _ => None,
+    }?;
+    let topologies = if args.kind() == "list" {
+        elixir::items(args).into_iter().next()?
+    } else {
+        args
+    };
+    std::iter::once(topologies)
+        .chain(elixir::bound_values(topologies, root, src))
+        .find_map(|node| app_env_key(node, src))
+}
+
+/// `(app, key)` of the first `Application.get_env(:app, :key)` (or `fetch_env`) in `node`.
+fn app_env_key(node: Node<'_>, src: &str) -> Option<(String, String)> {
+    elixir::descendants_of_kind(node, "call")
+        .into_iter()
+        .filter(|call| {
+            matches!(
+                elixir::call_name(*call, src),
+                Some("Application.get_env" | "Application.fetch_env!" | "Application.fetch_env")
+            )
+        })
+        .find_map(|call| {
+            let args: Vec<Node<'_>> = elixir::call_args(call)
+                .map(elixir::items)
+                .unwrap_or_default();
+            let app = args.first().and_then(|n| elixir::atom_name(*n, src))?;
+            let key = args.get(1).and_then(|n| elixir::atom_name(*n, src))?;
+            Some((app.to_string(), key.to_string()))
+        })
 }
 
 /// What the application starts; see [`Started`].
@@ -247,26 +295,10 @@ pub fn dns_cluster_query<'t>(child: Node<'t>, src: &str) -> QuerySource<'t> {
     let Some(query) = opts.and_then(|o| elixir::keyword_value(o, src, "query")) else {
         return QuerySource::Missing;
     };
-    for call in elixir::descendants_of_kind(query, "call") {
-        if matches!(
-            elixir::call_name(call, src),
-            Some("Application.get_env" | "Application.fetch_env!" | "Application.fetch_env")
-        ) {
-            let args: Vec<Node<'_>> = elixir::call_args(call)
-                .map(elixir::items)
-                .unwrap_or_default();
-            if let (Some(app), Some(key)) = (
-                args.first().and_then(|n| elixir::atom_name(*n, src)),
-                args.get(1).and_then(|n| elixir::atom_name(*n, src)),
-            ) {
-                return QuerySource::AppEnv {
-                    app: app.to_string(),
-                    key: key.to_string(),
-                };
-            }
-        }
+    match app_env_key(query, src) {
+        Some((app, key)) => QuerySource::AppEnv { app, key },
+        None => QuerySource::Expression(query),
     }
-    QuerySource::Expression(query)
 }
 
 /// Follows the children of the supervisor `start/2` starts, in the module `module`.
@@ -1108,9 +1140,60 @@ end
                 dns_cluster: true,
                 cluster_supervisor: false,
                 query_key: Some(("other_app".into(), "dns_cluster_query".into())),
+                topologies_key: None,
             }
         );
         assert_eq!(supervision(PHX17), Supervision::default());
+    }
+
+    /// FLY-SETUPS.md, generation 6: a Cluster.Supervisor reading its topologies from the app's own
+    /// key. The key is read from the child as written, through a variable, and in the
+    /// `supervisor(...)` spelling; topologies from code are no key.
+    #[test]
+    fn the_key_the_started_cluster_supervisor_reads_its_topologies_from() {
+        let with_child = |before_children: &str, child: &str| {
+            PHX17.replace(
+                "    children = [\n",
+                &format!("{before_children}    children = [\n      {child},\n"),
+            )
+        };
+        let key = |src: &str| supervision(src).topologies_key;
+        let own = Some(("my_app".to_string(), "topologies".to_string()));
+        assert_eq!(
+            key(&with_child(
+                "",
+                "{Cluster.Supervisor, [Application.get_env(:my_app, :topologies), [name: A.C]]}"
+            )),
+            own
+        );
+        assert_eq!(
+            key(&with_child(
+                "    topologies = Application.get_env(:my_app, :topologies) || []\n\n",
+                "{Cluster.Supervisor, [topologies, [name: A.C]]}"
+            )),
+            own
+        );
+        assert_eq!(
+            key(&with_child(
+                "",
+                "supervisor(Cluster.Supervisor, [Application.fetch_env!(:my_app, :topologies)])"
+            )),
+            own
+        );
+        let default = with_child(
+            "",
+            "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies, []), [name: A.C]]}",
+        );
+        assert_eq!(
+            supervision(&default).topologies_key(),
+            ("libcluster".to_string(), "topologies".to_string())
+        );
+        let in_code = with_child(
+            "",
+            "{Cluster.Supervisor, [[fly: [strategy: Cluster.Strategy.DNSPoll]], [name: A.C]]}",
+        );
+        assert_eq!(key(&in_code), None);
+        assert!(supervision(&in_code).cluster_supervisor);
     }
 
     #[test]

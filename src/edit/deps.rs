@@ -235,7 +235,7 @@ mod tests {
             supervision: Supervision {
                 dns_cluster,
                 cluster_supervisor,
-                query_key: None,
+                ..Supervision::default()
             },
             ..test_ctx()
         };

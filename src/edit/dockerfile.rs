@@ -60,6 +60,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         )
     };
 
+    // Settings that are right but written in the legacy form, rewritten below.
+    let mut legacy_ok: Vec<&Setting> = Vec::new();
+
     let add_ecto = match effective(ECTO_IPV6) {
         // Only a database on Fly's IPv6 network wants it; an external one is left out of the image
         // (`removals` below), no database is left alone.
@@ -74,9 +77,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         Some(s) => {
             let value = unquote(&s.raw_value);
             if value == "true" || value == "1" {
-                if s.legacy {
-                    warnings.push(legacy_warning(s));
-                }
+                legacy_ok.push(s);
             } else if ctx.force {
                 edits.push((s.span.clone(), format!("{ECTO_IPV6}=\"true\"")));
             } else {
@@ -97,10 +98,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
             let value = unquote(&s.raw_value);
             // Rewriting a value that runs over lines with comment lines between them would drop
             // the comments (BuildKit skips them): the user makes that edit.
-            let comments_inside = text[s.span.clone()]
-                .split('\n')
-                .skip(1)
-                .any(is_blank_or_comment);
+            let comments_inside = comments_inside(text, &s.span);
             let rewrites = match proto_dist(&value) {
                 ProtoDist::Ipv6 => false,
                 ProtoDist::Missing => true,
@@ -130,11 +128,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
                 })));
             }
             match proto_dist(&value) {
-                ProtoDist::Ipv6 => {
-                    if s.legacy {
-                        warnings.push(legacy_warning(s));
-                    }
-                }
+                ProtoDist::Ipv6 => legacy_ok.push(s),
                 ProtoDist::Missing => edits.push((
                     s.span.clone(),
                     format!("{ERL_AFLAGS}={}", with_flag(&s.raw_value)),
@@ -168,6 +162,30 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
                 "`{shown}` line {line}: `{ECTO_IPV6}` taken out of the final stage: the database is \
                  outside Fly (`--database external`), and with ECTO_IPV6 Postgrex asks only for IPv6 \
                  addresses, so an IPv4-only host fails with `:nxdomain`"
+            ));
+        }
+    }
+
+    // flyctl appended such lines until mid-2023: each is rewritten as `KEY="value"` in place, so
+    // the setting stays once in the file. One whose value runs over lines with comment lines
+    // between them would lose the comments (BuildKit skips them): it stays, with a warning.
+    // A line the database choice already takes out is not rewritten as well.
+    let taken: Vec<std::ops::Range<usize>> = edits.iter().map(|(range, _)| range.clone()).collect();
+    let untouched = |span: &std::ops::Range<usize>| {
+        !taken
+            .iter()
+            .any(|range| range.start < span.end && span.start < range.end)
+    };
+    for s in legacy_ok
+        .into_iter()
+        .filter(|s| s.legacy && untouched(&s.span))
+    {
+        if comments_inside(text, &s.span) {
+            warnings.push(legacy_warning(s));
+        } else {
+            edits.push((
+                s.span.clone(),
+                format!("{}={}", s.key, requoted(&s.raw_value)),
             ));
         }
     }
@@ -591,6 +609,14 @@ impl Instruction {
     }
 }
 
+/// Comment or blank lines inside the `\` continuation of the setting at `span`.
+fn comments_inside(text: &str, span: &Range<usize>) -> bool {
+    text[span.clone()]
+        .split('\n')
+        .skip(1)
+        .any(is_blank_or_comment)
+}
+
 /// The text before a trailing `\` (BuildKit allows spaces after it), or `None` for a last line.
 fn continued(line: &str) -> Option<&str> {
     line.trim_end_matches([' ', '\t']).strip_suffix('\\')
@@ -946,22 +972,19 @@ CMD ["/app/bin/server"]
         assert!(unchanged(&test_ctx(), before).is_empty());
     }
 
+    /// flyctl appended these until mid-2023 (FLY-SETUPS.md, generation 2): they are right, but
+    /// BuildKit warns about the form, so each is rewritten in place, never set a second time.
     #[test]
-    fn legacy_lines_appended_by_flyctl_are_kept_with_a_warning() {
+    fn legacy_lines_appended_by_flyctl_are_rewritten_in_place() {
         let before = format!(
             "{PHX_GEN_RELEASE}\n# Appended by flyctl\nENV ECTO_IPV6 true\nENV ERL_AFLAGS \"-proto_dist inet6_tcp\"\n"
         );
-        let warnings = unchanged(&test_ctx(), &before);
+        let (after, warnings) = written(&test_ctx(), &before);
         assert_eq!(
-            warnings,
-            [
-                "`Dockerfile` line 65: `ENV ECTO_IPV6 true` uses the legacy `ENV key value` form, \
-                 which BuildKit warns about (LegacyKeyValueFormat); write it as `ENV ECTO_IPV6=\"true\"`",
-                "`Dockerfile` line 66: `ENV ERL_AFLAGS \"-proto_dist inet6_tcp\"` uses the legacy \
-                 `ENV key value` form, which BuildKit warns about (LegacyKeyValueFormat); write it as \
-                 `ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"`",
-            ]
+            after,
+            format!("{PHX_GEN_RELEASE}\n# Appended by flyctl\n{ECTO_LINE}{AFLAGS_LINE}")
         );
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]
@@ -970,10 +993,34 @@ CMD ["/app/bin/server"]
         let (after, warnings) = written(&test_ctx(), before);
         assert_eq!(
             after,
-            format!("FROM debian\nENV ECTO_IPV6 true\n\n{COMMENT}{AFLAGS_LINE}\nCMD [\"x\"]\n")
+            format!("FROM debian\n{ECTO_LINE}\n{COMMENT}{AFLAGS_LINE}\nCMD [\"x\"]\n")
         );
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].starts_with("`Dockerfile` line 2: `ENV ECTO_IPV6 true`"));
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    /// A legacy value over `\` lines is joined onto one line as BuildKit joins it; with a comment
+    /// line inside, rewriting would drop the comment, so the line stays with the warning.
+    #[test]
+    fn legacy_value_continued_over_lines() {
+        let before =
+            "FROM debian\nENV ERL_AFLAGS \\\n  \"-proto_dist inet6_tcp\"\nENV ECTO_IPV6=true\n";
+        let (after, warnings) = written(&test_ctx(), before);
+        assert_eq!(
+            after,
+            "FROM debian\nENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"\nENV ECTO_IPV6=true\n"
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+
+        let with_comment = "FROM debian\nENV ERL_AFLAGS \\\n  # IPv6\n  \"-proto_dist inet6_tcp\"\nENV ECTO_IPV6=true\n";
+        let warnings = unchanged(&test_ctx(), with_comment);
+        assert_eq!(
+            warnings,
+            [
+                "`Dockerfile` line 2: `ENV ERL_AFLAGS \"-proto_dist inet6_tcp\"` uses the legacy \
+                 `ENV key value` form, which BuildKit warns about (LegacyKeyValueFormat); write it as \
+                 `ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"`"
+            ]
+        );
     }
 
     #[test]
@@ -997,18 +1044,6 @@ CMD ["/app/bin/server"]
             "FROM debian\nENV LANG=C.UTF-8 \\\n    # IPv6 for Ecto\n    ECTO_IPV6=\"true\" \\\n    ERL_AFLAGS=\"+pc unicode -proto_dist inet6_tcp\" \\\n    MIX_ENV=prod\nUSER nobody\n"
         );
         assert!(warnings.is_empty(), "{warnings:?}");
-    }
-
-    #[test]
-    fn legacy_value_continued_over_lines() {
-        let before =
-            "FROM debian\nENV ERL_AFLAGS \\\n  \"-proto_dist inet6_tcp\"\nENV ECTO_IPV6=true\n";
-        let warnings = unchanged(&test_ctx(), before);
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(
-            warnings[0]
-                .starts_with("`Dockerfile` line 2: `ENV ERL_AFLAGS \"-proto_dist inet6_tcp\"`")
-        );
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub struct EditCtx {
     pub node_image_suffix: bool,
     /// What the application module already starts ([`application::supervision`]).
     pub supervision: Supervision,
+    /// The name of the DNSPoll topology the runtime editor adds ([`runtime::fly_topology_name`]).
+    pub topology_name: String,
     /// Dependencies the umbrella's other apps declare (empty outside an umbrella).
     pub sibling_deps: Vec<String>,
     /// Where the Repo's database lives: decides `ECTO_IPV6` and the Repo's `socket_options`.
@@ -89,6 +91,9 @@ pub struct Supervision {
     /// `(app, key)` the started DNSCluster child reads its query from
     /// (`Application.get_env(:app, :key)`), when it reads one.
     pub query_key: Option<(String, String)>,
+    /// `(app, key)` the started Cluster.Supervisor reads its topologies from
+    /// (`Application.get_env(:app, :key)`), when it reads them from the application environment.
+    pub topologies_key: Option<(String, String)>,
 }
 
 impl Supervision {
@@ -116,7 +121,21 @@ impl Supervision {
             .clone()
             .unwrap_or_else(|| (otp_app.to_string(), "dns_cluster_query".to_string()))
     }
+
+    /// The config key the libcluster topologies must go under: the one the started
+    /// Cluster.Supervisor reads (`config :my_app, topologies: ...` for
+    /// `Application.get_env(:my_app, :topologies)`), else [`LIBCLUSTER_TOPOLOGIES`].
+    pub fn topologies_key(&self) -> (String, String) {
+        self.topologies_key.clone().unwrap_or_else(|| {
+            let (app, key) = LIBCLUSTER_TOPOLOGIES;
+            (app.to_string(), key.to_string())
+        })
+    }
 }
+
+/// The application environment key libcluster's topologies are read from when the application
+/// starts no Cluster.Supervisor that reads another (it is what the child flycluster adds reads).
+pub const LIBCLUSTER_TOPOLOGIES: (&str, &str) = ("libcluster", "topologies");
 
 /// What an editor decided for one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +196,7 @@ pub(crate) fn test_ctx() -> EditCtx {
         line_length: 98,
         node_image_suffix: true,
         supervision: Supervision::default(),
+        topology_name: "fly6pn".into(),
         sibling_deps: Vec::new(),
         database: Database::Fly,
         // No Repo, so the runtime editor's tests see only the dns_cluster edit; repo_ipv6's tests

@@ -13,15 +13,23 @@ use tree_sitter::Node;
 /// The config line(s) as `mix format` lays them out at `indent`: the dns_cluster query (under the
 /// key the DNSCluster child reads), or the libcluster topology.
 pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
-    let template = match ctx.strategy {
-        Strategy::DnsCluster => "runtime_config.exs.j2",
-        Strategy::Libcluster => "libcluster_config.exs.j2",
+    let (template, (app, key)) = match ctx.strategy {
+        Strategy::DnsCluster => (
+            "runtime_config.exs.j2",
+            ctx.supervision.query_key(&ctx.otp_app),
+        ),
+        Strategy::Libcluster => ("libcluster_config.exs.j2", ctx.supervision.topologies_key()),
     };
-    let (app, key) = ctx.supervision.query_key(&ctx.otp_app);
     elixir::fitted_layout(
         template,
         3,
-        minijinja::context! { otp_app => &ctx.otp_app, app, key, pad => " ".repeat(indent) },
+        minijinja::context! {
+            otp_app => &ctx.otp_app,
+            app,
+            key,
+            name => &ctx.topology_name,
+            pad => " ".repeat(indent)
+        },
         ctx.line_length,
         0,
     )
@@ -35,13 +43,12 @@ pub fn config_lines(ctx: &EditCtx, indent: usize) -> Vec<String> {
 /// environment (`System.get_env`) gets the build machine's value, not Fly's: it does not count, and
 /// runtime.exs gets the setting, which wins at boot.
 pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Edited> {
-    let (app, key) = ctx.supervision.query_key(&ctx.otp_app);
-    // Most config files mention neither; don't parse them to find that out.
-    let needle = match ctx.strategy {
-        Strategy::DnsCluster => key.as_str(),
-        Strategy::Libcluster => "libcluster",
+    let (app, key) = match ctx.strategy {
+        Strategy::DnsCluster => ctx.supervision.query_key(&ctx.otp_app),
+        Strategy::Libcluster => ctx.supervision.topologies_key(),
     };
-    if !src.contains(needle) {
+    // Most config files mention neither; don't parse them to find that out.
+    if !src.contains(key.as_str()) {
         return None;
     }
     let tree = elixir::parse(src);
@@ -58,14 +65,14 @@ pub fn configured_elsewhere(ctx: &EditCtx, path: &Path, src: &str) -> Option<Edi
             .into_iter()
             .any(|(_, value)| !reads_env(value))
             .then(|| Edited::new(Outcome::Unchanged)),
-        Strategy::Libcluster => libcluster_topologies(root, src)
+        Strategy::Libcluster => libcluster_topologies(root, src, &app, &key)
             .into_iter()
             .filter(|config| elixir::text(*config, src).contains("Cluster.Strategy.DNSPoll"))
             .any(|config| !reads_env(config))
             .then(|| match basename_step(ctx, path, root, src) {
                 Some(step) => Edited::new(Outcome::Manual(step)),
                 None => Edited {
-                    warnings: libcluster_fit_warnings(root, src, path),
+                    warnings: libcluster_fit_warnings(root, src, path, &app, &key),
                     ..Edited::new(Outcome::Unchanged)
                 },
             }),
@@ -79,48 +86,95 @@ fn already_configured(root: Node<'_>, src: &str, ctx: &EditCtx) -> bool {
             let (app, key) = ctx.supervision.query_key(&ctx.otp_app);
             configures_query(root, src, &app, &key)
         }
-        Strategy::Libcluster => finds_nodes_on_fly(root, src),
+        Strategy::Libcluster => {
+            let (app, key) = ctx.supervision.topologies_key();
+            finds_nodes_on_fly(root, src, &app, &key)
+        }
     }
 }
 
-/// Some libcluster topology finds nodes on Fly: DNSPoll, or a strategy that is not one of
-/// libcluster's own for other platforms (`libcluster_postgres` finds them through the database).
-pub fn finds_nodes_on_fly(root: Node<'_>, src: &str) -> bool {
-    libcluster_topologies(root, src).into_iter().any(|config| {
-        elixir::descendants_of_kind(config, "pair")
-            .into_iter()
-            .filter(|pair| pair_key(*pair, src) == Some("strategy"))
-            .filter_map(|pair| pair.child_by_field_name("value"))
-            .any(|strategy| {
-                let name = elixir::text(strategy, src);
-                name == "Cluster.Strategy.DNSPoll" || !name.starts_with("Cluster.Strategy.")
-            })
-    })
+/// Some libcluster topology under `config :APP, KEY` finds nodes on Fly: DNSPoll, or a strategy
+/// that is not one of libcluster's own for other platforms (`libcluster_postgres` finds them
+/// through the database).
+pub fn finds_nodes_on_fly(root: Node<'_>, src: &str, app: &str, key: &str) -> bool {
+    libcluster_topologies(root, src, app, key)
+        .into_iter()
+        .any(|config| {
+            elixir::descendants_of_kind(config, "pair")
+                .into_iter()
+                .filter(|pair| pair_key(*pair, src) == Some("strategy"))
+                .filter_map(|pair| pair.child_by_field_name("value"))
+                .any(|strategy| {
+                    let name = elixir::text(strategy, src);
+                    name == "Cluster.Strategy.DNSPoll" || !name.starts_with("Cluster.Strategy.")
+                })
+        })
 }
 
-/// Every `config :libcluster, topologies: ...` call.
-pub fn libcluster_topologies<'t>(root: Node<'t>, src: &str) -> Vec<Node<'t>> {
-    elixir::descendants_of_kind(root, "call")
+/// Every call that configures libcluster topologies under `(app, key)`: `config :APP, KEY: ...`
+/// or `config :APP, :KEY, ...` (`:libcluster, :topologies` unless the started Cluster.Supervisor
+/// reads another key, see [`crate::edit::Supervision::topologies_key`]).
+pub fn libcluster_topologies<'t>(root: Node<'t>, src: &str, app: &str, key: &str) -> Vec<Node<'t>> {
+    configured_values(root, src, app, key)
         .into_iter()
-        .filter(|c| elixir::call_name(*c, src) == Some("config"))
-        .filter(|c| {
-            elixir::call_args(*c).is_some_and(|args| {
-                let items = elixir::items(args);
-                items.first().and_then(|a| elixir::atom_name(*a, src)) == Some("libcluster")
-                    && items[1..].iter().any(|arg| {
-                        elixir::atom_name(*arg, src) == Some("topologies")
-                            || (matches!(arg.kind(), "keywords" | "list")
-                                && elixir::keyword_value(*arg, src, "topologies").is_some())
-                    })
-            })
+        .map(|(call, _)| call)
+        .collect()
+}
+
+/// The topologies configured under `(app, key)` in the file: each name with its strategy as
+/// written (`Cluster.Strategy.Gossip`), `None` when it sets none.
+pub fn topology_strategies(
+    root: Node<'_>,
+    src: &str,
+    app: &str,
+    key: &str,
+) -> Vec<(String, Option<String>)> {
+    configured_values(root, src, app, key)
+        .into_iter()
+        .filter(|(_, value)| value.kind() == "list")
+        .flat_map(|(_, value)| elixir::items(value))
+        .filter(|n| n.kind() == "keywords")
+        .flat_map(elixir::items)
+        .filter_map(|pair| {
+            let name = pair_key(pair, src)?.to_string();
+            let body = pair.child_by_field_name("value")?;
+            let strategy = matches!(body.kind(), "list" | "keywords")
+                .then(|| elixir::keyword_value(body, src, "strategy"))
+                .flatten()
+                .map(|s| elixir::text(s, src).to_string());
+            Some((name, strategy))
         })
         .collect()
 }
 
+/// The name of the DNSPoll topology flycluster adds: `fly6pn`, as Fly's guides named it, unless
+/// `taken` (every topology under the same key, from [`topology_strategies`]) has a topology of
+/// another strategy by that name. Config deep-merges the keyword lists of all `config` calls, so
+/// two topologies of one name become one with the settings of both, and the other one is lost; a
+/// DNSPoll topology of that name may be merged with: the added one replaces its settings.
+pub fn fly_topology_name(taken: &[(String, Option<String>)]) -> String {
+    let free = |name: &str| {
+        taken.iter().all(|(n, strategy)| {
+            n != name || strategy.as_deref() == Some("Cluster.Strategy.DNSPoll")
+        })
+    };
+    ["fly6pn".to_string(), "fly_dns".to_string()]
+        .into_iter()
+        .chain((2..).map(|n| format!("fly_dns_{n}")))
+        .find(|name| free(name))
+        .expect("an unbounded list of names has a free one")
+}
+
 /// What in an existing libcluster topology does not fit Fly (another platform's strategy beside the
 /// DNSPoll one, a misspelt polling interval). Reported, never rewritten.
-pub fn libcluster_fit_warnings(root: Node<'_>, src: &str, path: &Path) -> Vec<String> {
-    let issues = libcluster_fit_issues(root, src);
+pub fn libcluster_fit_warnings(
+    root: Node<'_>,
+    src: &str,
+    path: &Path,
+    app: &str,
+    key: &str,
+) -> Vec<String> {
+    let issues = libcluster_fit_issues(root, src, app, key);
     issues
         .into_iter()
         .map(|issue| {
@@ -197,10 +251,10 @@ pub struct DnsPoll {
     pub basename: Option<(usize, Basename)>,
 }
 
-/// Every DNSPoll topology in the file's `config :libcluster, topologies: ...` calls.
-pub fn dnspoll_topologies(root: Node<'_>, src: &str) -> Vec<DnsPoll> {
+/// Every DNSPoll topology in the file's calls that configure topologies under `(app, key)`.
+pub fn dnspoll_topologies(root: Node<'_>, src: &str, app: &str, key: &str) -> Vec<DnsPoll> {
     let mut out = Vec::new();
-    for config in libcluster_topologies(root, src) {
+    for config in libcluster_topologies(root, src, app, key) {
         for pair in elixir::descendants_of_kind(config, "pair") {
             let is_dnspoll = pair_key(pair, src) == Some("strategy")
                 && pair
@@ -233,7 +287,8 @@ fn pair_key<'s>(pair: Node<'_>, src: &'s str) -> Option<&'s str> {
 /// A DNSPoll topology whose `node_basename` names neither the node name nor the Fly app: no node
 /// flycluster names matches it, so the user must change it.
 fn basename_step(ctx: &EditCtx, path: &Path, root: Node<'_>, src: &str) -> Option<ManualStep> {
-    dnspoll_topologies(root, src).into_iter().find_map(|poll| {
+    let (app, key) = ctx.supervision.topologies_key();
+    dnspoll_topologies(root, src, &app, &key).into_iter().find_map(|poll| {
         let (line, reason) = match &poll.basename {
             None => (poll.line, "the DNSPoll topology has no `node_basename`; DNSPoll needs it to name the nodes it finds".to_string()),
             Some((_, Basename::NodeName)) => return None,
@@ -275,9 +330,9 @@ pub struct FitIssue {
 }
 
 /// The structured form of [`libcluster_fit_warnings`], for doctor.
-pub fn libcluster_fit_issues(root: Node<'_>, src: &str) -> Vec<FitIssue> {
+pub fn libcluster_fit_issues(root: Node<'_>, src: &str, app: &str, key: &str) -> Vec<FitIssue> {
     let mut issues = Vec::new();
-    for config in libcluster_topologies(root, src) {
+    for config in libcluster_topologies(root, src, app, key) {
         let line = config.start_position().row + 1;
         let text = elixir::text(config, src);
         let strategies: Vec<&str> = elixir::descendants_of_kind(config, "alias")
@@ -370,7 +425,8 @@ fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited
         }
         let mut edited = Edited::new(Outcome::Unchanged);
         if ctx.strategy == Strategy::Libcluster {
-            edited.warnings = libcluster_fit_warnings(root, src, path);
+            let (app, key) = ctx.supervision.topologies_key();
+            edited.warnings = libcluster_fit_warnings(root, src, path, &app, &key);
         }
         return Ok(edited);
     }
@@ -550,6 +606,12 @@ mod tests {
         }
     }
 
+    fn outcome_with(ctx: &EditCtx, src: &str) -> Outcome {
+        plan(ctx, Path::new("config/runtime.exs"), Some(src))
+            .unwrap()
+            .outcome
+    }
+
     fn libcluster_ctx() -> EditCtx {
         EditCtx {
             strategy: Strategy::Libcluster,
@@ -619,6 +681,90 @@ mod tests {
         );
     }
 
+    /// FLY-SETUPS.md, generation 6: the Cluster.Supervisor reads `:hello_elixir, :topologies`.
+    /// The DNSPoll topology goes there; one under `:libcluster, :topologies` is never read, so it
+    /// does not count.
+    #[test]
+    fn the_topology_goes_under_the_key_the_started_supervisor_reads() {
+        let ctx = EditCtx {
+            supervision: crate::edit::Supervision {
+                cluster_supervisor: true,
+                topologies_key: Some(("hello_elixir".into(), "topologies".into())),
+                ..Default::default()
+            },
+            ..libcluster_ctx()
+        };
+        let plan_runtime = |src: &str| outcome_with(&ctx, src);
+        let libcluster_dnspoll = "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: System.get_env(\"DNS_CLUSTER_QUERY\"), node_basename: \"x\"]\n    ]\n  ]\n";
+        let src = format!(
+            "import Config\n\nconfig :hello_elixir,\n  topologies: [local: [strategy: Cluster.Strategy.Epmd]]\n\n{libcluster_dnspoll}\nif config_env() == :prod do\n  config :a, b: 1\nend\n"
+        );
+        let Outcome::Write(out) = plan_runtime(&src) else {
+            panic!("no topology was added under the key the supervisor reads")
+        };
+        assert!(
+            out.contains("if config_env() == :prod do\n  if System.get_env(\"DNS_CLUSTER_QUERY\") do\n    config :hello_elixir,\n      topologies: [\n        fly6pn: [\n          strategy: Cluster.Strategy.DNSPoll,"),
+            "{out}"
+        );
+        assert_eq!(plan_runtime(&out), Outcome::Unchanged);
+        assert_eq!(
+            dnspoll_topologies(
+                elixir::parse(&out).root_node(),
+                &out,
+                "hello_elixir",
+                "topologies"
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn the_added_topology_takes_a_name_no_other_strategy_has() {
+        let taken = |list: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
+            list.iter()
+                .map(|(n, s)| (n.to_string(), Some(s.to_string())))
+                .collect()
+        };
+        assert_eq!(fly_topology_name(&[]), "fly6pn");
+        assert_eq!(
+            fly_topology_name(&taken(&[("k8s", "Cluster.Strategy.Kubernetes.DNS")])),
+            "fly6pn"
+        );
+        // A DNSPoll topology of that name is merged with, the added one's settings winning.
+        assert_eq!(
+            fly_topology_name(&taken(&[("fly6pn", "Cluster.Strategy.DNSPoll")])),
+            "fly6pn"
+        );
+        assert_eq!(
+            fly_topology_name(&taken(&[("fly6pn", "Cluster.Strategy.Gossip")])),
+            "fly_dns"
+        );
+        assert_eq!(
+            fly_topology_name(&taken(&[
+                ("fly6pn", "Cluster.Strategy.Gossip"),
+                ("fly_dns", "Cluster.Strategy.Epmd"),
+            ])),
+            "fly_dns_2"
+        );
+        let src = "import Config\nconfig :libcluster,\n  topologies: [\n    fly6pn: [strategy: Cluster.Strategy.Gossip],\n    local: [config: [hosts: []]]\n  ]\nconfig :other, topologies: [x: [strategy: Cluster.Strategy.Epmd]]\n";
+        assert_eq!(
+            topology_strategies(
+                elixir::parse(src).root_node(),
+                src,
+                "libcluster",
+                "topologies"
+            ),
+            [
+                (
+                    "fly6pn".to_string(),
+                    Some("Cluster.Strategy.Gossip".to_string())
+                ),
+                ("local".to_string(), None)
+            ]
+        );
+    }
+
     #[test]
     fn another_apps_key_does_not_count() {
         let src = "import Config\nconfig :other, :dns_cluster_query, \"x\"\n";
@@ -637,11 +783,7 @@ mod tests {
             },
             ..test_ctx()
         };
-        let plan_runtime = |src: &str| {
-            plan(&ctx, Path::new("config/runtime.exs"), Some(src))
-                .unwrap()
-                .outcome
-        };
+        let plan_runtime = |src: &str| outcome_with(&ctx, src);
         let src = "import Config\n\nif config_env() == :prod do\n  config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")\nend\n";
         let Outcome::Write(out) = plan_runtime(src) else {
             panic!("the key the child reads was not configured")
