@@ -159,13 +159,37 @@ pub fn walk<'t>(node: Node<'t>, f: &mut impl FnMut(Node<'t>)) {
 
 /// Every node of `kind` under `node`, in source order.
 pub fn descendants_of_kind<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    // Compared by symbol id: a node's kind name costs a lookup and a UTF-8 check, and these walks
+    // visit every node of files with thousands of children.
+    let ids = kind_ids(node, kind);
     let mut out = Vec::new();
     walk(node, &mut |n| {
-        if n.kind() == kind {
+        if ids.contains(&n.kind_id()) {
             out.push(n)
         }
     });
     out
+}
+
+/// The grammar's symbol ids named `kind` (one name can have several, through aliases).
+fn kind_ids(node: Node<'_>, kind: &str) -> Vec<u16> {
+    thread_local! {
+        static IDS: std::cell::RefCell<Vec<(String, Vec<u16>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(ids) = IDS.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, ids)| ids.clone())
+    }) {
+        return ids;
+    }
+    let language = node.language();
+    let ids: Vec<u16> = (0..language.node_kind_count() as u16)
+        .filter(|&id| language.node_kind_for_id(id) == Some(kind))
+        .collect();
+    IDS.with(|c| c.borrow_mut().push((kind.to_string(), ids.clone())));
+    ids
 }
 
 pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
