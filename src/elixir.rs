@@ -171,6 +171,37 @@ pub fn descendants_of_kind<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
     out
 }
 
+/// Every node of `kind` under `node` that is not inside a list literal. Statements, bindings and
+/// calls of a function body are found without visiting each element of a children list, which
+/// in a large application can be most of the file.
+pub fn descendants_of_kind_outside_lists<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    let ids = kind_ids(node, kind);
+    let lists = kind_ids(node, "list");
+    let mut out = Vec::new();
+    let mut cursor = node.walk();
+    loop {
+        let current = cursor.node();
+        if ids.contains(&current.kind_id()) {
+            out.push(current);
+        }
+        let skip = current != node && lists.contains(&current.kind_id());
+        if !skip && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return out;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
+    }
+}
+
 /// The grammar's symbol ids named `kind` (one name can have several, through aliases).
 fn kind_ids(node: Node<'_>, kind: &str) -> Vec<u16> {
     thread_local! {
@@ -218,6 +249,13 @@ pub fn do_block(call: Node<'_>) -> Option<Node<'_>> {
         .find(|c| c.kind() == "do_block")
 }
 
+/// The first named child that is not a comment, without collecting the others.
+pub fn first_item(node: Node<'_>) -> Option<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .find(|c| c.kind() != "comment")
+}
+
 /// Named children that are not comments.
 pub fn items(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
@@ -248,7 +286,8 @@ pub fn def_name<'s>(def: Node<'_>, src: &'s str) -> Option<&'s str> {
 
 /// Every `def`/`defp` named `name` in the tree.
 pub fn find_defs<'t>(root: Node<'t>, src: &str, name: &str) -> Vec<Node<'t>> {
-    descendants_of_kind(root, "call")
+    // A definition is never an element of a list.
+    descendants_of_kind_outside_lists(root, "call")
         .into_iter()
         .filter(|c| matches!(call_name(*c, src), Some("def" | "defp")))
         .filter(|c| def_name(*c, src) == Some(name))

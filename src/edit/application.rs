@@ -328,7 +328,7 @@ impl<'t> ListFinder<'t, '_> {
 
     /// The first argument of each `Supervisor.start_link`/`Supervisor.init` in `start/2`.
     fn supervisor_arguments(&self) -> Vec<Node<'t>> {
-        elixir::descendants_of_kind(self.start, "call")
+        elixir::descendants_of_kind_outside_lists(self.start, "call")
             .into_iter()
             .filter(|call| {
                 matches!(
@@ -416,7 +416,7 @@ impl<'t> ListFinder<'t, '_> {
         {
             function = node.parent();
         }
-        elixir::descendants_of_kind(function.unwrap_or(self.start), "binary_operator")
+        elixir::descendants_of_kind_outside_lists(function.unwrap_or(self.start), "binary_operator")
             .into_iter()
             .filter(|bind| {
                 bind.child_by_field_name("operator")
@@ -534,8 +534,8 @@ fn branch_results_of_block(block: Node<'_>) -> Vec<Node<'_>> {
 fn child_module<'s>(child: Node<'_>, src: &'s str) -> Option<&'s str> {
     let head = match child.kind() {
         "alias" | "identifier" => return Some(elixir::text(child, src)),
-        "tuple" => elixir::items(child).into_iter().next()?,
-        "call" => elixir::call_args(child).and_then(|a| elixir::items(a).into_iter().next())?,
+        "tuple" => elixir::first_item(child)?,
+        "call" => elixir::call_args(child).and_then(elixir::first_item)?,
         _ => return None,
     };
     matches!(head.kind(), "alias" | "identifier").then(|| elixir::text(head, src))
