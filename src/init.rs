@@ -386,8 +386,9 @@ fn config_files(project: &Project) -> Result<Vec<(String, String)>> {
 }
 
 /// A libcluster DNSPoll topology (in any config file, under the key the Cluster.Supervisor reads)
-/// looks for nodes named after the Fly app, as Fly's guide before 2023 set it up: the nodes keep
-/// the name `APP@IP` it relies on, or the cluster that formed before init would not form after it.
+/// looks for nodes named after the Fly app, as Fly's guide before 2023 set it up, or for a name
+/// flycluster cannot evaluate: the nodes keep the name `APP@IP` it may rely on, or a cluster that
+/// formed before init would not form after it.
 fn dnspoll_looks_for_app_name(
     configs: &[(String, String)],
     fly_app: &str,
@@ -402,7 +403,7 @@ fn dnspoll_looks_for_app_name(
             edit::runtime::dnspoll_topologies(tree.root_node(), src, &app, &key)
                 .into_iter()
                 .filter_map(|poll| poll.basename)
-                .any(|(_, basename)| basename.is_app_name(fly_app))
+                .any(|(_, basename)| basename.may_be_app_name(fly_app))
         })
 }
 

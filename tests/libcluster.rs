@@ -192,8 +192,8 @@ fn a_build_time_setting_that_reads_the_environment_does_not_count() {
     );
 }
 
-/// A basename init cannot place (a variable this file never binds) matches no node flycluster
-/// names: a manual step, not a silent exit 0.
+/// A basename init cannot evaluate (a variable this file never binds): the nodes keep `APP@IP`,
+/// and the user is asked to check it, a manual step rather than a silent exit 0.
 #[test]
 fn a_basename_not_derived_from_the_node_name_is_reported() {
     let project = existing_libcluster_project(
@@ -205,7 +205,7 @@ fn a_basename_not_derived_from_the_node_name_is_reported() {
     let run = project.init(&["--yes"]);
     assert_eq!(run.code, 3, "{}", run.transcript());
     assert!(
-        run.stderr.contains("manual step: `config/prod.exs`: `node_basename` is `app_name`, but the nodes are named `hello-elixir-<image suffix>`, so DNSPoll never reaches them"),
+        run.stderr.contains("manual step: `config/prod.exs`: `node_basename` is `app_name`, which flycluster cannot evaluate; the nodes keep the names `hello-elixir@IP` they had, and DNSPoll reaches them only if it gives `hello-elixir`"),
         "{}",
         run.transcript()
     );

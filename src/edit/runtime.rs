@@ -232,6 +232,13 @@ impl Basename {
         }
     }
 
+    /// It may name the Fly app: it does, or flycluster cannot tell what it holds (another
+    /// variable, perhaps a secret). Either way the nodes keep the `APP@IP` names they had, so a
+    /// cluster that formed before init is not broken by new node names.
+    pub fn may_be_app_name(&self, fly_app: &str) -> bool {
+        self.is_app_name(fly_app) || matches!(self, Basename::Other(_))
+    }
+
     /// As written in a message.
     pub fn shown(&self) -> String {
         match self {
@@ -293,10 +300,20 @@ fn basename_step(ctx: &EditCtx, path: &Path, root: Node<'_>, src: &str) -> Optio
             None => (poll.line, "the DNSPoll topology has no `node_basename`; DNSPoll needs it to name the nodes it finds".to_string()),
             Some((_, Basename::NodeName)) => return None,
             Some((_, b)) if b.is_app_name(&ctx.fly_app) => return None,
-            Some((line, b)) => (*line, format!(
-                "`node_basename` is {}, but the nodes are named `{}-<image suffix>`, so DNSPoll never reaches them",
+            Some((line, b @ Basename::Other(_))) => (*line, format!(
+                "`node_basename` is {}, which flycluster cannot evaluate; the nodes keep the names `{}@IP` they had, and DNSPoll reaches them only if it gives `{}`",
                 b.shown(),
+                ctx.fly_app,
                 ctx.fly_app
+            )),
+            Some((line, b)) => (*line, format!(
+                "`node_basename` is {}, but the nodes are named `{}`, so DNSPoll never reaches them",
+                b.shown(),
+                if ctx.node_image_suffix {
+                    format!("{}-<image suffix>", ctx.fly_app)
+                } else {
+                    ctx.fly_app.clone()
+                }
             )),
         };
         Some(ManualStep {
