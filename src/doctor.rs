@@ -1984,6 +1984,28 @@ impl Inputs<'_> {
                 self.check_topology(config, topology, (&app, &key), out);
             }
         }
+        // Topologies written in the application module are what the supervisor gets.
+        if let (Some((line, dnspoll)), Some(app_file)) = (
+            self.supervision().topologies_in_code,
+            self.application.as_ref().map(|a| a.path.clone()),
+        ) {
+            out.push(if dnspoll {
+                Finding::ok(
+                    6,
+                    "libcluster-topology",
+                    "Cluster.Supervisor is given a topologies list written in the application module, with a DNSPoll topology among them",
+                )
+                .at(app_file, Some(line))
+            } else {
+                Finding::problem(6, "libcluster-topology", runtime::TOPOLOGIES_IN_CODE_REASON)
+                    .at(app_file, Some(line))
+                    .fix(format!(
+                        "add to that list: {}",
+                        runtime::dnspoll_topology_snippet()
+                    ))
+            });
+            return;
+        }
         if !any {
             let mut message = format!(
                 "no `config :{app}, {key}: ...` in config/: Cluster.Supervisor has no topology to run"

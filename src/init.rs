@@ -211,6 +211,9 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         plan.manual.extend(vm_args_proto_dist(project)?);
     }
     plan.manual.extend(published_distribution(project)?);
+    if opts.kinds.contains(&Kind::Application) || opts.kinds.contains(&Kind::Runtime) {
+        plan.manual.extend(topologies_in_code_step(project, &ctx));
+    }
     if let Some(warning) = ecto_ipv6_unread(project, opts)? {
         plan.warnings.push(warning);
     }
@@ -455,6 +458,22 @@ fn published_distribution(project: &Project) -> Result<Vec<crate::plan::ManualSt
 
 /// What the application module starts, as it is before this run (the deps and runtime editors
 /// follow it: the dependency of the child started, the key it reads).
+/// The Cluster.Supervisor is handed a topologies list written in the application module, with no
+/// DNSPoll topology among them: nothing in config/ reaches it, so the DNSPoll topology goes into
+/// that list by hand.
+fn topologies_in_code_step(project: &Project, ctx: &EditCtx) -> Option<crate::plan::ManualStep> {
+    let (line, false) = ctx.supervision.topologies_in_code? else {
+        return None;
+    };
+    let path = project.application_path.clone()?;
+    Some(crate::plan::ManualStep {
+        path: path.into(),
+        location: format!("line {line}, in the topologies list Cluster.Supervisor is given"),
+        snippet: edit::runtime::dnspoll_topology_snippet(),
+        reason: edit::runtime::TOPOLOGIES_IN_CODE_REASON.into(),
+    })
+}
+
 fn supervision(project: &Project) -> Result<edit::Supervision> {
     let Some(rel) = &project.application_path else {
         return Ok(edit::Supervision::default());

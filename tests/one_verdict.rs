@@ -133,6 +133,8 @@ projects! {
     setups_gen6_other_platform => "tests/fixtures/setups/gen6_other_platform",
     setups_gen6_other_platform_fly6pn => "tests/fixtures/setups/gen6_other_platform_fly6pn",
     setups_gen6_own_app_key => "tests/fixtures/setups/gen6_own_app_key",
+    setups_gen6_topologies_in_code => "tests/fixtures/setups/gen6_topologies_in_code",
+    setups_gen6_topologies_in_code_dnspoll => "tests/fixtures/setups/gen6_topologies_in_code_dnspoll",
     setups_gen6_own_app_key_dnspoll => "tests/fixtures/setups/gen6_own_app_key_dnspoll",
     shapes_both_started => "tests/fixtures/shapes/both_started",
     shapes_case_branches_ambiguous => "tests/fixtures/shapes/case_branches_ambiguous",

@@ -2124,6 +2124,41 @@ fn gen6_other_platform_fly6pn() {
 /// Generation 6: the supervisor reads topologies from the app's own key, where only a local Epmd
 /// topology is. The DNSPoll topology goes under that key, not `:libcluster, :topologies`, and
 /// doctor judges that key.
+/// libcluster's README shape: the topologies are a list written in start/2, so no config reaches
+/// the supervisor. Without a DNSPoll topology among them, adding one there is a manual step, and
+/// runtime.exs gets no topology nothing would read.
+#[test]
+fn gen6_topologies_in_code() {
+    run_shape(setup("gen6_topologies_in_code", "hello-elixir", 3), |o| {
+        o.assert_untouched("config/runtime.exs");
+        o.assert_untouched("lib/hello_elixir/application.ex");
+        o.assert_manual_step("strategy: Cluster.Strategy.DNSPoll");
+        assert!(
+            o.output().contains("manual step: `lib/hello_elixir/application.ex`: Cluster.Supervisor is given a topologies list written in the application module, and none of them is DNSPoll, so no topology finds nodes on Fly; config files do not reach that list\n  line 11, in the topologies list Cluster.Supervisor is given, add:\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,"),
+            "{}",
+            o.output()
+        );
+    });
+}
+
+/// The same with a DNSPoll topology in the list: configured, and runtime.exs gets nothing.
+#[test]
+fn gen6_topologies_in_code_dnspoll() {
+    run_shape(
+        setup("gen6_topologies_in_code_dnspoll", "hello-elixir", 0),
+        |o| {
+            o.assert_untouched("config/runtime.exs");
+            o.assert_untouched("lib/hello_elixir/application.ex");
+            assert_eq!(
+                doctor_findings_for(&o.project, "hello-elixir", "libcluster-topology"),
+                [
+                    "ok lib/hello_elixir/application.ex:11 Cluster.Supervisor is given a topologies list written in the application module, with a DNSPoll topology among them"
+                ]
+            );
+        },
+    );
+}
+
 #[test]
 fn gen6_own_app_key() {
     run_shape(setup("gen6_own_app_key", "hello-elixir", 0), |o| {

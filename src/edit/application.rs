@@ -199,6 +199,9 @@ pub fn supervision(src: &str) -> Supervision {
         topologies_key: found
             .cluster_supervisor
             .and_then(|child| cluster_supervisor_topologies(child, root, src)),
+        topologies_in_code: found
+            .cluster_supervisor
+            .and_then(|child| cluster_supervisor_topologies_in_code(child, root, src)),
     }
 }
 
@@ -224,6 +227,33 @@ pub fn cluster_supervisor_topologies(
     std::iter::once(topologies)
         .chain(elixir::bound_values(topologies, root, src))
         .find_map(|node| app_env_key(node, src))
+}
+
+/// The topologies a Cluster.Supervisor child spec is given as a keyword list written in the
+/// code (`{Cluster.Supervisor, [topologies, opts]}` with `topologies = [example: [...]]`), not
+/// read from the application environment: the list's line, and whether it holds a DNSPoll one.
+pub fn cluster_supervisor_topologies_in_code(
+    child: Node<'_>,
+    root: Node<'_>,
+    src: &str,
+) -> Option<(usize, bool)> {
+    let args = match child.kind() {
+        "tuple" => elixir::items(child).into_iter().nth(1),
+        "call" => elixir::call_args(child).and_then(|a| elixir::items(a).into_iter().nth(1)),
+        _ => None,
+    }?;
+    let topologies = if args.kind() == "list" {
+        elixir::first_item(args)?
+    } else {
+        args
+    };
+    std::iter::once(topologies)
+        .chain(elixir::bound_values(topologies, root, src))
+        .find(|node| node.kind() == "list" && app_env_key(*node, src).is_none())
+        .map(|list| {
+            let dnspoll = elixir::text(list, src).contains("Cluster.Strategy.DNSPoll");
+            (list.start_position().row + 1, dnspoll)
+        })
 }
 
 /// `(app, key)` of the first `Application.get_env(:app, :key)` (or `fetch_env`) in `node`.

@@ -94,6 +94,10 @@ pub struct Supervision {
     /// `(app, key)` the started Cluster.Supervisor reads its topologies from
     /// (`Application.get_env(:app, :key)`), when it reads them from the application environment.
     pub topologies_key: Option<(String, String)>,
+    /// The started Cluster.Supervisor is given its topologies as a list written in the
+    /// application module (libcluster's README shape): its 1-based line, and whether a DNSPoll
+    /// topology is among them. Config files then change nothing.
+    pub topologies_in_code: Option<(usize, bool)>,
 }
 
 impl Supervision {

@@ -325,6 +325,16 @@ fn basename_step(ctx: &EditCtx, path: &Path, root: Node<'_>, src: &str) -> Optio
     })
 }
 
+/// Why a topologies list written in code needs the DNSPoll topology added by hand.
+pub const TOPOLOGIES_IN_CODE_REASON: &str = "Cluster.Supervisor is given a topologies list written in the application module, and none of them is DNSPoll, so no topology finds nodes on Fly; config files do not reach that list";
+
+/// A DNSPoll topology as an element of a topologies keyword list, for the user to add.
+pub fn dnspoll_topology_snippet() -> String {
+    format!(
+        "fly6pn: [\n  strategy: Cluster.Strategy.DNSPoll,\n  config: [\n    polling_interval: 5_000,\n    query: System.get_env(\"DNS_CLUSTER_QUERY\"),\n    {NODE_BASENAME_FIX}\n  ]\n]"
+    )
+}
+
 /// The line to use when a topology's basename does not match the node names.
 pub const NODE_BASENAME_FIX: &str =
     "node_basename: System.get_env(\"RELEASE_NODE\", \"\") |> String.split(\"@\") |> hd()";
@@ -434,6 +444,11 @@ fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited
     };
     let tree = parse_elixir(path, src)?;
     let root = tree.root_node();
+    // Topologies written in the application module are all the supervisor gets: a config here
+    // would be read by nothing (init asks for the DNSPoll topology there when it is missing).
+    if ctx.strategy == Strategy::Libcluster && ctx.supervision.topologies_in_code.is_some() {
+        return Ok(Edited::new(Outcome::Unchanged));
+    }
     if already_configured(root, src, ctx) {
         if ctx.strategy == Strategy::Libcluster
             && let Some(step) = basename_step(ctx, path, root, src)
