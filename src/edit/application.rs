@@ -1171,6 +1171,7 @@ end
                 cluster_supervisor: false,
                 query_key: Some(("other_app".into(), "dns_cluster_query".into())),
                 topologies_key: None,
+                topologies_in_code: None,
             }
         );
         assert_eq!(supervision(PHX17), Supervision::default());
