@@ -241,7 +241,8 @@ fn earlier_setting(name: &str, value: &[Seg], ip_vars: &[String]) -> bool {
                 // `fly launch`'s fallback after its guarded block: `${RELEASE_NODE:-<%= @release.name %>@$(hostname)}`
                 || (v.starts_with("${RELEASE_NODE:-<%= @release.name %>@") && v.contains("hostname"))
         }
-        _ => ip_vars.iter().any(|ip| ip == name),
+        // The lookup itself; another assignment to the same variable is the user's.
+        _ => ip_vars.iter().any(|ip| ip == name) && v.contains("fly-local-6pn"),
     }
 }
 

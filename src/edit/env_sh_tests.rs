@@ -229,3 +229,17 @@ fn without_the_image_suffix_the_node_is_app_at_ip() {
         Outcome::Unchanged
     );
 }
+
+#[test]
+fn only_the_hosts_file_lookup_of_the_pre_2023_guide_is_replaced() {
+    // Found by fuzzing: a later assignment to the same variable is the user's, and stays.
+    let before = format!("#!/bin/sh\n{FLY_GUIDE_2022}ip=$(grep other /etc/hosts | cut -f 1)\n");
+    let (after, _) = edit(&before);
+    assert_eq!(
+        after,
+        format!(
+            "#!/bin/sh\n{}ip=$(grep other /etc/hosts | cut -f 1)\n",
+            block()
+        )
+    );
+}
