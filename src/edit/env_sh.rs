@@ -209,8 +209,10 @@ fn hosts_file_ip_vars(statements: &[Statement]) -> Vec<String> {
 /// Fly guard holding only such statements.
 fn recognised(stmt: &Statement, ip_vars: &[String]) -> bool {
     match &stmt.kind {
+        // Each of those setups wrote its assignments one a line.
         StatementKind::Assign { assignments, .. } => {
-            !assignments.is_empty()
+            stmt.lines.start() == stmt.lines.end()
+                && !assignments.is_empty()
                 && assignments
                     .iter()
                     .all(|(name, value)| earlier_setting(name, value, ip_vars))

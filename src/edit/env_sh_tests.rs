@@ -243,3 +243,11 @@ fn only_the_hosts_file_lookup_of_the_pre_2023_guide_is_replaced() {
         )
     );
 }
+
+#[test]
+fn an_assignment_over_several_lines_is_not_an_earlier_setups() {
+    // Found by fuzzing: a command substitution left open runs over the lines after it.
+    let before = "#!/bin/sh\nip=$(grep fly-local-6pn /etc/hosts |\n  cut -f 1)\n";
+    let (after, _) = edit(before);
+    assert_eq!(after, format!("{before}\n{}", block()));
+}
