@@ -145,7 +145,7 @@ fn replaced_lines(script: &Script) -> Vec<RangeInclusive<usize>> {
     let mut chosen: Vec<usize> = (0..statements.len())
         .filter(|&i| {
             let older_flycluster = i > 0
-                && matches!(statements[i].kind, StatementKind::FlyGuard(_))
+                && matches!(&statements[i].kind, StatementKind::FlyGuard(body) if sets_only_its_own(body))
                 && matches!(&statements[i - 1].kind, StatementKind::Comment(c) if c.starts_with(KNOWN_COMMENTS[1]));
             older_flycluster || recognised(&statements[i], &ip_vars)
         })
@@ -189,6 +189,20 @@ fn replaced_lines(script: &Script) -> Vec<RangeInclusive<usize>> {
 
 fn only_assigns(stmt: &Statement, name: &str) -> bool {
     matches!(&stmt.kind, StatementKind::Assign { assignments, .. } if assignments.iter().all(|(n, _)| n == name))
+}
+
+/// An older flycluster block assigns only the clustering variables, the flag variables it cleaned
+/// and its own `flycluster_` helpers; a line of the user's inside it keeps the whole from being
+/// taken for flycluster's.
+fn sets_only_its_own(body: &[Statement]) -> bool {
+    body.iter().all(|s| match &s.kind {
+        StatementKind::Assign { assignments, .. } => assignments.iter().all(|(name, _)| {
+            shell::CLUSTERING_VARS.contains(&name.as_str())
+                || shell::OTHER_FLAG_VARS.contains(&name.as_str())
+                || name.starts_with("flycluster_")
+        }),
+        _ => true,
+    })
 }
 
 /// Variables set from `/etc/hosts`' fly-local-6pn entry (Fly's pre-2023 guide: `ip=$(grep ...)`).
