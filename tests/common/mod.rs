@@ -92,26 +92,79 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
 /// block as the current template renders it, so a template change touches no fixture.
 pub const BLOCK_PLACEHOLDER: &str = "# @flycluster-block@\n";
 
-/// Copies a fixture project, rendering flycluster's block into each rel/env.sh.eex that holds
-/// [`BLOCK_PLACEHOLDER`].
 /// A fixture may hold only what its case changes: the file `.fixture-base` in it names another
 /// fixture (as [`fixture_dir`] takes it), whose files are laid down first and then replaced by the
 /// fixture's own. A template change then touches one base, not every copy of it.
 pub const FIXTURE_BASE: &str = ".fixture-base";
 
-/// The fixture's files with its base's under them, copied to `to`.
+/// What a case lacks that its base has: the file `.fixture-remove` beside `.fixture-base` lists
+/// paths relative to the project, one a line (a folder goes with all it holds). They are deleted
+/// after the base is laid down and before the fixture's own files go on top. A path that is not in
+/// the base, or that the fixture itself holds, is a mistake in the fixture: the copy panics.
+pub const FIXTURE_REMOVE: &str = ".fixture-remove";
+
+/// The fixture's files with its base's under them, less what it removes, copied to `to`; each
+/// rel/env.sh.eex with flycluster's block rendered in place of [`BLOCK_PLACEHOLDER`].
 pub fn copy_fixture(fixture: &Path, to: &Path) {
-    if let Ok(base) = std::fs::read_to_string(fixture.join(FIXTURE_BASE)) {
+    let base = std::fs::read_to_string(fixture.join(FIXTURE_BASE));
+    if let Ok(base) = &base {
         copy_fixture(&fixture_dir(base.trim()), to);
+    }
+    let removals = fixture_removals(fixture);
+    assert!(
+        removals.is_empty() || base.is_ok(),
+        "{}: a {FIXTURE_REMOVE} needs a {FIXTURE_BASE} to remove from",
+        fixture.display()
+    );
+    for rel in removals {
+        let path = to.join(&rel);
+        assert!(
+            !fixture.join(&rel).exists(),
+            "{}: `{rel}` is both removed and in the fixture",
+            fixture.display()
+        );
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path).unwrap(),
+            Ok(_) => std::fs::remove_file(&path).unwrap(),
+            Err(_) => panic!(
+                "{}: {FIXTURE_REMOVE} names `{rel}`, which its base does not have",
+                fixture.display()
+            ),
+        }
     }
     copy_dir(fixture, to);
 }
 
+/// The paths a fixture's `.fixture-remove` lists (none without one), each checked to stay inside
+/// the project.
+pub fn fixture_removals(fixture: &Path) -> Vec<String> {
+    let Ok(list) = std::fs::read_to_string(fixture.join(FIXTURE_REMOVE)) else {
+        return Vec::new();
+    };
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|rel| {
+            let inside = Path::new(rel)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            assert!(
+                inside,
+                "{}: {FIXTURE_REMOVE} names `{rel}`, which is not a path inside the project",
+                fixture.display()
+            );
+            rel.trim_end_matches('/').to_string()
+        })
+        .collect()
+}
+
+/// Copies a folder as it is, but for the fixture's own `.fixture-base` and `.fixture-remove`,
+/// rendering flycluster's block into each rel/env.sh.eex that holds [`BLOCK_PLACEHOLDER`].
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        if entry.file_name() == FIXTURE_BASE {
+        if entry.file_name() == FIXTURE_BASE || entry.file_name() == FIXTURE_REMOVE {
             continue;
         }
         let target = to.join(entry.file_name());
