@@ -362,6 +362,18 @@ const ENDPOINT: &str = "HelloWeb.Endpoint";
 
 // ------------------------------------------------------------------ application.ex
 
+/// The project most shapes are laid over (`shapes/plain`, their `.fixture-base`): a Phoenix 1.7
+/// application with its children in one literal list.
+#[test]
+fn plain() {
+    run_shape(shape("plain", ELIXIR, 0), |o| {
+        standard_outcome(o, APP_EX, Some(PUBSUB), Some(ENDPOINT));
+        o.assert_lines_kept(APP_EX);
+        o.assert_lines_kept("mix.exs");
+        o.assert_lines_kept("config/runtime.exs");
+    });
+}
+
 #[test]
 fn inline_start_link() {
     run_shape(shape("inline_start_link", ELIXIR, 0), |o| {
@@ -1687,9 +1699,10 @@ fn every_shape_is_judged_by_elixir() {
     names.sort();
     let mut failures = Vec::new();
     for name in &names {
-        let fixture = common::fixture_dir(name);
-        let inputs = elixir_files(&fixture);
-        let (input, report) = elixir_verdicts(&fixture, &inputs);
+        // The project as the tests lay it down: an overlay's own files are only part of it.
+        let fixture = TestProject::from_fixture(name);
+        let inputs = elixir_files(fixture.path());
+        let (input, report) = elixir_verdicts(fixture.path(), &inputs);
         let input: BTreeMap<String, String> = input.into_iter().collect();
         assert_eq!(
             input.len(),
