@@ -15,6 +15,38 @@ pub fn fixture_dir(name: &str) -> PathBuf {
     }
 }
 
+/// One `#[test]` per case, gathered in a module named after the behaviour, so a failure names both
+/// (`doctor::finding::env_sh_missing`):
+///
+/// ```ignore
+/// common::cases! {
+///     mod finding = gives_exactly {
+///         healthy: ("healthy", 0),
+///         env_sh_missing: ("env_sh_missing", 1),
+///     }
+/// }
+/// ```
+///
+/// Each case calls the runner (a function of the file the macro is used in) with its arguments.
+/// `finding::NAMES` lists the cases, for a guard that every fixture has one.
+#[allow(unused_macros)]
+macro_rules! cases {
+    ($(#[$meta:meta])* mod $module:ident = $runner:ident {
+        $($(#[$case_meta:meta])* $name:ident: ($($arg:expr),* $(,)?)),* $(,)?
+    }) => {
+        $(#[$meta])*
+        mod $module {
+            $($(#[$case_meta])* #[test] fn $name() { super::$runner($($arg),*) })*
+
+            /// Every case's name, in the order listed.
+            #[allow(dead_code)]
+            pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use cases;
+
 /// A copy of a fixture project in a temporary folder.
 pub struct TestProject {
     pub dir: tempfile::TempDir,
