@@ -102,16 +102,11 @@ impl Outcome {
 
     /// `rel` is exactly its original with each `from` (there once) replaced by `to`.
     fn assert_edited(&self, rel: &str, edits: &[(&str, &str)]) {
-        let mut expected = self.original(rel);
-        for (from, to) in edits {
-            assert_eq!(
-                expected.matches(from).count(),
-                1,
-                "{rel}: `{from}` is not in the original once:\n{expected}"
-            );
-            expected = expected.replacen(from, to, 1);
-        }
-        assert_eq!(self.read(rel), expected, "{rel}");
+        assert_eq!(
+            self.read(rel),
+            common::edited(&self.original(rel), edits),
+            "{rel}"
+        );
     }
 
     /// The manual step: exit 3, one step whose snippet is exactly `snippet` (init's JSON), and the

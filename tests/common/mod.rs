@@ -361,6 +361,32 @@ pub fn support(file: &str) -> String {
     format!("{}/tests/support/{file}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `original` with each `(from, to)` applied in turn, each `from` found exactly once: what a file
+/// must read, whole, after an edit that changes only those places.
+pub fn edited(original: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = original.to_string();
+    for (from, to) in edits {
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "`{from}` is not in the text exactly once:\n{text}"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// The file `rel` of the fixture `fixture` as the tests lay it down.
+pub fn fixture_file(fixture: &str, rel: &str) -> String {
+    TestProject::from_fixture(fixture).read(rel)
+}
+
+/// The diffs of an init run's text output: everything before its first empty line (a diff's
+/// context lines start with a space, even blank ones).
+pub fn diffs_of(stdout: &str) -> &str {
+    stdout.split("\n\n").next().unwrap_or("")
+}
+
 /// Every .ex/.exs file under `root` (relative paths), skipping deps and _build.
 pub fn elixir_files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
