@@ -138,7 +138,7 @@ fn check_schema(doc: &Value) {
 /// (a diff's context lines start with a space, even blank ones).
 fn text_diffs(project: &TestProject) -> String {
     let run = project.init(&["--dry-run"]);
-    let diffs = run.stdout.split("\n\n").next().unwrap();
+    let diffs = common::diffs_of(&run.stdout);
     assert!(diffs.starts_with("--- "), "{}", run.transcript());
     format!("{diffs}\n")
 }

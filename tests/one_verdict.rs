@@ -47,7 +47,7 @@ fn one_verdict(fixture: &str) {
             init.transcript()
         ),
         3 => assert!(
-            init.stdout.contains("manual") || init.stderr.contains("manual"),
+            init.stderr.lines().any(|l| l.starts_with("manual step: `")),
             "init exited 3 without naming a manual step:\n{}",
             init.transcript()
         ),

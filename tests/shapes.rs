@@ -301,13 +301,8 @@ fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
         after_first,
         "the second run changed {fixture}"
     );
-    let changed: Vec<&str> = second
-        .stdout
-        .lines()
-        .filter(|l| matches!(l.split_whitespace().next(), Some("created" | "updated")))
-        .collect();
     assert_eq!(
-        changed,
+        common::changed_lines(&second.stdout),
         Vec::<&str>::new(),
         "{fixture}: the second run reports changes:\n{}",
         second.stdout

@@ -387,6 +387,15 @@ pub fn diffs_of(stdout: &str) -> &str {
     stdout.split("\n\n").next().unwrap_or("")
 }
 
+/// The report lines of an init run that say a file was written (`created`, `updated`): none on a
+/// second run.
+pub fn changed_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| matches!(l.split_whitespace().next(), Some("created" | "updated")))
+        .collect()
+}
+
 /// Every .ex/.exs file under `root` (relative paths), skipping deps and _build.
 pub fn elixir_files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
