@@ -355,60 +355,64 @@ fn runtime_exs_that_does_not_parse_is_refused_with_its_line() {
     );
 }
 
-#[test]
-fn a_file_that_is_not_utf8_is_refused_with_its_line() {
-    for (rel, line) in [
-        ("Dockerfile", 3),
-        ("mix.exs", 3),
-        ("config/runtime.exs", 3),
-        ("lib/hello17/application.ex", 3),
-        ("fly.toml", 3),
-        ("rel/env.sh.eex", 3),
-        (".formatter.exs", 3),
-    ] {
-        let project = phx17();
-        let path = project.path().join(rel);
-        let mut bytes = std::fs::read(&path).unwrap_or_else(|_| b"# one\n# two\n".to_vec());
-        // Latin-1 `é` on line 3, after two valid lines.
-        let cut = bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .nth(1)
-            .map(|(i, _)| i + 1)
-            .unwrap();
-        bytes.splice(cut..cut, b"# caf\xe9\n".iter().copied());
-        project.write(rel, bytes);
-        assert_refused(
-            project.path(),
-            WRITING,
-            &format!(
-                "error: `{rel}` line {line}: is not valid UTF-8 text\nhelp: flycluster edits UTF-8 text files only; convert the file and run again\n"
-            ),
-        );
+/// phx17 with a Latin-1 `é` on line 3 of `rel` (after two valid lines; a file phx17 lacks gets
+/// them first): refused, naming the file and the line.
+fn not_utf8(rel: &str) {
+    let project = phx17();
+    let path = project.path().join(rel);
+    let mut bytes = std::fs::read(&path).unwrap_or_else(|_| b"# one\n# two\n".to_vec());
+    let cut = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(1)
+        .map(|(i, _)| i + 1)
+        .unwrap();
+    bytes.splice(cut..cut, b"# caf\xe9\n".iter().copied());
+    project.write(rel, bytes);
+    assert_refused(
+        project.path(),
+        WRITING,
+        &format!(
+            "error: `{rel}` line 3: is not valid UTF-8 text\nhelp: flycluster edits UTF-8 text files only; convert the file and run again\n"
+        ),
+    );
+}
+
+common::cases! {
+    mod a_file_that_is_not_utf8_is_refused_with_its_line = not_utf8 {
+        dockerfile: ("Dockerfile"),
+        mix_exs: ("mix.exs"),
+        runtime_exs: ("config/runtime.exs"),
+        application_ex: ("lib/hello17/application.ex"),
+        fly_toml: ("fly.toml"),
+        env_sh: ("rel/env.sh.eex"),
+        formatter_exs: (".formatter.exs"),
     }
 }
 
-#[test]
-fn a_path_that_is_a_folder_is_refused() {
-    for rel in [
-        "mix.exs",
-        "Dockerfile",
-        "fly.toml",
-        "config/runtime.exs",
-        "rel/env.sh.eex",
-        "lib/hello17/application.ex",
-    ] {
-        let project = phx17();
-        let path = project.path().join(rel);
-        let _ = std::fs::remove_file(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        std::fs::write(path.join("inside"), "a file in the folder\n").unwrap();
-        assert_refused(
-            project.path(),
-            WRITING,
-            &format!("error: `{rel}`: is a directory, expected a file\n"),
-        );
+/// phx17 with a folder (holding a file) where `rel` should be: refused, naming it.
+fn a_folder_at(rel: &str) {
+    let project = phx17();
+    let path = project.path().join(rel);
+    let _ = std::fs::remove_file(&path);
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(path.join("inside"), "a file in the folder\n").unwrap();
+    assert_refused(
+        project.path(),
+        WRITING,
+        &format!("error: `{rel}`: is a directory, expected a file\n"),
+    );
+}
+
+common::cases! {
+    mod a_path_that_is_a_folder_is_refused = a_folder_at {
+        mix_exs: ("mix.exs"),
+        dockerfile: ("Dockerfile"),
+        fly_toml: ("fly.toml"),
+        runtime_exs: ("config/runtime.exs"),
+        env_sh: ("rel/env.sh.eex"),
+        application_ex: ("lib/hello17/application.ex"),
     }
 }
 
@@ -472,53 +476,48 @@ fn effective_uid() -> u32 {
     probe.as_file().metadata().unwrap().uid()
 }
 
-#[test]
-fn an_invalid_app_name_is_refused_before_anything_else() {
-    let long = "a".repeat(64);
-    let bad = [
-        "Hello17",
-        "hello_17",
-        "hello17;rm -rf ~",
-        "$(touch pwned)",
-        "`id`",
-        "a b",
-        "a\nb",
-        "hello17'",
-        "../hello17",
-        "",
-        "-hello",
-        "hello-",
-        "17hello",
-        "héllo",
-        long.as_str(),
-    ];
-    for name in bad {
-        let arg = format!("--app={name}");
-        // Checked before the project is even looked at: a folder that does not exist, and (without
-        // --yes) no terminal to prompt on, are both reported only after the name.
-        for args in [vec![arg.as_str(), "--yes"], vec![arg.as_str()]] {
-            let mut all = vec!["init"];
-            all.extend_from_slice(&args);
-            all.push("/nonexistent/flycluster/project");
-            let out = run_with(&all, &[], None);
-            assert_eq!(
-                (out.code, out.stderr),
-                (
-                    2,
-                    format!("error: `{name}` is not a valid Fly app name\n{HELP_APP_NAME}")
-                ),
-                "{name:?}"
-            );
-        }
-        let project = phx17();
-        assert_refused(
-            project.path(),
-            &[&arg, "--yes"],
-            &format!("error: `{name}` is not a valid Fly app name\n{HELP_APP_NAME}"),
-        );
-        assert!(!project.path().join("pwned").exists());
+/// `--app=NAME` with an invalid name: refused before anything else, the name shown as given, and
+/// nothing it could inject run.
+fn invalid_app_name(name: &str) {
+    let arg = format!("--app={name}");
+    let refusal = format!("error: `{name}` is not a valid Fly app name\n{HELP_APP_NAME}");
+    // Checked before the project is even looked at: a folder that does not exist, and (without
+    // --yes) no terminal to prompt on, are both reported only after the name.
+    for args in [vec![arg.as_str(), "--yes"], vec![arg.as_str()]] {
+        let mut all = vec!["init"];
+        all.extend_from_slice(&args);
+        all.push("/nonexistent/flycluster/project");
+        let out = run_with(&all, &[], None);
+        assert_eq!((out.code, out.stderr), (2, refusal.clone()), "{args:?}");
     }
-    // At most 63 characters is fine.
+    let project = phx17();
+    assert_refused(project.path(), &[&arg, "--yes"], &refusal);
+    assert!(!project.path().join("pwned").exists());
+}
+
+common::cases! {
+    mod an_invalid_app_name_is_refused_before_anything_else = invalid_app_name {
+        upper_case: ("Hello17"),
+        underscore: ("hello_17"),
+        a_command_after_a_semicolon: ("hello17;rm -rf ~"),
+        a_command_substitution: ("$(touch pwned)"),
+        backticks: ("`id`"),
+        a_space: ("a b"),
+        a_newline: ("a\nb"),
+        a_quote: ("hello17'"),
+        a_path: ("../hello17"),
+        empty: (""),
+        a_leading_dash: ("-hello"),
+        a_trailing_dash: ("hello-"),
+        a_leading_digit: ("17hello"),
+        not_ascii: ("héllo"),
+        sixty_four_characters: (&"a".repeat(64)),
+    }
+}
+
+/// At most 63 characters is fine.
+#[test]
+fn an_app_name_of_sixty_three_characters_is_valid() {
     let project = phx17();
     let ok = "a".repeat(63);
     let out = init(project.path(), &["--dry-run", "--app", &ok]);
@@ -887,36 +886,50 @@ fn the_third_write_failing_puts_every_file_back() {
     assert_untouched(project.path(), &before, "after the rollback");
 }
 
-#[test]
-fn a_failing_write_at_any_position_puts_every_file_back() {
-    for n in 1..=PHX17_WRITES.len() {
-        let project = phx17();
-        let before = tree(project.path());
-        let out = init_env(
-            project.path(),
-            WRITING,
-            &[("FLYCLUSTER_FAIL_WRITE", &n.to_string())],
-        );
-        assert_eq!(out.code, 2, "write {n}: {}", out.describe());
-        let failed = PHX17_WRITES[n - 1];
-        let restored: Vec<String> = PHX17_WRITES[..n - 1]
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect();
-        let expected = if restored.is_empty() {
-            format!(
-                "could not write `{failed}`: injected failure (FLYCLUSTER_FAIL_WRITE); no file had been written yet"
-            )
-        } else {
-            format!(
-                "could not write `{failed}`: injected failure (FLYCLUSTER_FAIL_WRITE); restored {}",
-                restored.join(", ")
-            )
-        };
-        assert_eq!(out.stderr, format!("error: {expected}\n"), "write {n}");
-        assert_untouched(project.path(), &before, &format!("failure at write {n}"));
+/// The `n`th write failing: every file back as it was, and the error names the file that failed
+/// and the ones restored.
+fn a_failing_write_at(n: usize) {
+    let project = phx17();
+    let before = tree(project.path());
+    let out = init_env(
+        project.path(),
+        WRITING,
+        &[("FLYCLUSTER_FAIL_WRITE", &n.to_string())],
+    );
+    assert_eq!(out.code, 2, "write {n}: {}", out.describe());
+    let failed = PHX17_WRITES[n - 1];
+    let restored: Vec<String> = PHX17_WRITES[..n - 1]
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect();
+    let expected = if restored.is_empty() {
+        format!(
+            "could not write `{failed}`: injected failure (FLYCLUSTER_FAIL_WRITE); no file had been written yet"
+        )
+    } else {
+        format!(
+            "could not write `{failed}`: injected failure (FLYCLUSTER_FAIL_WRITE); restored {}",
+            restored.join(", ")
+        )
+    };
+    assert_eq!(out.stderr, format!("error: {expected}\n"), "write {n}");
+    assert_untouched(project.path(), &before, &format!("failure at write {n}"));
+}
+
+common::cases! {
+    mod a_failing_write_at_any_position_puts_every_file_back = a_failing_write_at {
+        first: (1),
+        second: (2),
+        third: (3),
+        fourth: (4),
+        fifth: (5),
+        sixth: (6),
     }
-    // And with no failure injected, the same run writes all six.
+}
+
+/// With no failure injected, the same run writes all six.
+#[test]
+fn with_no_failure_the_run_writes_all_six() {
     let project = phx17();
     let out = init(project.path(), WRITING);
     assert_eq!(out.code, 0, "{}", out.describe());
@@ -925,6 +938,14 @@ fn a_failing_write_at_any_position_puts_every_file_back() {
         .map(|s| s.split_once(' ').unwrap().1.to_string())
         .collect();
     assert_eq!(written, PHX17_WRITES);
+}
+
+#[test]
+fn every_write_position_is_a_case() {
+    assert_eq!(
+        a_failing_write_at_any_position_puts_every_file_back::NAMES.len(),
+        PHX17_WRITES.len()
+    );
 }
 
 /// A file edited by someone else while init waits at its prompt: the stale check refuses every
