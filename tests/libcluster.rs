@@ -13,24 +13,34 @@ const PUBSUB: &str = "      {Phoenix.PubSub, name: HelloElixir.PubSub},\n";
 /// The Cluster.Supervisor child init adds, on the lines `mix format` gives it.
 const CLUSTER_SUPERVISOR: &str = "      {Cluster.Supervisor,\n       [Application.get_env(:libcluster, :topologies, []), [name: HelloElixir.ClusterSupervisor]]},\n";
 
-/// The DNSPoll topology init adds at the top of runtime.exs's prod block: only where the query is
-/// set (on Fly), for elsewhere DNSPoll would warn every polling round.
-const DNSPOLL_TOPOLOGY: &str = r#"if config_env() == :prod do
-  if System.get_env("DNS_CLUSTER_QUERY") do
-    config :libcluster,
-      topologies: [
-        fly6pn: [
-          strategy: Cluster.Strategy.DNSPoll,
-          config: [
-            polling_interval: 5_000,
-            query: System.get_env("DNS_CLUSTER_QUERY"),
-            node_basename: System.get_env("RELEASE_NODE", "") |> String.split("@") |> hd()
-          ]
-        ]
-      ]
-  end
+/// runtime.exs's prod block with the DNSPoll topology init adds at its top: only where the query
+/// is set (on Fly), for elsewhere DNSPoll would warn every polling round.
+fn prod_block_with_topology() -> String {
+    format!(
+        "if config_env() == :prod do\n{}",
+        common::fly_topology("libcluster", "topologies", "fly6pn")
+    )
+}
 
-"#;
+/// The example's application.ex and runtime.exs with the Cluster.Supervisor child and the DNSPoll
+/// topology init adds, and nothing else changed.
+fn assert_supervisor_and_topology_added(project: &TestProject) {
+    let original = |rel| fixture_file(EXAMPLE, rel);
+    assert_eq!(
+        project.read(APP_EX),
+        edited(
+            &original(APP_EX),
+            &[(PUBSUB, &format!("{PUBSUB}{CLUSTER_SUPERVISOR}"))]
+        )
+    );
+    assert_eq!(
+        project.read("config/runtime.exs"),
+        edited(
+            &original("config/runtime.exs"),
+            &[("if config_env() == :prod do\n", &prod_block_with_topology())]
+        )
+    );
+}
 
 /// A copy of the example project that already depends on libcluster, with its own topology in
 /// config/prod.exs (as many projects have it, for Kubernetes or Gossip).
@@ -74,20 +84,7 @@ fn strategy_libcluster_adds_the_dependency_the_supervisor_and_a_dnspoll_topology
             )]
         )
     );
-    assert_eq!(
-        project.read(APP_EX),
-        edited(
-            &original(APP_EX),
-            &[(PUBSUB, &format!("{PUBSUB}{CLUSTER_SUPERVISOR}"))]
-        )
-    );
-    assert_eq!(
-        project.read("config/runtime.exs"),
-        edited(
-            &original("config/runtime.exs"),
-            &[("if config_env() == :prod do\n", DNSPOLL_TOPOLOGY)]
-        )
-    );
+    assert_supervisor_and_topology_added(&project);
 
     let after = project.snapshot_files();
     let again = project.init(&["--yes", "--strategy", "libcluster"]);
@@ -141,7 +138,7 @@ fn a_project_on_libcluster_keeps_it_and_gets_no_dns_cluster() {
         project.read("config/runtime.exs"),
         edited(
             &String::from_utf8(before_runtime).unwrap(),
-            &[("if config_env() == :prod do\n", DNSPOLL_TOPOLOGY)]
+            &[("if config_env() == :prod do\n", &prod_block_with_topology())]
         )
     );
     // doctor: exit 0, and the Gossip topology is a warning at its line.
@@ -170,21 +167,7 @@ fn a_libcluster_dependency_without_setup_gets_the_supervisor_and_topology() {
     let before_mix = project.read("mix.exs");
     let run = project.init(&["--yes"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    let original = |rel| fixture_file(EXAMPLE, rel);
-    assert_eq!(
-        project.read(APP_EX),
-        edited(
-            &original(APP_EX),
-            &[(PUBSUB, &format!("{PUBSUB}{CLUSTER_SUPERVISOR}"))]
-        )
-    );
-    assert_eq!(
-        project.read("config/runtime.exs"),
-        edited(
-            &original("config/runtime.exs"),
-            &[("if config_env() == :prod do\n", DNSPOLL_TOPOLOGY)]
-        )
-    );
+    assert_supervisor_and_topology_added(&project);
     // Its libcluster dependency stays as it is, and no dns_cluster comes in.
     assert_eq!(project.read("mix.exs"), before_mix);
 }

@@ -391,6 +391,19 @@ fn standard_outcome(o: &Outcome, app_file: &str, after: Option<&str>, before: Op
     assert_config_in_prod_block(&o.read("config/runtime.exs"), "hello", "config/runtime.exs");
 }
 
+/// The config/runtime.exs init creates for `:hello` with its Repo, where there was none.
+const CREATED_RUNTIME_EXS: &str = r#"import Config
+
+# Written by flycluster: dns_cluster finds the other nodes of this Fly app through this DNS name.
+if config_env() == :prod do
+  config :hello, :dns_cluster_query, System.get_env("DNS_CLUSTER_QUERY")
+
+  maybe_ipv6 = if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []
+
+  config :hello, Hello.Repo, socket_options: maybe_ipv6
+end
+"#;
+
 const APP_EX: &str = "lib/hello/application.ex";
 const PUBSUB: &str = "{Phoenix.PubSub, name: Hello.PubSub}";
 const ENDPOINT: &str = "HelloWeb.Endpoint";
@@ -598,18 +611,7 @@ fn supervisor_spec() {
         o.assert_lines_kept(APP_EX);
         once(&o.read("mix.exs"), DNS_DEP, "mix.exs");
         // No runtime.exs before: init creates it.
-        insta::assert_snapshot!(o.read("config/runtime.exs"), @r#"
-        import Config
-
-        # Written by flycluster: dns_cluster finds the other nodes of this Fly app through this DNS name.
-        if config_env() == :prod do
-          config :hello, :dns_cluster_query, System.get_env("DNS_CLUSTER_QUERY")
-
-          maybe_ipv6 = if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []
-
-          config :hello, Hello.Repo, socket_options: maybe_ipv6
-        end
-        "#);
+        assert_eq!(o.read("config/runtime.exs"), CREATED_RUNTIME_EXS);
     });
 }
 
@@ -1194,18 +1196,7 @@ fn dns_cluster_present() {
 #[test]
 fn runtime_missing() {
     run_shape(shape("runtime_missing", ELIXIR, 0), |o| {
-        insta::assert_snapshot!(o.read("config/runtime.exs"), @r#"
-        import Config
-
-        # Written by flycluster: dns_cluster finds the other nodes of this Fly app through this DNS name.
-        if config_env() == :prod do
-          config :hello, :dns_cluster_query, System.get_env("DNS_CLUSTER_QUERY")
-
-          maybe_ipv6 = if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []
-
-          config :hello, Hello.Repo, socket_options: maybe_ipv6
-        end
-        "#);
+        assert_eq!(o.read("config/runtime.exs"), CREATED_RUNTIME_EXS);
     });
 }
 
@@ -1999,28 +1990,6 @@ fn block(image_suffix: bool) -> String {
     })
 }
 
-/// The DNSPoll topology init adds first in the prod block, under `config :APP, KEY:`, named
-/// `name`, with the blank line after it.
-fn fly_topology(app: &str, key: &str, name: &str) -> String {
-    format!(
-        r#"  if System.get_env("DNS_CLUSTER_QUERY") do
-    config :{app},
-      {key}: [
-        {name}: [
-          strategy: Cluster.Strategy.DNSPoll,
-          config: [
-            polling_interval: 5_000,
-            query: System.get_env("DNS_CLUSTER_QUERY"),
-            node_basename: System.get_env("RELEASE_NODE", "") |> String.split("@") |> hd()
-          ]
-        ]
-      ]
-  end
-
-"#
-    )
-}
-
 /// `text` with `topology` first in its prod block.
 fn with_topology_first_in_prod_block(text: &str, topology: &str) -> String {
     let prod = "\nif config_env() == :prod do\n";
@@ -2271,7 +2240,7 @@ fn gen6_other_platform() {
             o.read(runtime),
             with_topology_first_in_prod_block(
                 &o.original(runtime),
-                &fly_topology("libcluster", "topologies", "fly6pn")
+                &common::fly_topology("libcluster", "topologies", "fly6pn")
             )
         );
         o.assert_untouched("mix.exs");
@@ -2310,7 +2279,7 @@ fn gen6_other_platform_fly6pn() {
                 after,
                 with_topology_first_in_prod_block(
                     &o.original(runtime),
-                    &fly_topology("libcluster", "topologies", "fly_dns")
+                    &common::fly_topology("libcluster", "topologies", "fly_dns")
                 )
             );
             let key = ("libcluster", "topologies");
@@ -2348,7 +2317,7 @@ fn gen6_own_app_key() {
             o.read(runtime),
             with_topology_first_in_prod_block(
                 &o.original(runtime),
-                &fly_topology("hello_elixir", "topologies", "fly6pn")
+                &common::fly_topology("hello_elixir", "topologies", "fly6pn")
             )
         );
         o.assert_untouched("lib/hello_elixir/application.ex");

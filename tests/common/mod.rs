@@ -396,6 +396,28 @@ pub fn changed_lines(stdout: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The DNSPoll topology init adds first in the prod block, under `config :APP, KEY:`, named
+/// `name`, with the blank line after it.
+pub fn fly_topology(app: &str, key: &str, name: &str) -> String {
+    format!(
+        r#"  if System.get_env("DNS_CLUSTER_QUERY") do
+    config :{app},
+      {key}: [
+        {name}: [
+          strategy: Cluster.Strategy.DNSPoll,
+          config: [
+            polling_interval: 5_000,
+            query: System.get_env("DNS_CLUSTER_QUERY"),
+            node_basename: System.get_env("RELEASE_NODE", "") |> String.split("@") |> hd()
+          ]
+        ]
+      ]
+  end
+
+"#
+    )
+}
+
 /// Every .ex/.exs file under `root` (relative paths), skipping deps and _build.
 pub fn elixir_files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
