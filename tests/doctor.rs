@@ -47,361 +47,350 @@ fn attention(doc: &Value) -> Vec<String> {
         .collect()
 }
 
-fn ids(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect()
+/// Doctor on the fixture: exit `code`, and exactly `expected` among the findings that need
+/// attention (every non-ok finding but the cookie warning, as `severity id file:line`).
+fn gives_exactly(fixture: &str, code: i32, expected: &[&str]) {
+    let (got_code, doc) = doctor_json(&doctor_fixture(fixture), &[]);
+    assert_eq!(
+        (got_code, attention(&doc)),
+        (code, expected.iter().map(|f| f.to_string()).collect()),
+        "{fixture}: (exit code, findings)"
+    );
 }
 
-/// (fixture, exit code, every non-ok finding but the cookie warning)
-const CASES: &[(&str, i32, &[&str])] = &[
-    ("healthy", 0, &[]),
-    ("libcluster_healthy", 0, &[]),
-    // Check 1: rel/env.sh.eex as sh runs it on Fly.
-    (
-        "env_sh_missing",
-        1,
-        &[
-            "problem env-sh-missing rel/env.sh.eex",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "env_sh_commented",
-        1,
-        &[
-            "problem env-sh-exports rel/env.sh.eex:27",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "env_sh_unset_later",
-        1,
-        &[
-            "problem env-sh-exports rel/env.sh.eex:41",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "env_sh_other_platform",
-        1,
-        &[
-            "problem env-sh-exports rel/env.sh.eex:27",
-            "problem env-sh-exports rel/env.sh.eex:28",
-            "warning env-sh-unguarded rel/env.sh.eex:28",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "env_sh_conditional",
-        1,
-        &[
-            "problem env-sh-exports rel/env.sh.eex:41",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "env_sh_not_exported",
-        1,
-        &[
-            "problem env-sh-exports rel/env.sh.eex:26",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "env_sh_unguarded",
-        0,
-        &[
-            "warning env-sh-unguarded rel/env.sh.eex:27",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "env_sh_unparsed",
-        0,
-        &[
-            "warning env-sh-unparsed rel/env.sh.eex:39",
-            "warning init-pending",
-        ],
-    ),
-    // Check 2: -proto_dist inet6_tcp, exactly once.
-    (
-        "erl_aflags_missing",
-        1,
-        &["problem erl-aflags rel/env.sh.eex", "warning init-pending"],
-    ),
-    (
-        "erl_aflags_builder_only",
-        1,
-        &[
-            "problem dockerfile-builder-stage Dockerfile:37",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "erl_aflags_inet_tcp",
-        1,
-        &["problem erl-aflags Dockerfile:95", "warning init-pending"],
-    ),
-    (
-        "proto_dist_twice_vm_args",
-        1,
-        &[
-            "problem proto-dist-twice rel/env.sh.eex:28",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "proto_dist_twice_appended",
-        1,
-        &[
-            "problem proto-dist-twice rel/env.sh.eex:24",
-            "warning init-pending",
-        ],
-    ),
-    // Check 3: RELEASE_NODE.
-    (
-        "release_node_hostname",
-        1,
-        &[
-            "problem release-node-host rel/env.sh.eex:28",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "release_node_machine_id",
-        1,
-        &[
-            "problem release-node-name rel/env.sh.eex:28",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "release_node_image_suffix",
-        0,
-        // init replaces the fragile suffix, so it has work to do here.
-        &[
-            "warning release-node-image-suffix rel/env.sh.eex:28",
-            "warning init-pending",
-        ],
-    ),
-    // Check 4: RELEASE_DISTRIBUTION.
-    (
-        "release_distribution_sname",
-        1,
-        &[
-            "problem release-distribution rel/env.sh.eex:27",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "release_distribution_overridden",
-        1,
-        &[
-            "problem release-distribution rel/env.sh.eex:40",
-            "warning init-pending",
-        ],
-    ),
-    // Check 5: DNS_CLUSTER_QUERY.
-    (
-        "dns_query_wrong_app",
-        1,
-        &[
-            "problem dns-cluster-query rel/env.sh.eex:26",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "dns_query_mismatch",
-        0,
-        &["warning dns-cluster-query-mismatch fly.toml:16"],
-    ),
-    // Check 6: the clustering child, its config and its dependency.
-    (
-        "dns_cluster_no_child",
-        1,
-        &[
-            "problem dns-cluster-child lib/hello_done/application.ex",
-            "warning init-pending",
-        ],
-    ),
-    // The DNSCluster child is there, its dependency is not: init adds it (no umbrella sibling
-    // brings it).
-    (
-        "dns_cluster_no_dep",
-        1,
-        &["problem dns-cluster-dep mix.exs", "warning init-pending"],
-    ),
-    // The child reads another app's key: init configures the key the child reads.
-    (
-        "dns_cluster_wrong_app",
-        1,
-        &[
-            "problem dns-cluster-config config/runtime.exs",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "dns_cluster_config_missing",
-        1,
-        &[
-            "problem dns-cluster-config config/runtime.exs",
-            "warning init-pending",
-        ],
-    ),
-    // init counts a setting in any config file as made, so it leaves this one alone; but prod.exs
-    // runs at build time, when DNS_CLUSTER_QUERY is not set.
-    (
-        "dns_cluster_config_build_time",
-        1,
-        // init puts the setting in runtime.exs, where it is read at boot.
-        &[
-            "problem dns-cluster-config config/prod.exs:5",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "libcluster_gossip",
-        1,
-        &[
-            "problem libcluster-strategy config/runtime.exs:27",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "libcluster_poll_interval",
-        0,
-        &["warning libcluster-polling-interval config/runtime.exs:27"],
-    ),
-    (
-        "libcluster_fixed_basename",
-        1,
-        &[
-            "problem libcluster-node-basename config/runtime.exs:34",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "libcluster_app_name_basename",
-        1,
-        &[
-            "problem libcluster-node-basename config/runtime.exs:34",
-            "warning init-pending",
-        ],
-    ),
-    (
-        "libcluster_no_topology",
-        1,
-        &[
-            "problem libcluster-topology config/runtime.exs",
-            "warning init-pending",
-        ],
-    ),
-    // Cluster.Supervisor reads `:hello_done, :topologies`; the topology is under `:libcluster`.
-    (
-        "libcluster_own_key",
-        1,
-        &[
-            "problem libcluster-topology config/runtime.exs",
-            "warning init-pending",
-        ],
-    ),
-    // Check 7: the cookie.
-    (
-        "cookie_in_fly_toml",
-        0,
-        &["warning cookie-in-fly-toml fly.toml:17"],
-    ),
-    (
-        "cookie_in_env_sh",
-        0,
-        &["warning cookie-in-file rel/env.sh.eex:39"],
-    ),
-    // Check 8: ECTO_IPV6 and the Repo, by where the database lives (here: on Fly, as the
-    // ECTO_IPV6 these projects set says, or not known).
-    (
-        "ecto_ipv6_unread",
-        1,
-        // init adds the Repo's `maybe_ipv6` lines.
-        &[
-            "problem ecto-ipv6-runtime config/runtime.exs:34",
-            "warning init-pending",
-        ],
-    ),
-    // Nothing sets ECTO_IPV6: right for a database outside Fly, so until `--database` says where
-    // it lives, a warning.
-    (
-        "ecto_ipv6_unset",
-        0,
-        &[
-            "warning ecto-ipv6-unset config/runtime.exs:34",
-            "warning init-pending",
-        ],
-    ),
-    // `init --database external` wrote the block without ECTO_IPV6: that records the choice, so
-    // doctor judges the Repo by it without being told again.
-    ("ecto_ipv6_recorded_external", 0, &[]),
-    (
-        "ecto_ipv6_false",
-        1,
-        &[
-            "problem ecto-ipv6-value rel/env.sh.eex:25",
-            "warning init-pending",
-        ],
-    ),
-    // Check 9: legacy ENV lines.
-    (
-        "dockerfile_legacy_env",
-        0,
-        // init rewrites the line as `KEY="value"`.
-        &[
-            "warning dockerfile-legacy-env Dockerfile:94",
-            "warning init-pending",
-        ],
-    ),
-    // Check 10: fly.toml keeps the cluster's Machines running.
-    ("fly_auto_stop", 0, &["warning fly-auto-stop fly.toml:23"]),
-    // Check 11: with several process groups, the query reaches every one.
-    (
-        "fly_process_groups",
-        0,
-        &["warning fly-process-groups fly.toml:20"],
-    ),
-    // Check 12: no service publishes EPMD (init leaves removing it to the user: a manual step).
-    (
-        "fly_exposed_epmd",
-        1,
-        &[
-            "problem fly-exposes-dist fly.toml:34",
-            "warning init-pending",
-        ],
-    ),
-    // Check 13: the Endpoint listens on IPv6 too.
-    (
-        "endpoint_ipv4",
-        0,
-        &["warning endpoint-ip config/runtime.exs:67"],
-    ),
-    // Check 14: init would still change something.
-    ("init_pending", 0, &["warning init-pending"]),
-];
-
-#[test]
-fn each_fixture_gives_exactly_its_finding() {
-    let mut failures = Vec::new();
-    for (fixture, code, expected) in CASES {
-        let (got_code, doc) = doctor_json(&doctor_fixture(fixture), &[]);
-        let got = attention(&doc);
-        if got_code != *code || got != *expected {
-            failures.push(format!(
-                "{fixture}: exit {got_code} (expected {code})\n  got:      {got:?}\n  expected: {expected:?}"
-            ));
-        }
+common::cases! {
+    /// One test per fixture under tests/fixtures/doctor/: its exit code and its findings.
+    mod each_fixture_gives_exactly_its_finding = gives_exactly {
+        healthy: ("healthy", 0, &[]),
+        libcluster_healthy: ("libcluster_healthy", 0, &[]),
+        // Check 1: rel/env.sh.eex as sh runs it on Fly.
+        env_sh_missing: (
+            "env_sh_missing",
+            1,
+            &[
+                "problem env-sh-missing rel/env.sh.eex",
+                "warning init-pending",
+            ],
+        ),
+        env_sh_commented: (
+            "env_sh_commented",
+            1,
+            &[
+                "problem env-sh-exports rel/env.sh.eex:27",
+                "warning init-pending",
+            ],
+        ),
+        env_sh_unset_later: (
+            "env_sh_unset_later",
+            1,
+            &[
+                "problem env-sh-exports rel/env.sh.eex:41",
+                "warning init-pending",
+            ],
+        ),
+        env_sh_other_platform: (
+            "env_sh_other_platform",
+            1,
+            &[
+                "problem env-sh-exports rel/env.sh.eex:27",
+                "problem env-sh-exports rel/env.sh.eex:28",
+                "warning env-sh-unguarded rel/env.sh.eex:28",
+                "warning init-pending",
+            ],
+        ),
+        env_sh_conditional: (
+            "env_sh_conditional",
+            1,
+            &[
+                "problem env-sh-exports rel/env.sh.eex:41",
+                "warning init-pending",
+            ],
+        ),
+        env_sh_not_exported: (
+            "env_sh_not_exported",
+            1,
+            &[
+                "problem env-sh-exports rel/env.sh.eex:26",
+                "warning init-pending",
+            ],
+        ),
+        env_sh_unguarded: (
+            "env_sh_unguarded",
+            0,
+            &[
+                "warning env-sh-unguarded rel/env.sh.eex:27",
+                "warning init-pending",
+            ],
+        ),
+        env_sh_unparsed: (
+            "env_sh_unparsed",
+            0,
+            &[
+                "warning env-sh-unparsed rel/env.sh.eex:39",
+                "warning init-pending",
+            ],
+        ),
+        // Check 2: -proto_dist inet6_tcp, exactly once.
+        erl_aflags_missing: (
+            "erl_aflags_missing",
+            1,
+            &["problem erl-aflags rel/env.sh.eex", "warning init-pending"],
+        ),
+        erl_aflags_builder_only: (
+            "erl_aflags_builder_only",
+            1,
+            &[
+                "problem dockerfile-builder-stage Dockerfile:37",
+                "warning init-pending",
+            ],
+        ),
+        erl_aflags_inet_tcp: (
+            "erl_aflags_inet_tcp",
+            1,
+            &["problem erl-aflags Dockerfile:95", "warning init-pending"],
+        ),
+        proto_dist_twice_vm_args: (
+            "proto_dist_twice_vm_args",
+            1,
+            &[
+                "problem proto-dist-twice rel/env.sh.eex:28",
+                "warning init-pending",
+            ],
+        ),
+        proto_dist_twice_appended: (
+            "proto_dist_twice_appended",
+            1,
+            &[
+                "problem proto-dist-twice rel/env.sh.eex:24",
+                "warning init-pending",
+            ],
+        ),
+        // Check 3: RELEASE_NODE.
+        release_node_hostname: (
+            "release_node_hostname",
+            1,
+            &[
+                "problem release-node-host rel/env.sh.eex:28",
+                "warning init-pending",
+            ],
+        ),
+        release_node_machine_id: (
+            "release_node_machine_id",
+            1,
+            &[
+                "problem release-node-name rel/env.sh.eex:28",
+                "warning init-pending",
+            ],
+        ),
+        release_node_image_suffix: (
+            "release_node_image_suffix",
+            0,
+            // init replaces the fragile suffix, so it has work to do here.
+            &[
+                "warning release-node-image-suffix rel/env.sh.eex:28",
+                "warning init-pending",
+            ],
+        ),
+        // Check 4: RELEASE_DISTRIBUTION.
+        release_distribution_sname: (
+            "release_distribution_sname",
+            1,
+            &[
+                "problem release-distribution rel/env.sh.eex:27",
+                "warning init-pending",
+            ],
+        ),
+        release_distribution_overridden: (
+            "release_distribution_overridden",
+            1,
+            &[
+                "problem release-distribution rel/env.sh.eex:40",
+                "warning init-pending",
+            ],
+        ),
+        // Check 5: DNS_CLUSTER_QUERY.
+        dns_query_wrong_app: (
+            "dns_query_wrong_app",
+            1,
+            &[
+                "problem dns-cluster-query rel/env.sh.eex:26",
+                "warning init-pending",
+            ],
+        ),
+        dns_query_mismatch: (
+            "dns_query_mismatch",
+            0,
+            &["warning dns-cluster-query-mismatch fly.toml:16"],
+        ),
+        // Check 6: the clustering child, its config and its dependency.
+        dns_cluster_no_child: (
+            "dns_cluster_no_child",
+            1,
+            &[
+                "problem dns-cluster-child lib/hello_done/application.ex",
+                "warning init-pending",
+            ],
+        ),
+        // The DNSCluster child is there, its dependency is not: init adds it (no umbrella sibling
+        // brings it).
+        dns_cluster_no_dep: (
+            "dns_cluster_no_dep",
+            1,
+            &["problem dns-cluster-dep mix.exs", "warning init-pending"],
+        ),
+        // The child reads another app's key: init configures the key the child reads.
+        dns_cluster_wrong_app: (
+            "dns_cluster_wrong_app",
+            1,
+            &[
+                "problem dns-cluster-config config/runtime.exs",
+                "warning init-pending",
+            ],
+        ),
+        dns_cluster_config_missing: (
+            "dns_cluster_config_missing",
+            1,
+            &[
+                "problem dns-cluster-config config/runtime.exs",
+                "warning init-pending",
+            ],
+        ),
+        // init counts a setting in any config file as made, so it leaves this one alone; but prod.exs
+        // runs at build time, when DNS_CLUSTER_QUERY is not set.
+        dns_cluster_config_build_time: (
+            "dns_cluster_config_build_time",
+            1,
+            // init puts the setting in runtime.exs, where it is read at boot.
+            &[
+                "problem dns-cluster-config config/prod.exs:5",
+                "warning init-pending",
+            ],
+        ),
+        libcluster_gossip: (
+            "libcluster_gossip",
+            1,
+            &[
+                "problem libcluster-strategy config/runtime.exs:27",
+                "warning init-pending",
+            ],
+        ),
+        libcluster_poll_interval: (
+            "libcluster_poll_interval",
+            0,
+            &["warning libcluster-polling-interval config/runtime.exs:27"],
+        ),
+        libcluster_fixed_basename: (
+            "libcluster_fixed_basename",
+            1,
+            &[
+                "problem libcluster-node-basename config/runtime.exs:34",
+                "warning init-pending",
+            ],
+        ),
+        libcluster_app_name_basename: (
+            "libcluster_app_name_basename",
+            1,
+            &[
+                "problem libcluster-node-basename config/runtime.exs:34",
+                "warning init-pending",
+            ],
+        ),
+        libcluster_no_topology: (
+            "libcluster_no_topology",
+            1,
+            &[
+                "problem libcluster-topology config/runtime.exs",
+                "warning init-pending",
+            ],
+        ),
+        // Cluster.Supervisor reads `:hello_done, :topologies`; the topology is under `:libcluster`.
+        libcluster_own_key: (
+            "libcluster_own_key",
+            1,
+            &[
+                "problem libcluster-topology config/runtime.exs",
+                "warning init-pending",
+            ],
+        ),
+        // Check 7: the cookie.
+        cookie_in_fly_toml: (
+            "cookie_in_fly_toml",
+            0,
+            &["warning cookie-in-fly-toml fly.toml:17"],
+        ),
+        cookie_in_env_sh: (
+            "cookie_in_env_sh",
+            0,
+            &["warning cookie-in-file rel/env.sh.eex:39"],
+        ),
+        // Check 8: ECTO_IPV6 and the Repo, by where the database lives (here: on Fly, as the
+        // ECTO_IPV6 these projects set says, or not known).
+        ecto_ipv6_unread: (
+            "ecto_ipv6_unread",
+            1,
+            // init adds the Repo's `maybe_ipv6` lines.
+            &[
+                "problem ecto-ipv6-runtime config/runtime.exs:34",
+                "warning init-pending",
+            ],
+        ),
+        // Nothing sets ECTO_IPV6: right for a database outside Fly, so until `--database` says where
+        // it lives, a warning.
+        ecto_ipv6_unset: (
+            "ecto_ipv6_unset",
+            0,
+            &[
+                "warning ecto-ipv6-unset config/runtime.exs:34",
+                "warning init-pending",
+            ],
+        ),
+        // `init --database external` wrote the block without ECTO_IPV6: that records the choice, so
+        // doctor judges the Repo by it without being told again.
+        ecto_ipv6_recorded_external: ("ecto_ipv6_recorded_external", 0, &[]),
+        ecto_ipv6_false: (
+            "ecto_ipv6_false",
+            1,
+            &[
+                "problem ecto-ipv6-value rel/env.sh.eex:25",
+                "warning init-pending",
+            ],
+        ),
+        // Check 9: legacy ENV lines.
+        dockerfile_legacy_env: (
+            "dockerfile_legacy_env",
+            0,
+            // init rewrites the line as `KEY="value"`.
+            &[
+                "warning dockerfile-legacy-env Dockerfile:94",
+                "warning init-pending",
+            ],
+        ),
+        // Check 10: fly.toml keeps the cluster's Machines running.
+        fly_auto_stop: ("fly_auto_stop", 0, &["warning fly-auto-stop fly.toml:23"]),
+        // Check 11: with several process groups, the query reaches every one.
+        fly_process_groups: (
+            "fly_process_groups",
+            0,
+            &["warning fly-process-groups fly.toml:20"],
+        ),
+        // Check 12: no service publishes EPMD (init leaves removing it to the user: a manual step).
+        fly_exposed_epmd: (
+            "fly_exposed_epmd",
+            1,
+            &[
+                "problem fly-exposes-dist fly.toml:34",
+                "warning init-pending",
+            ],
+        ),
+        // Check 13: the Endpoint listens on IPv6 too.
+        endpoint_ipv4: (
+            "endpoint_ipv4",
+            0,
+            &["warning endpoint-ip config/runtime.exs:67"],
+        ),
+        // Check 14: init would still change something.
+        init_pending: ("init_pending", 0, &["warning init-pending"]),
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
 /// The topologies are judged under the key the started Cluster.Supervisor reads, which init
@@ -440,21 +429,40 @@ fn every_fixture_is_in_the_table() {
         .map(|e| e.file_name().into_string().unwrap())
         .collect();
     on_disk.sort();
-    let mut listed: Vec<String> = CASES.iter().map(|(f, _, _)| f.to_string()).collect();
+    let mut listed: Vec<String> = each_fixture_gives_exactly_its_finding::NAMES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
     listed.sort();
     assert_eq!(on_disk, listed);
 }
 
-#[test]
-fn the_cookie_warning_goes_away_when_a_cookie_is_visible() {
-    let (_, healthy) = doctor_json(&doctor_fixture("healthy"), &[]);
-    assert!(ids(&healthy).contains(&"cookie-not-visible".to_string()));
-    for fixture in ["cookie_in_fly_toml", "cookie_in_env_sh"] {
-        let (_, doc) = doctor_json(&doctor_fixture(fixture), &[]);
-        assert!(
-            !ids(&doc).contains(&"cookie-not-visible".to_string()),
-            "{fixture}"
-        );
+/// The severities of the findings with id `id`, in order.
+fn severities_of(doc: &Value, id: &str) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == id)
+        .map(|f| f["severity"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The cookie warning: given where no cookie is visible, gone where one is.
+fn cookie_warning(fixture: &str, expected: &[&str]) {
+    let (_, doc) = doctor_json(&doctor_fixture(fixture), &[]);
+    assert_eq!(
+        severities_of(&doc, "cookie-not-visible"),
+        expected,
+        "{fixture}"
+    );
+}
+
+common::cases! {
+    mod the_cookie_warning_goes_away_when_a_cookie_is_visible = cookie_warning {
+        healthy: ("healthy", &["warning"]),
+        cookie_in_fly_toml: ("cookie_in_fly_toml", &[]),
+        cookie_in_env_sh: ("cookie_in_env_sh", &[]),
     }
 }
 
@@ -470,12 +478,9 @@ fn a_healthy_project_passes_every_check() {
         .collect();
     // Ordered by check, and every check but the libcluster-only parts speaks.
     assert!(checks.windows(2).all(|w| w[0] <= w[1]), "{checks:?}");
-    for check in 1..=14 {
-        assert!(
-            checks.contains(&check),
-            "check {check} is silent: {checks:?}"
-        );
-    }
+    let mut spoke = checks.clone();
+    spoke.dedup();
+    assert_eq!(spoke, (1..=14).collect::<Vec<u64>>(), "{checks:?}");
     assert_eq!(doc["summary"]["problems"], 0);
     assert_eq!(doc["summary"]["warnings"], 1);
     assert_eq!(doc["summary"]["exit_code"], 0);
@@ -528,14 +533,12 @@ fn doctor_writes_nothing() {
 #[test]
 fn quiet_shows_only_what_needs_attention() {
     let run = run_bin(&["doctor", "-q"], Some(&doctor_fixture("healthy")));
-    assert_eq!(run.code, 0);
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "{}", run.stdout);
-    assert!(
-        lines[0].starts_with("warning cookie-not-visible"),
-        "{}",
-        run.stdout
-    );
+    insta::assert_snapshot!(run.transcript(), @"
+    status: 0
+    ----- stdout -----
+    warning cookie-not-visible  no RELEASE_COOKIE in fly.toml, the Dockerfile or rel/env.sh.eex; unless it is a Fly secret, each deploy builds a release with a new random cookie, and `fly ssh console ... remote` or the previous deploy's nodes cannot connect; fix: check `fly secrets list --app hello-done`; if RELEASE_COOKIE is missing, `fly secrets set RELEASE_COOKIE=$(flycluster cookie) --app hello-done`
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -544,15 +547,24 @@ fn bad_input_exits_2() {
     let project = TestProject::from_fixture("doctor/healthy");
     project.write("fly.toml", "app = 'hello-done'\n[env\nX = 1\n");
     let run = run_bin(&["doctor"], Some(project.path()));
-    assert_eq!(run.code, 2, "{}", run.transcript());
-    assert!(run.stdout.is_empty(), "{}", run.stdout);
-    assert!(run.stderr.contains("fly.toml"), "{}", run.stderr);
+    insta::assert_snapshot!(run.transcript(), @"
+    status: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: `fly.toml` line 2: not valid TOML: unclosed table, expected `]`
+    help: fix the TOML at that line, then run `flycluster init` again
+    ");
 
     // Not a Mix project.
     let empty = TestProject::empty();
     let run = run_bin(&["doctor"], Some(empty.path()));
-    assert_eq!(run.code, 2, "{}", run.transcript());
-    assert!(run.stderr.contains("mix.exs"), "{}", run.stderr);
+    insta::assert_snapshot!(run.transcript(), @"
+    status: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: `[PROJECT]/mix.exs`: not found: this folder is not a Mix project
+    help: run flycluster in (or pass the path of) the folder that holds mix.exs
+    ");
 
     // An application module that does not parse.
     let project = TestProject::from_fixture("doctor/healthy");
@@ -561,78 +573,74 @@ fn bad_input_exits_2() {
         "defmodule HelloDone.Application do\n  def start(\nend\n",
     );
     let run = run_bin(&["doctor", "--format", "json"], Some(project.path()));
-    assert_eq!(run.code, 2, "{}", run.transcript());
-    assert!(
-        run.stdout.is_empty(),
-        "json mode prints nothing on an error: {}",
-        run.stdout
-    );
+    // JSON mode prints nothing on stdout on an error.
+    insta::assert_snapshot!(run.transcript(), @"
+    status: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: `lib/hello_done/application.ex` line 1: is not valid Elixir (syntax error)
+    help: fix the syntax error (`mix compile` shows it) and run flycluster again
+    ");
 
     // A Fly app name that is not one.
     let run = run_bin(
         &["doctor", "--app", "Hello_Done"],
         Some(&doctor_fixture("healthy")),
     );
-    assert_eq!(run.code, 2, "{}", run.transcript());
+    insta::assert_snapshot!(run.transcript(), @"
+    status: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: `Hello_Done` is not a valid Fly app name
+    help: Fly app names use lowercase letters, digits and dashes, start with a letter and are at most 63 characters
+    ");
 }
 
 #[test]
 fn app_flag_that_disagrees_with_fly_toml_is_a_warning() {
     let (code, doc) = doctor_json(&doctor_fixture("healthy"), &["--app", "hello-other"]);
     assert_eq!(code, 0);
-    let got = attention(&doc);
-    assert!(
-        got.contains(&"warning fly-app-mismatch fly.toml:6".to_string()),
-        "{got:?}"
-    );
     // fly.toml's query names fly.toml's app, which is not the one asked about.
-    assert!(
-        got.contains(&"warning dns-cluster-query-mismatch fly.toml:16".to_string()),
-        "{got:?}"
+    assert_eq!(
+        attention(&doc),
+        [
+            "warning fly-app-mismatch fly.toml:6",
+            "warning dns-cluster-query-mismatch fly.toml:16"
+        ]
     );
 }
 
 // ----- projects init configured -----
 
-/// The fixtures init is tested on, with the Fly app init is given: fly.toml's when there is one.
-const INIT_FIXTURES: &[(&str, &str)] = &[
-    ("phx15", "hello15"),
-    ("phx16", "hello16"),
-    ("phx17", "hello17"),
-    ("phx18_dnscluster", "hello18"),
-    ("configured", "hello-done"),
-    ("examples/hello_elixir", "hello-elixir"),
-];
+/// A fixture init is tested on, configured by `init --yes` for the Fly app `app` (fly.toml's when
+/// there is one): doctor then exits 0 with exactly `expected` needing attention, and init has nothing
+/// left to do.
+fn passes_what_init_configured(fixture: &str, app: &str, expected: &[&str]) {
+    let project = TestProject::from_fixture(fixture);
+    let init = project.init(&["--yes", "--app", app]);
+    assert_eq!(init.code, 0, "{fixture}: {}", init.transcript());
+    let (code, doc) = doctor_json(project.path(), &["--app", app]);
+    assert_eq!(
+        (code, attention(&doc)),
+        (0, expected.iter().map(|f| f.to_string()).collect()),
+        "{fixture}: (exit code, findings)"
+    );
+    assert_eq!(severities_of(&doc, "init-pending"), ["ok"], "{fixture}");
+}
 
-#[test]
-fn doctor_passes_what_init_configured() {
-    let mut failures = Vec::new();
-    for (fixture, app) in INIT_FIXTURES {
-        let project = TestProject::from_fixture(fixture);
-        let init = project.init(&["--yes", "--app", app]);
-        assert_eq!(init.code, 0, "{fixture}: {}", init.transcript());
-        let (code, doc) = doctor_json(project.path(), &["--app", app]);
-        let problems: Vec<String> = attention(&doc)
-            .into_iter()
-            .filter(|f| f.starts_with("problem"))
-            .collect();
-        // Phoenix 1.5 configured its repo at build time (prod.secret.exs): the runtime.exs init
-        // creates gives it `socket_options: maybe_ipv6` too.
-        if code != 0 || !problems.is_empty() {
-            failures.push(format!("{fixture}: exit {code}, problems {problems:?}"));
-        }
-        // And init itself has nothing left to do.
-        assert!(
-            ids(&doc).contains(&"init-pending".to_string()),
-            "{fixture}: check 10 is silent"
-        );
-        assert!(
-            !attention(&doc).contains(&"warning init-pending".to_string()),
-            "{fixture}: init would still change something: {:?}",
-            attention(&doc)
-        );
+common::cases! {
+    mod doctor_passes_what_init_configured = passes_what_init_configured {
+        phx15: ("phx15", "hello15", &[]),
+        phx16: ("phx16", "hello16", &["warning fly-auto-stop fly.toml:23"]),
+        phx17: ("phx17", "hello17", &[]),
+        phx18_dnscluster: ("phx18_dnscluster", "hello18", &["warning fly-auto-stop fly.toml:23"]),
+        configured: ("configured", "hello-done", &["warning fly-auto-stop fly.toml:23"]),
+        example_hello_elixir: (
+            "examples/hello_elixir",
+            "hello-elixir",
+            &["warning fly-auto-stop fly.toml:23"],
+        ),
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
 #[test]
@@ -651,55 +659,59 @@ fn doctor_passes_what_init_configured_for_libcluster() {
         "libcluster-node-basename",
         "libcluster-polling-interval",
     ] {
-        assert!(ids(&doc).contains(&id.to_string()), "{id} missing");
+        assert_eq!(severities_of(&doc, id), ["ok"], "{id}");
     }
 }
 
 // ----- snapshots -----
 
-#[test]
-fn text_output_snapshots() {
-    for fixture in [
-        "healthy",
-        "env_sh_other_platform",
-        "proto_dist_twice_vm_args",
-        // The checks of the Fly side, one fixture each.
-        "ecto_ipv6_unset",
-        "fly_auto_stop",
-        "fly_process_groups",
-        "fly_exposed_epmd",
-        "endpoint_ipv4",
-    ] {
-        let run = run_bin(&["doctor"], Some(&doctor_fixture(fixture)));
-        insta_settings().bind(|| {
-            insta::assert_snapshot!(format!("doctor_text_{fixture}"), run.transcript());
-        });
-    }
-    // The guide's own env.sh.eex, as the configured fixture has it.
-    let run = run_bin(&["doctor"], Some(&TestProject::from_fixture("configured")));
+/// `doctor`'s text output on `fixture` (a doctor fixture, or another fixture as its path names it),
+/// snapshotted as `doctor_text_NAME`.
+fn text_snapshot(fixture: &str) {
+    let name = fixture.rsplit('/').next().unwrap();
+    let project = TestProject::from_fixture(fixture);
+    let run = run_bin(&["doctor"], Some(project.path()));
     insta_settings().bind(|| {
-        insta::assert_snapshot!("doctor_text_configured", run.transcript());
+        insta::assert_snapshot!(format!("doctor_text_{name}"), run.transcript());
     });
 }
 
-#[test]
-fn json_output_snapshots() {
-    for fixture in [
-        "release_node_hostname",
-        "libcluster_app_name_basename",
-        "ecto_ipv6_unset",
-        "fly_auto_stop",
-        "fly_process_groups",
-        "fly_exposed_epmd",
-        "endpoint_ipv4",
-    ] {
-        let run = run_bin(
-            &["doctor", "--format", "json"],
-            Some(&doctor_fixture(fixture)),
-        );
-        insta_settings().bind(|| {
-            insta::assert_snapshot!(format!("doctor_json_{fixture}"), run.transcript());
-        });
+common::cases! {
+    mod text_output = text_snapshot {
+        healthy: ("doctor/healthy"),
+        env_sh_other_platform: ("doctor/env_sh_other_platform"),
+        proto_dist_twice_vm_args: ("doctor/proto_dist_twice_vm_args"),
+        // The checks of the Fly side, one fixture each.
+        ecto_ipv6_unset: ("doctor/ecto_ipv6_unset"),
+        fly_auto_stop: ("doctor/fly_auto_stop"),
+        fly_process_groups: ("doctor/fly_process_groups"),
+        fly_exposed_epmd: ("doctor/fly_exposed_epmd"),
+        endpoint_ipv4: ("doctor/endpoint_ipv4"),
+        // The guide's own env.sh.eex, as the configured fixture has it.
+        configured: ("configured"),
+    }
+}
+
+/// `doctor --format json` on the doctor fixture, snapshotted as `doctor_json_NAME`.
+fn json_snapshot(fixture: &str) {
+    let run = run_bin(
+        &["doctor", "--format", "json"],
+        Some(&doctor_fixture(fixture)),
+    );
+    insta_settings().bind(|| {
+        insta::assert_snapshot!(format!("doctor_json_{fixture}"), run.transcript());
+    });
+}
+
+common::cases! {
+    mod json_output = json_snapshot {
+        release_node_hostname: ("release_node_hostname"),
+        libcluster_app_name_basename: ("libcluster_app_name_basename"),
+        ecto_ipv6_unset: ("ecto_ipv6_unset"),
+        fly_auto_stop: ("fly_auto_stop"),
+        fly_process_groups: ("fly_process_groups"),
+        fly_exposed_epmd: ("fly_exposed_epmd"),
+        endpoint_ipv4: ("endpoint_ipv4"),
     }
 }
 
@@ -713,56 +725,55 @@ fn attention_of(doc: &Value, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-/// `--database` decides how ECTO_IPV6 and the Repo are judged; without it, an ECTO_IPV6 the project
-/// sets is the choice of a database on Fly, and with nothing set the missing lines are warnings.
-#[test]
-fn the_database_choice_decides_the_ecto_ipv6_findings() {
-    let cases: &[(&str, &[&str], &[&str])] = &[
-        ("healthy", &[], &[]),
-        ("healthy", &["--database", "fly"], &[]),
+/// The ECTO_IPV6 findings doctor gives on the fixture with `args`.
+fn ecto_ipv6_findings(fixture: &str, args: &[&str], expected: &[&str]) {
+    let (_, doc) = doctor_json(&doctor_fixture(fixture), args);
+    assert_eq!(
+        attention_of(&doc, "ecto-ipv6"),
+        expected,
+        "{fixture} {args:?}"
+    );
+}
+
+common::cases! {
+    /// `--database` decides how ECTO_IPV6 and the Repo are judged; without it, an ECTO_IPV6 the
+    /// project sets is the choice of a database on Fly, and with nothing set the missing lines are
+    /// warnings.
+    mod the_database_choice_decides_the_ecto_ipv6_findings = ecto_ipv6_findings {
+        healthy: ("healthy", &[], &[]),
+        healthy_fly: ("healthy", &["--database", "fly"], &[]),
         // ECTO_IPV6=true makes Postgrex ask only for IPv6 addresses: an external IPv4 host fails.
-        (
+        healthy_external: (
             "healthy",
             &["--database", "external"],
             &["problem ecto-ipv6-external rel/env.sh.eex:29"],
         ),
-        ("healthy", &["--database", "none"], &[]),
-        (
+        healthy_none: ("healthy", &["--database", "none"], &[]),
+        unset: (
             "ecto_ipv6_unset",
             &[],
             &["warning ecto-ipv6-unset config/runtime.exs:34"],
         ),
-        (
+        unset_fly: (
             "ecto_ipv6_unset",
             &["--database", "fly"],
             &["problem ecto-ipv6-unset config/runtime.exs:34"],
         ),
-        ("ecto_ipv6_unset", &["--database", "external"], &[]),
-        ("ecto_ipv6_recorded_external", &[], &[]),
-        (
+        unset_external: ("ecto_ipv6_unset", &["--database", "external"], &[]),
+        recorded_external: ("ecto_ipv6_recorded_external", &[], &[]),
+        recorded_external_fly: (
             "ecto_ipv6_recorded_external",
             &["--database", "fly"],
             &["problem ecto-ipv6-unset config/runtime.exs:34"],
         ),
         // Set, but the Repo never reads it: harmless for a database outside Fly.
-        ("ecto_ipv6_unread", &["--database", "external"], &[]),
-        (
+        unread_external: ("ecto_ipv6_unread", &["--database", "external"], &[]),
+        unread: (
             "ecto_ipv6_unread",
             &[],
             &["problem ecto-ipv6-runtime config/runtime.exs:34"],
         ),
-    ];
-    let mut failures = Vec::new();
-    for (fixture, args, expected) in cases {
-        let (_, doc) = doctor_json(&doctor_fixture(fixture), args);
-        let got = attention_of(&doc, "ecto-ipv6");
-        if got != *expected {
-            failures.push(format!(
-                "{fixture} {args:?}\n  got:      {got:?}\n  expected: {expected:?}"
-            ));
-        }
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
 /// A project without ECTO_IPV6 and a Repo that never reads it: a warning until the choice is
@@ -794,123 +805,115 @@ fn a_repo_that_ignores_ecto_ipv6_is_a_warning_until_the_database_is_known() {
     assert_eq!(code, 1);
 }
 
-#[test]
-fn auto_stop_in_any_spelling_with_no_machine_kept_running_is_a_warning() {
-    let healthy = std::fs::read_to_string(doctor_fixture("healthy").join("fly.toml")).unwrap();
-    let cases: &[(&str, &str, &[&str])] = &[
-        (
+/// doctor/healthy with its fly.toml's first `from` replaced by `to`: the fly-auto-stop findings.
+fn auto_stop(from: &str, to: &str, expected: &[&str]) {
+    let project = TestProject::from_fixture("doctor/healthy");
+    let healthy = project.read("fly.toml");
+    let edited = healthy.replacen(from, to, 1);
+    assert_ne!(edited, healthy, "{from:?} is not in fly.toml");
+    project.write("fly.toml", edited);
+    let (_, doc) = doctor_json(project.path(), &[]);
+    assert_eq!(attention_of(&doc, "fly-auto-stop"), expected, "{to:?}");
+}
+
+common::cases! {
+    mod auto_stop_in_any_spelling_with_no_machine_kept_running_is_a_warning = auto_stop {
+        stop_as_true: (
             "  auto_stop_machines = 'stop'\n",
             "  auto_stop_machines = true\n",
             &[],
         ),
-        (
+        stop_with_no_machine_kept: (
             "  min_machines_running = 2\n",
             "",
             &["warning fly-auto-stop fly.toml:23"],
         ),
-        (
+        suspend: (
             "  auto_stop_machines = 'stop'\n",
             "  auto_stop_machines = 'suspend'\n",
             &[],
         ),
-        (
+        suspend_with_no_machine_kept: (
             "  auto_stop_machines = 'stop'\n  auto_start_machines = true\n  min_machines_running = 2\n",
             "  auto_stop_machines = 'suspend'\n  auto_start_machines = true\n  min_machines_running = 0\n",
             &["warning fly-auto-stop fly.toml:23"],
         ),
-        (
+        off: (
             "  auto_stop_machines = 'stop'\n",
             "  auto_stop_machines = 'off'\n",
             &[],
         ),
-        (
+        false_with_no_machine_kept: (
             "  auto_stop_machines = 'stop'\n  auto_start_machines = true\n  min_machines_running = 2\n",
             "  auto_stop_machines = false\n  auto_start_machines = true\n  min_machines_running = 0\n",
             &[],
         ),
-        (
+        a_service_that_stops_machines: (
             "[[vm]]",
             "[[services]]\n  internal_port = 9000\n  protocol = 'tcp'\n  auto_stop_machines = 'stop'\n\n[[vm]]",
             &["warning fly-auto-stop fly.toml:36"],
         ),
-    ];
-    let mut failures = Vec::new();
-    for (from, to, expected) in cases {
-        let project = TestProject::from_fixture("doctor/healthy");
-        assert!(healthy.contains(from), "{from}");
-        project.write("fly.toml", healthy.replacen(from, to, 1));
-        let (_, doc) = doctor_json(project.path(), &[]);
-        let got = attention_of(&doc, "fly-auto-stop");
-        if got != *expected {
-            failures.push(format!(
-                "{to:?}\n  got:      {got:?}\n  expected: {expected:?}"
-            ));
-        }
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// doctor/healthy with `file` pinning the distribution ports to 9100-9155 and a service on `port`.
+fn with_pinned_ports(file: &str, pin: &str, port: u32) -> TestProject {
+    let project = TestProject::from_fixture("doctor/healthy");
+    let fly_toml = project.read("fly.toml").replacen(
+        "[[vm]]",
+        &format!("[[services]]\n  internal_port = {port}\n  protocol = 'tcp'\n\n[[vm]]"),
+        1,
+    );
+    project.write(file, pin).write("fly.toml", fly_toml);
+    project
 }
 
 /// Erlang picks a random distribution port unless the project pins a range; a service on a port of
 /// a pinned range (in vm.args, erl's flags or `config :kernel`) publishes it. The same judgement
 /// makes init stop with a manual step.
-#[test]
-fn a_service_on_a_pinned_distribution_port_is_a_problem() {
-    let healthy = std::fs::read_to_string(doctor_fixture("healthy").join("fly.toml")).unwrap();
-    let with_service = |port: u32| {
-        healthy.replacen(
-            "[[vm]]",
-            &format!("[[services]]\n  internal_port = {port}\n  protocol = 'tcp'\n\n[[vm]]"),
-            1,
-        )
-    };
-    let pins: &[(&str, &str)] = &[
-        (
+fn pinned_distribution_port(file: &str, pin: &str, message: &str, init_stderr: &str) {
+    let project = with_pinned_ports(file, pin, 9120);
+    let (code, doc) = doctor_json(project.path(), &[]);
+    assert_eq!(
+        attention_of(&doc, "fly-exposes-dist"),
+        ["problem fly-exposes-dist fly.toml:34"],
+        "{file}"
+    );
+    assert_eq!(code, 1);
+    let messages: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "fly-exposes-dist")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, [message]);
+    let init = project.init(&["--yes"]);
+    assert_eq!(init.code, 3, "{}", init.transcript());
+    assert_eq!(
+        common::redact(&init.stderr, Some(project.path())),
+        init_stderr
+    );
+    // Outside the range nothing is exposed.
+    let project = with_pinned_ports(file, pin, 9200);
+    let (_, doc) = doctor_json(project.path(), &[]);
+    assert_eq!(attention_of(&doc, "fly-exposes-dist"), Vec::<String>::new());
+}
+
+common::cases! {
+    mod a_service_on_a_pinned_distribution_port_is_a_problem = pinned_distribution_port {
+        vm_args: (
             "rel/vm.args.eex",
             "## vm.args\n-kernel inet_dist_listen_min 9100 inet_dist_listen_max 9155\n",
+            "`[[services]] #1` forwards to internal port 9120, in the Erlang distribution range 9100-9155 (rel/vm.args.eex line 2); through the app's public IP anyone can reach the node, and a node that accepts the cookie runs any code it is sent",
+            "manual step: `fly.toml`: `[[services]] #1` forwards to internal port 9120, in the Erlang distribution range 9100-9155 (rel/vm.args.eex line 2); through the app's public IP anyone can reach the node, and a node that accepts the cookie runs any code it is sent\n  line 34: remove the `[[services]] #1` service: nodes reach each other over Fly's private network without one\nsome steps must be done by hand (listed above)\n",
         ),
-        (
+        kernel_config: (
             "config/prod.exs",
             "import Config\n\nconfig :kernel, inet_dist_listen_min: 9100, inet_dist_listen_max: 9155\n",
+            "`[[services]] #1` forwards to internal port 9120, in the Erlang distribution range 9100-9155 (config/prod.exs line 3); through the app's public IP anyone can reach the node, and a node that accepts the cookie runs any code it is sent",
+            "manual step: `fly.toml`: `[[services]] #1` forwards to internal port 9120, in the Erlang distribution range 9100-9155 (config/prod.exs line 3); through the app's public IP anyone can reach the node, and a node that accepts the cookie runs any code it is sent\n  line 34: remove the `[[services]] #1` service: nodes reach each other over Fly's private network without one\nsome steps must be done by hand (listed above)\n",
         ),
-    ];
-    for (file, text) in pins {
-        let project = TestProject::from_fixture("doctor/healthy");
-        project
-            .write(file, text)
-            .write("fly.toml", with_service(9120));
-        let (code, doc) = doctor_json(project.path(), &[]);
-        assert_eq!(
-            attention_of(&doc, "fly-exposes-dist"),
-            ["problem fly-exposes-dist fly.toml:34"],
-            "{file}"
-        );
-        assert_eq!(code, 1);
-        let message = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == "fly-exposes-dist")
-            .unwrap()["message"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        assert!(
-            message.contains("9120, in the Erlang distribution range 9100-9155"),
-            "{message}"
-        );
-        let init = project.init(&["--yes"]);
-        assert_eq!(init.code, 3, "{}", init.transcript());
-        assert!(
-            init.stderr.contains(
-                "manual step: `fly.toml`: `[[services]] #1` forwards to internal port 9120"
-            ),
-            "{}",
-            init.transcript()
-        );
-        // Outside the range nothing is exposed.
-        project.write("fly.toml", with_service(9200));
-        let (_, doc) = doctor_json(project.path(), &[]);
-        assert!(attention_of(&doc, "fly-exposes-dist").is_empty());
     }
 }
 
@@ -918,47 +921,53 @@ fn a_service_on_a_pinned_distribution_port_is_a_problem() {
 fn several_process_groups_are_fine_when_the_query_names_one() {
     let project = TestProject::from_fixture("doctor/fly_process_groups");
     let env_sh = project.read("rel/env.sh.eex");
-    let line = "export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"";
-    assert!(env_sh.contains(line));
-    project.write(
-        "rel/env.sh.eex",
-        env_sh.replace(
-            line,
-            "export DNS_CLUSTER_QUERY=\"app.process.${FLY_APP_NAME}.internal\"",
-        ),
+    let edited = env_sh.replace(
+        "export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"",
+        "export DNS_CLUSTER_QUERY=\"app.process.${FLY_APP_NAME}.internal\"",
     );
+    assert_ne!(edited, env_sh, "the block sets no DNS_CLUSTER_QUERY");
+    project.write("rel/env.sh.eex", edited);
     let (_, doc) = doctor_json(project.path(), &[]);
-    assert!(attention_of(&doc, "fly-process-groups").is_empty(), "{doc}");
+    assert_eq!(severities_of(&doc, "fly-process-groups"), ["ok"], "{doc}");
     // Fly's `<group>.process.<app>.internal` names the app's own Machines: the query check agrees.
-    assert!(attention_of(&doc, "dns-cluster-query").is_empty(), "{doc}");
-    assert!(ids(&doc).contains(&"fly-process-groups".to_string()));
+    assert_eq!(
+        attention_of(&doc, "dns-cluster-query"),
+        Vec::<String>::new(),
+        "{doc}"
+    );
 }
 
-#[test]
-fn the_endpoint_prod_ip_is_the_last_one_a_prod_release_runs() {
-    let healthy =
-        std::fs::read_to_string(doctor_fixture("healthy").join("config/runtime.exs")).unwrap();
-    let ipv6 = "      ip: {0, 0, 0, 0, 0, 0, 0, 0}\n";
-    let cases: &[(&str, &[&str])] = &[
-        (
+/// doctor/healthy with the Endpoint's prod `ip:` set to `ip`: the endpoint-ip findings.
+fn endpoint_ip(ip: &str, expected: &[&str]) {
+    let project = TestProject::from_fixture("doctor/healthy");
+    let runtime = project.read("config/runtime.exs");
+    let ipv6_any = "      ip: {0, 0, 0, 0, 0, 0, 0, 0}\n";
+    assert_eq!(runtime.matches(ipv6_any).count(), 1, "{runtime}");
+    project.write("config/runtime.exs", runtime.replace(ipv6_any, ip));
+    let (_, doc) = doctor_json(project.path(), &[]);
+    assert_eq!(attention_of(&doc, "endpoint-ip"), expected, "{ip}");
+}
+
+common::cases! {
+    mod the_endpoint_prod_ip_is_the_last_one_a_prod_release_runs = endpoint_ip {
+        ipv4_loopback: (
             "      ip: {127, 0, 0, 1}\n",
             &["warning endpoint-ip config/runtime.exs:67"],
         ),
-        (
+        ipv6_loopback: (
             "      ip: {0, 0, 0, 0, 0, 0, 0, 1}\n",
             &["warning endpoint-ip config/runtime.exs:67"],
         ),
-        ("      ip: {0, 0, 0, 0, 0, 0, 0, 0}\n", &[]),
-    ];
-    for (ip, expected) in cases {
-        let project = TestProject::from_fixture("doctor/healthy");
-        project.write("config/runtime.exs", healthy.replace(ipv6, ip));
-        let (_, doc) = doctor_json(project.path(), &[]);
-        assert_eq!(attention_of(&doc, "endpoint-ip"), *expected, "{ip}");
+        ipv6_any: ("      ip: {0, 0, 0, 0, 0, 0, 0, 0}\n", &[]),
     }
-    // A dev-only bind (what phx.new writes for dev) is never what the release listens on, and
-    // prod.exs is overridden by runtime.exs.
+}
+
+/// A dev-only bind (what phx.new writes for dev) is never what the release listens on, and prod.exs
+/// is overridden by runtime.exs.
+#[test]
+fn a_dev_bind_and_a_prod_exs_bind_are_not_the_release_s() {
     let project = TestProject::from_fixture("doctor/healthy");
+    let healthy = project.read("config/runtime.exs");
     project.write(
         "config/runtime.exs",
         format!(
@@ -970,58 +979,79 @@ fn the_endpoint_prod_ip_is_the_last_one_a_prod_release_runs() {
         "import Config\n\nconfig :hello_done, HelloDoneWeb.Endpoint, http: [ip: {0, 0, 0, 0}]\n",
     );
     let (_, doc) = doctor_json(project.path(), &[]);
-    assert!(attention_of(&doc, "endpoint-ip").is_empty(), "{doc}");
+    assert_eq!(
+        attention_of(&doc, "endpoint-ip"),
+        Vec::<String>::new(),
+        "{doc}"
+    );
 }
 
-/// The one-verdict contract on the fixtures of the Fly side: when `init --yes` exits 0, doctor
-/// reports no problem; where it cannot get there it exits 3 with the step.
-#[test]
-fn init_then_doctor_agree_on_the_fly_side_fixtures() {
-    let mut failures = Vec::new();
-    for fixture in [
-        "healthy",
-        "ecto_ipv6_unread",
-        "ecto_ipv6_unset",
-        "fly_auto_stop",
-        "fly_process_groups",
-        "fly_exposed_epmd",
-        "endpoint_ipv4",
-    ] {
-        let project = TestProject::from_fixture(&format!("doctor/{fixture}"));
-        let init = project.init(&["--yes"]);
-        let (code, doc) = doctor_json(project.path(), &[]);
-        let problems: Vec<String> = attention(&doc)
-            .into_iter()
-            .filter(|f| f.starts_with("problem"))
-            .collect();
-        match init.code {
-            0 if code == 0 && problems.is_empty() => {}
-            3 if !init.stderr.contains("manual step") => {
-                failures.push(format!("{fixture}: exit 3 without a manual step"))
-            }
-            3 => {}
-            other => failures.push(format!(
-                "{fixture}: init exited {other}, then doctor: {problems:?}"
-            )),
-        }
+/// The manual steps of an init run's stderr, one line each.
+fn manual_steps(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("manual step: "))
+        .collect()
+}
+
+/// The one-verdict contract on a fixture of the Fly side: `init --yes` exits `code` listing exactly
+/// `steps` as manual steps, and doctor then reports exactly `problems` (none when init exited 0;
+/// each a manual step init listed when it exited 3).
+fn init_then_doctor_agree(fixture: &str, code: i32, steps: &[&str], problems: &[&str]) {
+    let project = doctor_fixture(fixture);
+    let init = project.init(&["--yes"]);
+    assert_eq!(
+        (init.code, manual_steps(&init.stderr)),
+        (code, steps.to_vec()),
+        "{}",
+        init.transcript()
+    );
+    let (doctor_code, doc) = doctor_json(project.path(), &[]);
+    let found: Vec<String> = attention(&doc)
+        .into_iter()
+        .filter(|f| f.starts_with("problem"))
+        .collect();
+    assert_eq!(found, problems, "{fixture}");
+    assert_eq!(doctor_code, if problems.is_empty() { 0 } else { 1 });
+}
+
+common::cases! {
+    /// When `init --yes` exits 0, doctor reports no problem; where it cannot get there it exits 3
+    /// with the step.
+    mod init_then_doctor_agree_on_the_fly_side_fixtures = init_then_doctor_agree {
+        healthy: ("healthy", 0, &[], &[]),
+        ecto_ipv6_unread: ("ecto_ipv6_unread", 0, &[], &[]),
+        ecto_ipv6_unset: ("ecto_ipv6_unset", 0, &[], &[]),
+        fly_auto_stop: ("fly_auto_stop", 0, &[], &[]),
+        fly_process_groups: ("fly_process_groups", 0, &[], &[]),
+        fly_exposed_epmd: (
+            "fly_exposed_epmd",
+            3,
+            &["manual step: `fly.toml`: `[[services]] #1` forwards to internal port 4369, EPMD's port: it tells anyone who asks which port each node takes connections on; through the app's public IP anyone can reach the node, and a node that accepts the cookie runs any code it is sent"],
+            &["problem fly-exposes-dist fly.toml:34"],
+        ),
+        endpoint_ipv4: ("endpoint_ipv4", 0, &[], &[]),
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
 /// The same for `--database external`, on a project set up for Fly first (the block init owns in
-/// rel/env.sh.eex must then leave ECTO_IPV6 out).
-#[test]
-fn init_then_doctor_agree_for_an_external_database() {
-    for fixture in ["healthy", "ecto_ipv6_unset"] {
-        let project = TestProject::from_fixture(&format!("doctor/{fixture}"));
-        let init = project.init(&["--yes", "--database", "external"]);
-        assert_eq!(init.code, 0, "{fixture}: {}", init.transcript());
-        let (code, doc) = doctor_json(project.path(), &["--database", "external"]);
-        assert_eq!(code, 0, "{fixture}: {:?}", attention(&doc));
-        assert!(
-            !attention(&doc).contains(&"warning init-pending".to_string()),
-            "{fixture}: {:?}",
-            attention(&doc)
-        );
+/// rel/env.sh.eex must then leave ECTO_IPV6 out): doctor exits 0 with exactly `expected` needing
+/// attention.
+fn init_then_doctor_agree_for_external(fixture: &str, expected: &[&str]) {
+    let project = doctor_fixture(fixture);
+    let init = project.init(&["--yes", "--database", "external"]);
+    assert_eq!(init.code, 0, "{fixture}: {}", init.transcript());
+    let (code, doc) = doctor_json(project.path(), &["--database", "external"]);
+    assert_eq!(
+        (code, attention(&doc)),
+        (0, expected.iter().map(|f| f.to_string()).collect())
+    );
+    assert_eq!(severities_of(&doc, "init-pending"), ["ok"], "{fixture}");
+}
+
+common::cases! {
+    mod init_then_doctor_agree_for_an_external_database = init_then_doctor_agree_for_external {
+        healthy: ("healthy", &[]),
+        ecto_ipv6_unset: ("ecto_ipv6_unset", &[]),
     }
 }

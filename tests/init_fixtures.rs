@@ -55,8 +55,9 @@ fn apply_twice(fixture: &str) {
         after_first,
         "second run changed {fixture}"
     );
-    assert!(
-        !second.stdout.contains("updated  ") && !second.stdout.contains("created  "),
+    assert_eq!(
+        common::changed_lines(&second.stdout),
+        Vec::<&str>::new(),
         "{fixture} second run: {}",
         second.stdout
     );
@@ -94,7 +95,22 @@ fn check_fails_before_init_and_passes_after() {
     let check = project.init(&["--check"]);
     assert_eq!(check.code, 1, "{}", check.transcript());
     assert_eq!(project.snapshot_files(), before, "--check wrote");
-    assert!(check.stdout.contains("+++ b/lib/hello17/application.ex"));
+    // It shows the diffs the dry run shows.
+    let dry = project.init(&["--dry-run"]);
+    assert_eq!(
+        common::redact(common::diffs_of(&check.stdout), None),
+        common::redact(common::diffs_of(&dry.stdout), None)
+    );
+    assert_eq!(
+        headers(&check.stdout),
+        [
+            "+++ b/rel/env.sh.eex",
+            "+++ b/mix.exs",
+            "+++ b/lib/hello17/application.ex",
+            "+++ b/config/runtime.exs",
+            "+++ b/Dockerfile"
+        ]
+    );
     assert_eq!(project.init(&["--yes"]).code, 0);
     let check = project.init(&["--check"]);
     assert_eq!(check.code, 0, "{}", check.transcript());
@@ -108,12 +124,7 @@ fn a_fly_launch_project_gets_the_block_in_place_of_its_lines() {
     let project = TestProject::from_fixture("fly_launch_configured");
     let run = project.init(&["--yes"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    let changed: Vec<&str> = run
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("+++ "))
-        .collect();
-    assert_eq!(changed, ["+++ b/rel/env.sh.eex"]);
+    assert_eq!(headers(&run.stdout), ["+++ b/rel/env.sh.eex"]);
     let expected = common::with_block("#!/bin/sh\n\n# @flycluster-block@\n");
     assert_eq!(project.read("rel/env.sh.eex"), expected);
     assert_eq!(
@@ -128,10 +139,7 @@ fn the_configured_project_plans_nothing() {
     let project = TestProject::from_fixture("configured");
     let run = project.init(&["--check"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    assert_eq!(
-        run.stdout.lines().filter(|l| l.starts_with("+++")).count(),
-        0
-    );
+    assert_eq!(headers(&run.stdout), Vec::<&str>::new());
 }
 
 #[test]
@@ -139,8 +147,24 @@ fn applying_writes_what_the_dry_run_showed() {
     let project = TestProject::from_fixture("examples/hello_elixir");
     let dry = project.init(&["--dry-run"]);
     let applied = project.init(&["--yes"]);
-    // Diff context lines start with a space even when blank, so the first empty line ends the diffs.
-    let diff_of = |s: &str| -> String { s.split("\n\n").next().unwrap_or("").to_string() };
-    assert!(diff_of(&dry.stdout).contains("+++ b/lib/hello_elixir/application.ex"));
-    assert_eq!(diff_of(&dry.stdout), diff_of(&applied.stdout));
+    assert_eq!(
+        headers(common::diffs_of(&dry.stdout)),
+        [
+            "+++ b/rel/env.sh.eex",
+            "+++ b/mix.exs",
+            "+++ b/lib/hello_elixir/application.ex",
+            "+++ b/config/runtime.exs",
+            "+++ b/Dockerfile",
+            "+++ b/fly.toml"
+        ]
+    );
+    assert_eq!(
+        common::diffs_of(&dry.stdout),
+        common::diffs_of(&applied.stdout)
+    );
+}
+
+/// The `+++ b/PATH` header of each file the output's diffs change, in order.
+fn headers(stdout: &str) -> Vec<&str> {
+    stdout.lines().filter(|l| l.starts_with("+++ ")).collect()
 }

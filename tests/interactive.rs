@@ -175,6 +175,71 @@ fn strip_ansi(text: &str) -> String {
     csi.replace_all(text, "").to_string()
 }
 
+/// The lines the terminal showed, without their `\r`.
+fn screen_lines(output: &str) -> Vec<&str> {
+    output
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .collect()
+}
+
+/// The numbered lines after `Next steps:`, without their indentation, the cookie as `[COOKIE]`.
+fn next_steps(output: &str) -> Vec<String> {
+    screen_lines(&common::redact(output, None))
+        .into_iter()
+        .skip_while(|l| *l != "Next steps:")
+        .skip(1)
+        .map(|l| l.trim_start().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The report lines (`   updated  mix.exs`), trimmed.
+fn report(output: &str) -> Vec<&str> {
+    screen_lines(output)
+        .into_iter()
+        .map(str::trim_start)
+        .filter(|l| {
+            matches!(
+                l.split("  ").next(),
+                Some("created" | "updated" | "unchanged" | "skipped" | "manual")
+            )
+        })
+        .collect()
+}
+
+/// The next steps of phx17 configured for the Fly app `app`, its cookie a secret to set.
+fn phx17_next_steps(app: &str, deps: bool) -> Vec<String> {
+    expected_next_steps(app, "hello17", deps, "secret")
+}
+
+/// The next steps init prints for the Fly app `app` whose release is `release`: `mix deps.get`
+/// when a dependency was added, and for the cookie mode `cookie` (`secret`, `fly-toml`, `none`) the
+/// secret to set, nothing, or a reminder to set it.
+fn expected_next_steps(app: &str, release: &str, deps: bool, cookie: &str) -> Vec<String> {
+    let mut steps = vec![];
+    if deps {
+        steps.push("mix deps.get   # fetch the new dependency and update mix.lock".to_string());
+    }
+    match cookie {
+        "secret" => steps.push(format!("fly secrets set RELEASE_COOKIE=[COOKIE] --app {app}   # once per app: nodes must share one cookie")),
+        "none" => steps.push(format!("fly secrets list --app {app}   # make sure RELEASE_COOKIE is set, or every deploy gets a new cookie")),
+        _ => {}
+    }
+    steps.extend([
+        format!("fly secrets list --app {app}   # DATABASE_URL must name the Fly Postgres database; the Repo reaches it over IPv6"),
+        "fly deploy".to_string(),
+        format!("fly scale count 2 --app {app}"),
+        format!("fly ssh console --pty -C \"/app/bin/{release} remote\" --app {app}   # then: Node.list()"),
+        "flycluster verify   # every Machine's view: which node sees which, and why a pair is not connected".to_string(),
+    ]);
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {s}", i + 1))
+        .collect()
+}
+
 /// The files `--yes` writes on a fresh copy of `fixture`.
 fn applied_with_yes(fixture: &str, args: &[&str]) -> Vec<(String, Vec<u8>)> {
     let project = TestProject::from_fixture(fixture);
@@ -237,9 +302,9 @@ fn accepting_every_file_writes_what_yes_writes() {
         applied_with_yes("phx17", &["--app", "hello17"]),
         "interactive yes-to-all differs from `--yes --app hello17`; the terminal showed:\n{output}"
     );
-    assert!(output.contains("Next steps:"), "{output}");
-    assert!(
-        output.contains("fly secrets set RELEASE_COOKIE="),
+    assert_eq!(
+        next_steps(&output),
+        phx17_next_steps("hello17", true),
         "{output}"
     );
 }
@@ -284,9 +349,13 @@ fn answering_no_leaves_that_file_untouched_and_applies_the_rest() {
     );
     let expected = applied_declining("phx17", "mix.exs", &original_mix);
     assert_eq!(project.snapshot_files(), expected, "{output}");
-    assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
+    assert_eq!(report(&output), DECLINED_MIX_EXS, "{output}");
     // The declined dependency is not fetched.
-    assert!(!output.contains("mix deps.get"), "{output}");
+    assert_eq!(
+        next_steps(&output),
+        phx17_next_steps("hello17", false),
+        "{output}"
+    );
 }
 
 /// The file prompt answers to single keys, as `git add -p` does: no arrow, no Enter.
@@ -317,8 +386,18 @@ fn single_keys_answer_the_file_prompt() {
     );
     let expected = applied_declining("phx17", "mix.exs", &original_mix);
     assert_eq!(project.snapshot_files(), expected, "{output}");
-    assert!(output.contains("skipped  mix.exs  (declined)"), "{output}");
+    assert_eq!(report(&output), DECLINED_MIX_EXS, "{output}");
 }
+
+/// The report of phx17 with mix.exs declined and every other file applied.
+const DECLINED_MIX_EXS: [&str; 6] = [
+    "created  rel/env.sh.eex",
+    "skipped  mix.exs  (declined)",
+    "updated  lib/hello17/application.ex",
+    "updated  config/runtime.exs",
+    "updated  Dockerfile",
+    "created  fly.toml",
+];
 
 #[test]
 fn the_q_key_quits_and_writes_nothing() {
@@ -334,8 +413,18 @@ fn the_q_key_quits_and_writes_nothing() {
     term.send("q");
     let (ended, output) = term.finish();
     assert_eq!(ended, Ended::Code(0), "{output}");
-    assert!(output.contains("quit: nothing was written"), "{output}");
+    assert_quit(&output);
     assert_eq!(project.snapshot_files(), before, "quit wrote files");
+}
+
+/// The run ended on the quit line, after which the terminal shows nothing.
+fn assert_quit(output: &str) {
+    let lines = screen_lines(output);
+    assert_eq!(
+        lines.iter().rev().find(|l| !l.trim().is_empty()),
+        Some(&"quit: nothing was written"),
+        "{output}"
+    );
 }
 
 #[test]
@@ -350,59 +439,64 @@ fn quit_writes_nothing_even_after_a_yes() {
     term.choose(3);
     let (ended, output) = term.finish();
     assert_eq!(ended, Ended::Code(0), "{output}");
-    assert!(output.contains("quit: nothing was written"), "{output}");
+    assert_quit(&output);
     assert_eq!(project.snapshot_files(), before, "quit wrote files");
 }
 
 /// Ctrl-C at each kind of prompt: the process stops, nothing is written, no temporary file stays,
 /// and the cursor dialoguer hid is shown again.
-#[test]
-fn ctrl_c_at_any_prompt_writes_nothing() {
-    for stop_at in [
-        "Fly app name",
-        "Release cookie",
-        "Where does the database live?",
-        "Apply this change to mix.exs?",
-    ] {
-        let project = TestProject::from_fixture("phx17");
-        let before = project.snapshot_files();
-        let mut term = Terminal::init(project.path(), &[]);
-        // Answer every prompt before the one to stop at.
-        if stop_at != "Fly app name" {
-            term.expect("Fly app name");
-            term.send(ENTER);
-        }
-        if stop_at.starts_with("Where") || stop_at.starts_with("Apply") {
-            term.expect("Release cookie");
-            term.choose(0);
-        }
-        if stop_at.starts_with("Apply") {
-            answer_database(&mut term);
-        }
-        if stop_at.starts_with("Apply") {
-            term.expect("Apply this change to rel/env.sh.eex?");
-            term.choose(0);
-        }
-        term.expect(stop_at);
-        term.interrupt();
-        let (ended, raw) = term.finish_raw();
-        let output = strip_ansi(&raw);
-        assert_eq!(ended, Ended::Code(2), "Ctrl-C at {stop_at:?}:\n{output}");
-        assert!(
-            output.contains("error: interrupted; nothing was written"),
-            "Ctrl-C at {stop_at:?}:\n{output}"
-        );
-        let (hide, show) = ("\x1b[?25l", "\x1b[?25h");
-        assert!(
-            raw.rfind(hide) <= raw.rfind(show),
-            "Ctrl-C at {stop_at:?} left the cursor hidden:\n{raw:?}"
-        );
-        assert_eq!(
-            project.snapshot_files(),
-            before,
-            "Ctrl-C at {stop_at:?} wrote files"
-        );
-        assert_eq!(leftover_temp_files(&project), Vec::<String>::new());
+fn ctrl_c_at(stop_at: &str) {
+    let project = TestProject::from_fixture("phx17");
+    let before = project.snapshot_files();
+    let mut term = Terminal::init(project.path(), &[]);
+    // Answer every prompt before the one to stop at.
+    if stop_at != "Fly app name" {
+        term.expect("Fly app name");
+        term.send(ENTER);
+    }
+    if stop_at.starts_with("Where") || stop_at.starts_with("Apply") {
+        term.expect("Release cookie");
+        term.choose(0);
+    }
+    if stop_at.starts_with("Apply") {
+        answer_database(&mut term);
+    }
+    if stop_at.starts_with("Apply") {
+        term.expect("Apply this change to rel/env.sh.eex?");
+        term.choose(0);
+    }
+    term.expect(stop_at);
+    term.interrupt();
+    let (ended, raw) = term.finish_raw();
+    let output = strip_ansi(&raw);
+    assert_eq!(ended, Ended::Code(2), "Ctrl-C at {stop_at:?}:\n{output}");
+    assert_eq!(
+        screen_lines(&output)
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty()),
+        Some(&"error: interrupted; nothing was written"),
+        "Ctrl-C at {stop_at:?}:\n{output}"
+    );
+    let (hide, show) = ("\x1b[?25l", "\x1b[?25h");
+    assert!(
+        raw.rfind(hide) <= raw.rfind(show),
+        "Ctrl-C at {stop_at:?} left the cursor hidden:\n{raw:?}"
+    );
+    assert_eq!(
+        project.snapshot_files(),
+        before,
+        "Ctrl-C at {stop_at:?} wrote files"
+    );
+    assert_eq!(leftover_temp_files(&project), Vec::<String>::new());
+}
+
+common::cases! {
+    mod ctrl_c_at_any_prompt_writes_nothing = ctrl_c_at {
+        the_app_name: ("Fly app name"),
+        the_cookie_mode: ("Release cookie"),
+        the_database: ("Where does the database live?"),
+        a_file: ("Apply this change to mix.exs?"),
     }
 }
 
@@ -447,8 +541,9 @@ fn the_app_name_prompt_shows_the_default_and_takes_a_typed_name() {
         applied_with_yes("phx17", &["--app", "typed-app"]),
         "{output}"
     );
-    assert!(
-        output.contains("fly scale count 2 --app typed-app"),
+    assert_eq!(
+        next_steps(&output),
+        phx17_next_steps("typed-app", true),
         "{output}"
     );
 }
@@ -490,13 +585,15 @@ fn the_cookie_mode_prompt_chooses_where_the_cookie_goes() {
         .captures(&fly_toml)
         .unwrap_or_else(|| panic!("no cookie in fly.toml:\n{fly_toml}"))[1]
         .to_string();
+    // The diff shows the cookie; no secret command is printed, as the cookie is in fly.toml.
     assert!(
-        !output.contains("fly secrets set RELEASE_COOKIE"),
-        "the secret command is printed although the cookie is in fly.toml:\n{output}"
+        screen_lines(&output).contains(&format!("+  RELEASE_COOKIE = '{cookie}'").as_str()),
+        "{output}"
     );
-    assert!(
-        output.contains(&cookie),
-        "the diff shows the cookie:\n{output}"
+    assert_eq!(
+        next_steps(&output),
+        expected_next_steps("hello-elixir", "hello_elixir", true, "fly-toml"),
+        "{output}"
     );
 
     // Third choice: none.
@@ -511,13 +608,14 @@ fn the_cookie_mode_prompt_chooses_where_the_cookie_goes() {
     term.choose(2);
     let (ended, output) = term.finish();
     assert_eq!(ended, Ended::Code(0), "{output}");
-    assert!(!project.read("fly.toml").contains("RELEASE_COOKIE"));
-    assert!(
-        !output.contains("fly secrets set RELEASE_COOKIE"),
+    assert_eq!(
+        project.snapshot_files(),
+        applied_with_yes("examples/hello_elixir", &["--cookie", "none"]),
         "{output}"
     );
-    assert!(
-        output.contains("fly secrets list --app hello-elixir"),
+    assert_eq!(
+        next_steps(&output),
+        expected_next_steps("hello-elixir", "hello_elixir", true, "none"),
         "{output}"
     );
 }
@@ -548,7 +646,12 @@ fn colour_on_a_terminal_follows_color_and_no_color() {
     };
     let (code, raw) = run(&[], &[]);
     assert_eq!(code, Ended::Code(0), "{raw}");
-    assert!(raw.contains("\x1b[32m+"), "no colour on a terminal:\n{raw}");
+    assert!(
+        screen_lines(&raw).contains(
+            &"\x1b[32m+      {DNSCluster, query: Application.get_env(:hello17, :dns_cluster_query) || :ignore},\x1b[0m"
+        ),
+        "no colour on a terminal:\n{raw:?}"
+    );
     for (args, env) in [
         (&["--color", "auto"][..], &[("NO_COLOR", "1")][..]),
         (&["--color", "never"][..], &[][..]),
@@ -746,11 +849,16 @@ fn verify_shows_progress_on_a_terminal() {
     term.expect("asking 1 Machine through `fly ssh console`: 0 answered");
     let (ended, output) = term.finish();
     assert_eq!(ended, Ended::Code(1), "{output}");
-    // Cleared before the report: the report starts where the progress line was.
-    assert!(
-        output.contains(
-            "1 answered\rhello-done: 1 Machine started; each asked with `/app/bin/hello_done rpc`"
-        ),
+    // Cleared before the report: the report starts where the progress line was, after its last
+    // state (the progress line may be redrawn any number of times before).
+    let first_line = output.split("\r\n").next().unwrap();
+    let redraws: Vec<&str> = first_line.split('\r').collect();
+    assert_eq!(
+        redraws[redraws.len().saturating_sub(2)..],
+        [
+            "asking 1 Machine through `fly ssh console`: 1 answered",
+            "hello-done: 1 Machine started; each asked with `/app/bin/hello_done rpc` through `fly ssh console`"
+        ],
         "{output:?}"
     );
     assert!(

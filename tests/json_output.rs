@@ -6,16 +6,6 @@ mod common;
 use common::{TestProject, insta_settings, redact, run_bin};
 use serde_json::Value;
 
-const FIXTURES: &[&str] = &[
-    "phx15",
-    "phx16",
-    "phx17",
-    "phx18_dnscluster",
-    "configured",
-    "fly_launch_configured",
-    "examples/hello_elixir",
-];
-
 /// stdout must parse as one JSON value with nothing else around it.
 fn parse_document(stdout: &str) -> Value {
     serde_json::from_str(stdout)
@@ -144,6 +134,15 @@ fn check_schema(doc: &Value) {
     }
 }
 
+/// The diffs `init --dry-run` prints as text on the project: its stdout up to the first empty line
+/// (a diff's context lines start with a space, even blank ones).
+fn text_diffs(project: &TestProject) -> String {
+    let run = project.init(&["--dry-run"]);
+    let diffs = common::diffs_of(&run.stdout);
+    assert!(diffs.starts_with("--- "), "{}", run.transcript());
+    format!("{diffs}\n")
+}
+
 fn assert_cookie(cookie: &str) {
     assert_eq!(cookie.len(), 56, "{cookie}");
     assert!(
@@ -164,11 +163,8 @@ fn dry_run_prints_one_document_and_the_diffs_on_stderr() {
     let doc = parse_document(&run.stdout);
     check_schema(&doc);
     assert_eq!(doc["mode"], "dry-run");
-    assert!(
-        run.stderr.contains("+++ b/mix.exs"),
-        "the human diff belongs on stderr:\n{}",
-        run.stderr
-    );
+    // The human diffs belong on stderr: the text dry run's diffs, and nothing else.
+    assert_eq!(run.stderr, text_diffs(&project));
     insta_settings().bind(|| {
         insta::assert_snapshot!(
             "json_dry_run_hello_elixir",
@@ -180,6 +176,7 @@ fn dry_run_prints_one_document_and_the_diffs_on_stderr() {
 #[test]
 fn yes_prints_one_document_after_applying() {
     let project = TestProject::from_fixture("examples/hello_elixir");
+    let dry_diffs = text_diffs(&project);
     let dry = parse_document(&project.init(&["--dry-run", "--format", "json"]).stdout);
     let run = project.init(&["--yes", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
@@ -187,10 +184,14 @@ fn yes_prints_one_document_after_applying() {
     check_schema(&doc);
     assert_eq!(doc["mode"], "apply");
     assert_eq!(doc["applied"], true);
-    assert!(
-        project
-            .read("mix.exs")
-            .contains("{:dns_cluster, \"~> 0.2.0\"}")
+    let original =
+        std::fs::read_to_string(common::fixture_dir("examples/hello_elixir/mix.exs")).unwrap();
+    assert_eq!(
+        project.read("mix.exs"),
+        original.replace(
+            "      {:plug_cowboy, \"~> 2.5\"}\n",
+            "      {:plug_cowboy, \"~> 2.5\"},\n      {:dns_cluster, \"~> 0.2.0\"}\n"
+        )
     );
     // Applying reports what the dry run planned; only the mode and this run's cookie differ.
     let comparable = |doc: &Value| {
@@ -201,8 +202,9 @@ fn yes_prints_one_document_after_applying() {
         redact(&doc.to_string(), None)
     };
     assert_eq!(comparable(&doc), comparable(&dry));
-    // The summary and next steps are in the document, and not repeated as text.
-    assert!(!run.stderr.contains("Next steps"), "{}", run.stderr);
+    // The summary and next steps are in the document, and not repeated as text: stderr holds the
+    // diffs the dry run showed, and nothing else.
+    assert_eq!(run.stderr, dry_diffs);
 
     // A second run: every file unchanged, still one document.
     let again = project.init(&["--yes", "--format", "json"]);
@@ -222,7 +224,13 @@ fn check_prints_one_document_and_exits_1_on_drift() {
     let doc = parse_document(&run.stdout);
     check_schema(&doc);
     assert_eq!(doc["mode"], "check");
-    assert!(run.stderr.contains("not fully set up"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}flycluster: the project is not fully set up for clustering (see above); run `flycluster init`\n",
+            text_diffs(&project)
+        )
+    );
 
     let project = TestProject::from_fixture("configured");
     let run = project.init(&["--check", "--format", "json"]);
@@ -230,27 +238,41 @@ fn check_prints_one_document_and_exits_1_on_drift() {
     check_schema(&parse_document(&run.stdout));
 }
 
-#[test]
-fn every_fixture_and_mode_follows_the_schema() {
-    for fixture in FIXTURES {
-        for args in [
-            &["--dry-run"][..],
-            &["--check"][..],
-            &["--dry-run", "--cookie", "fly-toml", "--app", "some-app"][..],
-            &["--dry-run", "--cookie", "none", "--skip", "dockerfile"][..],
-            &["--yes", "--app", "some-app"][..],
-        ] {
+/// The modes and options each fixture runs with, the schema checked every time.
+const MODES: &[&[&str]] = &[
+    &["--dry-run"],
+    &["--check"],
+    &["--dry-run", "--cookie", "fly-toml", "--app", "some-app"],
+    &["--dry-run", "--cookie", "none", "--skip", "dockerfile"],
+    &["--yes", "--app", "some-app"],
+];
+
+/// `init ARGS --format json` on a fresh copy of `fixture`, for each of [`MODES`]: the exit code
+/// each gives, and one document that follows the schema.
+fn follows_the_schema(fixture: &str, codes: [i32; 5]) {
+    let got: Vec<i32> = MODES
+        .iter()
+        .map(|args| {
             let project = TestProject::from_fixture(fixture);
             let mut all = args.to_vec();
             all.extend(["--format", "json"]);
             let run = project.init(&all);
-            assert!(
-                [0, 1, 3].contains(&run.code),
-                "{fixture} {args:?}: {}",
-                run.transcript()
-            );
             check_schema(&parse_document(&run.stdout));
-        }
+            run.code
+        })
+        .collect();
+    assert_eq!(got, codes, "{fixture}: the exit code of each of {MODES:?}");
+}
+
+common::cases! {
+    mod every_fixture_and_mode_follows_the_schema = follows_the_schema {
+        phx15: ("phx15", [0, 1, 0, 0, 0]),
+        phx16: ("phx16", [0, 1, 0, 0, 0]),
+        phx17: ("phx17", [0, 1, 0, 0, 0]),
+        phx18_dnscluster: ("phx18_dnscluster", [0, 1, 0, 0, 0]),
+        configured: ("configured", [0; 5]),
+        fly_launch_configured: ("fly_launch_configured", [0, 1, 0, 0, 0]),
+        example_hello_elixir: ("examples/hello_elixir", [0, 1, 0, 0, 0]),
     }
 }
 
@@ -269,13 +291,22 @@ fn manual_steps_carry_the_snippet_and_where_it_goes() {
     let steps = array(&doc, "manual_steps");
     assert_eq!(steps.len(), 1, "{doc}");
     assert_eq!(steps[0]["path"], "lib/hello17/application.ex");
-    assert!(string(&steps[0], "snippet").contains("{DNSCluster, query:"));
+    assert_eq!(
+        string(&steps[0], "snippet"),
+        "{DNSCluster, query: Application.get_env(:hello17, :dns_cluster_query) || :ignore},"
+    );
     let file = array(&doc, "files")
         .iter()
         .find(|f| f["kind"] == "application")
         .unwrap();
     assert_eq!(file["action"], "manual");
-    assert!(run.stderr.contains("manual step:"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{}manual step: `lib/hello17/application.ex`: the children list on line 9 is too long for one line with the new element, and where it stands `mix format` would break the code around it first; assign the list to a variable (`children = [...]`) or break it one element a line\n  in the children list on line 9, after the PubSub child and before the Endpoint, add:\n    {{DNSCluster, query: Application.get_env(:hello17, :dns_cluster_query) || :ignore}},\n",
+            text_diffs(&project)
+        )
+    );
 }
 
 /// The cookie is in the document only when it must be set as a secret or was written to a file.
@@ -286,11 +317,11 @@ fn the_cookie_is_in_the_document_only_when_it_must_be() {
     let doc = parse_document(&project.init(&["--dry-run", "--format", "json"]).stdout);
     let cookie = string_or_null(&doc, "cookie").expect("secret mode shows the cookie");
     assert_cookie(cookie);
-    let command = format!("fly secrets set RELEASE_COOKIE={cookie} --app hello-elixir");
-    assert!(
-        array(&doc, "next_steps")
-            .iter()
-            .any(|s| s.as_str().is_some_and(|s| s.starts_with(&command))),
+    assert_eq!(
+        doc["next_steps"][1],
+        format!(
+            "fly secrets set RELEASE_COOKIE={cookie} --app hello-elixir   # once per app: nodes must share one cookie"
+        ),
         "{doc}"
     );
 
@@ -309,12 +340,14 @@ fn the_cookie_is_in_the_document_only_when_it_must_be() {
     assert_eq!(run.code, 0, "{}", run.transcript());
     let doc = parse_document(&run.stdout);
     let cookie = string_or_null(&doc, "cookie").expect("the cookie written to fly.toml");
-    assert!(
-        project
-            .read("fly.toml")
-            .contains(&format!("RELEASE_COOKIE = '{cookie}'")),
-        "{}",
-        project.read("fly.toml")
+    let fly_toml = project.read("fly.toml");
+    assert_eq!(
+        fly_toml
+            .lines()
+            .filter(|l| l.trim_start().starts_with("RELEASE_COOKIE"))
+            .collect::<Vec<_>>(),
+        [format!("  RELEASE_COOKIE = '{cookie}'")],
+        "{fly_toml}"
     );
     // ... and not when this run wrote nothing (the cookie stays where it was).
     let run = project.init(&["--yes", "--cookie", "fly-toml", "--format", "json"]);
@@ -344,13 +377,13 @@ fn errors_leave_stdout_empty() {
         ],
         Some(TestProject::from_fixture("phx17").path()),
     );
-    assert_eq!(run.code, 2, "{}", run.transcript());
-    assert_eq!(run.stdout, "");
-    assert!(
-        run.stderr.contains("not a valid Fly app name"),
-        "{}",
-        run.stderr
-    );
+    insta::assert_snapshot!(run.transcript(), @"
+    status: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: `Not_Valid` is not a valid Fly app name
+    help: Fly app names use lowercase letters, digits and dashes, start with a letter and are at most 63 characters
+    ");
 }
 
 /// README.md's "JSON output" tables name exactly the keys the document has.

@@ -47,7 +47,7 @@ fn one_verdict(fixture: &str) {
             init.transcript()
         ),
         3 => assert!(
-            init.stdout.contains("manual") || init.stderr.contains("manual"),
+            init.stderr.lines().any(|l| l.starts_with("manual step: `")),
             "init exited 3 without naming a manual step:\n{}",
             init.transcript()
         ),
@@ -187,6 +187,7 @@ projects! {
     shapes_module_elsewhere => "tests/fixtures/shapes/module_elsewhere",
     shapes_no_endpoint => "tests/fixtures/shapes/no_endpoint",
     shapes_piped_filter => "tests/fixtures/shapes/piped_filter",
+    shapes_plain => "tests/fixtures/shapes/plain",
     shapes_private_fn => "tests/fixtures/shapes/private_fn",
     shapes_private_fn_env_clauses => "tests/fixtures/shapes/private_fn_env_clauses",
     shapes_pubsub_own_module => "tests/fixtures/shapes/pubsub_own_module",

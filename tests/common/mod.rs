@@ -15,6 +15,38 @@ pub fn fixture_dir(name: &str) -> PathBuf {
     }
 }
 
+/// One `#[test]` per case, gathered in a module named after the behaviour, so a failure names both
+/// (`doctor::finding::env_sh_missing`):
+///
+/// ```ignore
+/// common::cases! {
+///     mod finding = gives_exactly {
+///         healthy: ("healthy", 0),
+///         env_sh_missing: ("env_sh_missing", 1),
+///     }
+/// }
+/// ```
+///
+/// Each case calls the runner (a function of the file the macro is used in) with its arguments.
+/// `finding::NAMES` lists the cases, for a guard that every fixture has one.
+#[allow(unused_macros)]
+macro_rules! cases {
+    ($(#[$meta:meta])* mod $module:ident = $runner:ident {
+        $($(#[$case_meta:meta])* $name:ident: ($($arg:expr),* $(,)?)),* $(,)?
+    }) => {
+        $(#[$meta])*
+        mod $module {
+            $($(#[$case_meta])* #[test] fn $name() { super::$runner($($arg),*) })*
+
+            /// Every case's name, in the order listed.
+            #[allow(dead_code)]
+            pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use cases;
+
 /// A copy of a fixture project in a temporary folder.
 pub struct TestProject {
     pub dir: tempfile::TempDir,
@@ -92,26 +124,79 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
 /// block as the current template renders it, so a template change touches no fixture.
 pub const BLOCK_PLACEHOLDER: &str = "# @flycluster-block@\n";
 
-/// Copies a fixture project, rendering flycluster's block into each rel/env.sh.eex that holds
-/// [`BLOCK_PLACEHOLDER`].
 /// A fixture may hold only what its case changes: the file `.fixture-base` in it names another
 /// fixture (as [`fixture_dir`] takes it), whose files are laid down first and then replaced by the
 /// fixture's own. A template change then touches one base, not every copy of it.
 pub const FIXTURE_BASE: &str = ".fixture-base";
 
-/// The fixture's files with its base's under them, copied to `to`.
+/// What a case lacks that its base has: the file `.fixture-remove` beside `.fixture-base` lists
+/// paths relative to the project, one a line (a folder goes with all it holds). They are deleted
+/// after the base is laid down and before the fixture's own files go on top. A path that is not in
+/// the base, or that the fixture itself holds, is a mistake in the fixture: the copy panics.
+pub const FIXTURE_REMOVE: &str = ".fixture-remove";
+
+/// The fixture's files with its base's under them, less what it removes, copied to `to`; each
+/// rel/env.sh.eex with flycluster's block rendered in place of [`BLOCK_PLACEHOLDER`].
 pub fn copy_fixture(fixture: &Path, to: &Path) {
-    if let Ok(base) = std::fs::read_to_string(fixture.join(FIXTURE_BASE)) {
+    let base = std::fs::read_to_string(fixture.join(FIXTURE_BASE));
+    if let Ok(base) = &base {
         copy_fixture(&fixture_dir(base.trim()), to);
+    }
+    let removals = fixture_removals(fixture);
+    assert!(
+        removals.is_empty() || base.is_ok(),
+        "{}: a {FIXTURE_REMOVE} needs a {FIXTURE_BASE} to remove from",
+        fixture.display()
+    );
+    for rel in removals {
+        let path = to.join(&rel);
+        assert!(
+            !fixture.join(&rel).exists(),
+            "{}: `{rel}` is both removed and in the fixture",
+            fixture.display()
+        );
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path).unwrap(),
+            Ok(_) => std::fs::remove_file(&path).unwrap(),
+            Err(_) => panic!(
+                "{}: {FIXTURE_REMOVE} names `{rel}`, which its base does not have",
+                fixture.display()
+            ),
+        }
     }
     copy_dir(fixture, to);
 }
 
+/// The paths a fixture's `.fixture-remove` lists (none without one), each checked to stay inside
+/// the project.
+pub fn fixture_removals(fixture: &Path) -> Vec<String> {
+    let Ok(list) = std::fs::read_to_string(fixture.join(FIXTURE_REMOVE)) else {
+        return Vec::new();
+    };
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|rel| {
+            let inside = Path::new(rel)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            assert!(
+                inside,
+                "{}: {FIXTURE_REMOVE} names `{rel}`, which is not a path inside the project",
+                fixture.display()
+            );
+            rel.trim_end_matches('/').to_string()
+        })
+        .collect()
+}
+
+/// Copies a folder as it is, but for the fixture's own `.fixture-base` and `.fixture-remove`,
+/// rendering flycluster's block into each rel/env.sh.eex that holds [`BLOCK_PLACEHOLDER`].
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        if entry.file_name() == FIXTURE_BASE {
+        if entry.file_name() == FIXTURE_BASE || entry.file_name() == FIXTURE_REMOVE {
             continue;
         }
         let target = to.join(entry.file_name());
@@ -274,6 +359,63 @@ pub fn require_tool(tool: &str) -> bool {
 /// The path of a helper script in tests/support/.
 pub fn support(file: &str) -> String {
     format!("{}/tests/support/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `original` with each `(from, to)` applied in turn, each `from` found exactly once: what a file
+/// must read, whole, after an edit that changes only those places.
+pub fn edited(original: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = original.to_string();
+    for (from, to) in edits {
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "`{from}` is not in the text exactly once:\n{text}"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// The file `rel` of the fixture `fixture` as the tests lay it down.
+pub fn fixture_file(fixture: &str, rel: &str) -> String {
+    TestProject::from_fixture(fixture).read(rel)
+}
+
+/// The diffs of an init run's text output: everything before its first empty line (a diff's
+/// context lines start with a space, even blank ones).
+pub fn diffs_of(stdout: &str) -> &str {
+    stdout.split("\n\n").next().unwrap_or("")
+}
+
+/// The report lines of an init run that say a file was written (`created`, `updated`): none on a
+/// second run.
+pub fn changed_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| matches!(l.split_whitespace().next(), Some("created" | "updated")))
+        .collect()
+}
+
+/// The DNSPoll topology init adds first in the prod block, under `config :APP, KEY:`, named
+/// `name`, with the blank line after it.
+pub fn fly_topology(app: &str, key: &str, name: &str) -> String {
+    format!(
+        r#"  if System.get_env("DNS_CLUSTER_QUERY") do
+    config :{app},
+      {key}: [
+        {name}: [
+          strategy: Cluster.Strategy.DNSPoll,
+          config: [
+            polling_interval: 5_000,
+            query: System.get_env("DNS_CLUSTER_QUERY"),
+            node_basename: System.get_env("RELEASE_NODE", "") |> String.split("@") |> hd()
+          ]
+        ]
+      ]
+  end
+
+"#
+    )
 }
 
 /// Every .ex/.exs file under `root` (relative paths), skipping deps and _build.
