@@ -36,7 +36,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         return Ok(Edited::new(Outcome::Unchanged));
     }
 
-    let replaced = replaced_lines(&script);
+    let replaced = replaced_lines(&script, before);
     let block = shell::render_block(opts);
     let at_first = replaced.first().map(|r| *r.start());
     let mut attempts = vec![at_first, None];
@@ -139,13 +139,14 @@ fn not_settled_reason(script: &Script, opts: BlockOptions) -> String {
 
 /// The 0-based line ranges the block replaces: flycluster's own block, and the statements earlier
 /// Fly setups wrote (with the comment they wrote above them), in file order.
-fn replaced_lines(script: &Script) -> Vec<RangeInclusive<usize>> {
+fn replaced_lines(script: &Script, text: &str) -> Vec<RangeInclusive<usize>> {
+    let lines: Vec<&str> = text.split('\n').collect();
     let ip_vars = hosts_file_ip_vars(&script.statements);
     let statements = &script.statements;
     let mut chosen: Vec<usize> = (0..statements.len())
         .filter(|&i| {
             let older_flycluster = i > 0
-                && matches!(&statements[i].kind, StatementKind::FlyGuard(body) if sets_only_its_own(body))
+                && matches!(&statements[i].kind, StatementKind::FlyGuard(body) if sets_only_its_own(body, &lines))
                 && matches!(&statements[i - 1].kind, StatementKind::Comment(c) if c.starts_with(KNOWN_COMMENTS[1]));
             older_flycluster || recognised(&statements[i], &ip_vars)
         })
@@ -192,16 +193,23 @@ fn only_assigns(stmt: &Statement, name: &str) -> bool {
 }
 
 /// An older flycluster block assigns only the clustering variables, the flag variables it cleaned
-/// and its own `flycluster_` helpers; a line of the user's inside it keeps the whole from being
+/// and its own `flycluster_` helpers, and its other commands (a function, `case`s, a loop,
+/// `unset`s) all work on those helpers; a line of the user's inside it keeps the whole from being
 /// taken for flycluster's.
-fn sets_only_its_own(body: &[Statement]) -> bool {
+fn sets_only_its_own(body: &[Statement], lines: &[&str]) -> bool {
+    let mentions_helpers = |s: &Statement| {
+        lines
+            .get(*s.lines.start()..=*s.lines.end())
+            .is_some_and(|ls| ls.iter().any(|l| l.contains("flycluster_")))
+    };
     body.iter().all(|s| match &s.kind {
+        StatementKind::Comment(_) => true,
         StatementKind::Assign { assignments, .. } => assignments.iter().all(|(name, _)| {
             shell::CLUSTERING_VARS.contains(&name.as_str())
                 || shell::OTHER_FLAG_VARS.contains(&name.as_str())
                 || name.starts_with("flycluster_")
         }),
-        _ => true,
+        StatementKind::FlyGuard(_) | StatementKind::Other => mentions_helpers(s),
     })
 }
 

@@ -255,7 +255,11 @@ fn an_assignment_over_several_lines_is_not_an_earlier_setups() {
 #[test]
 fn a_guard_under_the_old_header_with_a_line_of_the_users_stays() {
     // Found by fuzzing: the header alone does not make the block flycluster's.
-    let before = "#!/bin/sh\n# Erlang clustering on Fly.io (flycluster).\nif [ -n \"${FLY_APP_NAME:-}\" ]; then\n  export SENTRY_ENV=\"prod\"\nfi\n";
-    let (after, _) = edit(before);
-    assert_eq!(after, format!("{before}\n{}", block()));
+    for line in ["export SENTRY_ENV=\"prod\"", "echo starting"] {
+        let before = format!(
+            "#!/bin/sh\n# Erlang clustering on Fly.io (flycluster).\nif [ -n \"${{FLY_APP_NAME:-}}\" ]; then\n  {line}\nfi\n"
+        );
+        let (after, _) = edit(&before);
+        assert_eq!(after, format!("{before}\n{}", block()));
+    }
 }
