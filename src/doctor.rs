@@ -312,7 +312,7 @@ impl ExFile {
             return Ok(None);
         };
         let src = original.format.text;
-        let tree = crate::edit::application::parse_elixir(Path::new(rel), &src)?;
+        let tree = elixir::parse_file(Path::new(rel), &src)?;
         Ok(Some(ExFile {
             path: rel.to_string(),
             src,

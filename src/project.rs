@@ -94,11 +94,7 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
     let src = original.format.text;
     let tree = elixir::parse(&src);
     if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(
-            Error::input(rel, Some(line), "is not valid Elixir (syntax error)").with_help(
-                "fix the syntax error (`mix compile` shows it) and run flycluster again",
-            ),
-        );
+        return Err(elixir::syntax_error(Path::new(rel), line));
     }
     let root_node = tree.root_node();
     let project_kw = elixir::find_defs(root_node, &src, "project")

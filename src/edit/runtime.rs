@@ -2,7 +2,6 @@
 //! DNS_CLUSTER_QUERY variable, inside the prod block when there is one, else after `import Config`.
 
 use super::{EditCtx, Edited, Outcome, Strategy};
-use crate::edit::application::parse_elixir;
 use crate::elixir;
 use crate::error::Result;
 use crate::plan::ManualStep;
@@ -415,7 +414,7 @@ fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited
         );
         return Ok(Edited::new(Outcome::Write(file)));
     };
-    let tree = parse_elixir(path, src)?;
+    let tree = elixir::parse_file(path, src)?;
     let root = tree.root_node();
     if already_configured(root, src, ctx) {
         if ctx.strategy == Strategy::Libcluster
