@@ -127,7 +127,7 @@ pub struct DoctorOptions {
 
 pub fn run(args: DoctorArgs) -> Result<i32> {
     if let Some(app) = &args.app {
-        init::validate_fly_app(app)?;
+        project::validate_fly_app(app)?;
     }
     let project = project::detect(
         &args.path,
@@ -576,7 +576,7 @@ impl<'p> Inputs<'p> {
     fn fly_app_shown(&self) -> String {
         self.fly_app
             .clone()
-            .unwrap_or_else(|| init::default_fly_app(self.project))
+            .unwrap_or_else(|| project::default_fly_app(self.project))
     }
 
     /// The Fly app as the query names it: `APP.internal`.
@@ -2840,8 +2840,8 @@ fn check_init_pending(
     let fly_app = opts
         .fly_app
         .clone()
-        .unwrap_or_else(|| init::default_fly_app(project));
-    if init::validate_fly_app(&fly_app).is_err() {
+        .unwrap_or_else(|| project::default_fly_app(project));
+    if project::validate_fly_app(&fly_app).is_err() {
         out.push(
             Finding::warning(14, "init-pending", format!("`{fly_app}` is not a valid Fly app name, so doctor cannot ask init what it would change"))
                 .fix("pass `--app NAME`"),

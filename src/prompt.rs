@@ -4,7 +4,7 @@
 use crate::cli::CookieMode;
 use crate::edit::Database;
 use crate::error::{Error, Result};
-use crate::init::validate_fly_app;
+use crate::project::validate_fly_app;
 use dialoguer::console::{Key, Term};
 use dialoguer::theme::{ColorfulTheme, Theme};
 use dialoguer::{Input, Select};

@@ -193,7 +193,7 @@ impl Out {
 fn run_init(args: InitArgs) -> Result<i32> {
     // Before anything else: a bad name must not reach a template, a prompt or the disk.
     if let Some(app) = &args.app {
-        init::validate_fly_app(app)?;
+        project::validate_fly_app(app)?;
     }
     let interactive = !(args.yes || args.dry_run || args.check);
     if interactive && !prompt::has_terminal() {
@@ -231,10 +231,10 @@ fn run_init(args: InitArgs) -> Result<i32> {
     }
     let fly_app = match &args.app {
         Some(app) => app.clone(),
-        None if interactive => prompt::ask_fly_app(&init::default_fly_app(&project))?,
-        None => init::default_fly_app(&project),
+        None if interactive => prompt::ask_fly_app(&project::default_fly_app(&project))?,
+        None => project::default_fly_app(&project),
     };
-    init::validate_fly_app(&fly_app)?;
+    project::validate_fly_app(&fly_app)?;
     let cookie_mode = match args.cookie {
         Some(mode) => mode,
         None if args.set_secret => CookieMode::Secret,
@@ -493,7 +493,7 @@ fn run_cookie(args: CookieArgs) -> Result<i32> {
             let project = project::detect(&path, &DetectOptions { otp_app: None })?;
             println!(
                 "{}",
-                cookie::secrets_command(&cookie, &init::default_fly_app(&project))
+                cookie::secrets_command(&cookie, &project::default_fly_app(&project))
             );
         }
     }

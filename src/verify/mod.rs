@@ -13,9 +13,9 @@ pub mod report;
 
 use crate::cli::{Format, VerifyArgs};
 use crate::error::{Error, Result};
+use crate::files;
 use crate::project::{self, DetectOptions};
 use crate::run::Out;
-use crate::{files, init};
 use analysis::{Answer, Asked, Context};
 use fly::Machine;
 use probe::Via;
@@ -32,14 +32,14 @@ pub const EXIT_NOT_CONNECTED: i32 = 1;
 
 pub fn run(args: VerifyArgs) -> Result<i32> {
     if let Some(app) = &args.app {
-        init::validate_fly_app(app)?;
+        project::validate_fly_app(app)?;
     }
     let project = project::detect(&args.path, &DetectOptions { otp_app: None })?;
     let fly_app = args
         .app
         .clone()
-        .unwrap_or_else(|| init::default_fly_app(&project));
-    init::validate_fly_app(&fly_app)?;
+        .unwrap_or_else(|| project::default_fly_app(&project));
+    project::validate_fly_app(&fly_app)?;
     let dockerfile = files::read(&project.root, "Dockerfile")?.map(|f| f.format.text);
     let script = release::script_path(dockerfile.as_deref(), &project.otp_app);
     let fly = fly::find()?;
