@@ -1,0 +1,53 @@
+//! Check 9: no legacy `ENV KEY value` lines for these settings.
+
+use crate::doctor::finding::*;
+use crate::doctor::inputs::*;
+use crate::edit::dockerfile;
+
+pub(in crate::doctor) const DOCKERFILE_KEYS: [&str; 9] = [
+    "ERL_AFLAGS",
+    "ECTO_IPV6",
+    "DNS_CLUSTER_QUERY",
+    "RELEASE_DISTRIBUTION",
+    "RELEASE_NODE",
+    "RELEASE_COOKIE",
+    "ELIXIR_ERL_OPTIONS",
+    "ERL_FLAGS",
+    "ERL_ZFLAGS",
+];
+
+impl Inputs<'_> {
+    pub(in crate::doctor) fn check_legacy_env(&self, out: &mut Vec<Finding>) {
+        let Some(lines) = &self.dockerfile else {
+            return;
+        };
+        let legacy: Vec<&dockerfile::EnvLine> = lines
+            .iter()
+            .filter(|l| l.legacy && DOCKERFILE_KEYS.contains(&l.key.as_str()))
+            .collect();
+        if legacy.is_empty() {
+            out.push(
+                Finding::ok(
+                    9,
+                    "dockerfile-legacy-env",
+                    "no legacy `ENV KEY value` line for the clustering settings",
+                )
+                .at(DOCKERFILE, None),
+            );
+        }
+        for l in legacy {
+            out.push(
+                Finding::warning(
+                    9,
+                    "dockerfile-legacy-env",
+                    format!(
+                        "`ENV {} {}` uses the legacy `ENV key value` form, which BuildKit warns about (LegacyKeyValueFormat)",
+                        l.key, l.raw_value
+                    ),
+                )
+                .at(DOCKERFILE, Some(l.line))
+                .fix(format!("write it as `ENV {}=\"{}\"`", l.key, l.value.replace('"', "\\\""))),
+            );
+        }
+    }
+}

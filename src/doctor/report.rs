@@ -1,0 +1,139 @@
+//! What the user reads about a doctor run: one line per finding and a summary, or one JSON
+//! document.
+
+use crate::doctor::finding::*;
+
+/// Exit codes from SPEC.md: 0 no problem (warnings allowed), 1 at least one problem.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_PROBLEMS: i32 = 1;
+
+pub fn exit_code(findings: &[Finding]) -> i32 {
+    if findings.iter().any(|f| f.severity == Severity::Problem) {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// One line per finding, in check order, then a summary line. `only_attention` leaves out ok
+/// findings and the summary (for `-q`).
+pub fn text_report(findings: &[Finding], color: bool, only_attention: bool) -> String {
+    let shown: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !only_attention || f.severity != Severity::Ok)
+        .collect();
+    let width = shown.iter().map(|f| f.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for f in &shown {
+        let severity = format!("{:<7}", f.severity.name());
+        let severity = if color {
+            let code = match f.severity {
+                Severity::Ok => "32",
+                Severity::Warning => "1;33",
+                Severity::Problem => "1;31",
+            };
+            format!("\x1b[{code}m{severity}\x1b[0m")
+        } else {
+            severity
+        };
+        let location = f.location();
+        let location = if location.is_empty() {
+            location
+        } else {
+            format!("{location}: ")
+        };
+        let fix = f
+            .fix
+            .as_deref()
+            .map(|fix| format!("; fix: {fix}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{severity} {:<width$}  {location}{}{fix}\n",
+            f.id, f.message
+        ));
+    }
+    if !only_attention {
+        out.push_str(&summary_line(findings));
+    }
+    out
+}
+
+pub(in crate::doctor) fn summary_line(findings: &[Finding]) -> String {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let (problems, warnings, ok) = (
+        count(Severity::Problem),
+        count(Severity::Warning),
+        count(Severity::Ok),
+    );
+    let verdict = if problems > 0 {
+        "clustering on Fly will not work until the problems are fixed"
+    } else if warnings > 0 {
+        "clustering is set up; the warnings are worth a look"
+    } else {
+        "clustering is set up"
+    };
+    format!(
+        "\n{}, {}, {} ok: {verdict}\n",
+        plural(problems, "problem"),
+        plural(warnings, "warning"),
+        ok
+    )
+}
+
+/// `{"findings": [...], "summary": {...}}`.
+pub fn json_document(findings: &[Finding]) -> serde_json::Value {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    serde_json::json!({
+        "findings": findings.iter().map(|f| serde_json::json!({
+            "check": f.check,
+            "id": f.id,
+            "severity": f.severity.name(),
+            "file": f.file,
+            "line": f.line,
+            "message": f.message,
+            "fix": f.fix,
+        })).collect::<Vec<_>>(),
+        "summary": {
+            "problems": count(Severity::Problem),
+            "warnings": count(Severity::Warning),
+            "ok": count(Severity::Ok),
+            "exit_code": exit_code(findings),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::inputs::ENV_SH;
+
+    #[test]
+    fn text_report_is_one_line_per_finding_and_a_summary() {
+        let findings = vec![
+            Finding::ok(1, "env-sh-exports", "fine").at(ENV_SH, None),
+            Finding::problem(3, "release-node-host", "bad host")
+                .at(ENV_SH, Some(8))
+                .fix("use the private IP"),
+        ];
+        assert_eq!(
+            text_report(&findings, false, false),
+            "ok      env-sh-exports     rel/env.sh.eex: fine\n\
+             problem release-node-host  rel/env.sh.eex:8: bad host; fix: use the private IP\n\
+             \n1 problem, 0 warnings, 1 ok: clustering on Fly will not work until the problems are fixed\n"
+        );
+        assert_eq!(
+            text_report(&findings, false, true),
+            "problem release-node-host  rel/env.sh.eex:8: bad host; fix: use the private IP\n"
+        );
+        assert!(text_report(&findings, true, false).contains("\x1b[1;31mproblem\x1b[0m"));
+        assert_eq!(exit_code(&findings), EXIT_PROBLEMS);
+        assert_eq!(exit_code(&findings[..1]), EXIT_OK);
+    }
+}
