@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod edit;
 pub mod elixir;
 pub mod error;
+pub mod exit;
 pub mod files;
 pub mod init;
 pub mod plan;

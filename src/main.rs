@@ -1,12 +1,11 @@
 //! The `flycluster` binary: exit code from `run()`; nothing else.
 
-fn main() {
-    let code = match flycluster::run::run() {
-        Ok(code) => code,
+fn main() -> std::process::ExitCode {
+    match flycluster::run::run() {
+        Ok(exit) => exit.into(),
         Err(e) => {
             flycluster::run::print_error(&e);
-            e.exit_code()
+            e.exit_code().into()
         }
-    };
-    std::process::exit(code);
+    }
 }

@@ -3,6 +3,7 @@
 
 use crate::cli::{Cli, ColorChoice, Command, CookieArgs, CookieMode, Format, InitArgs, OutputArgs};
 use crate::error::{Error, Result};
+use crate::exit::Exit;
 use crate::init::{self, InitOptions};
 use crate::plan::{Action, Plan};
 use crate::project::{self, DetectOptions};
@@ -12,15 +13,10 @@ use crate::{apply, cookie, doctor, preview, verify};
 use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Write};
 
-/// Exit codes from SPEC.md.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_CHANGES: i32 = 1;
-pub const EXIT_MANUAL: i32 = 3;
-
 /// Diffs longer than this many changed lines are offered as a file at the prompt.
 const LONG_DIFF_LINES: usize = 500;
 
-pub fn run() -> Result<i32> {
+pub fn run() -> Result<Exit> {
     let cli = Cli::parse();
     match cli.command {
         Command::Init(args) => run_init(args),
@@ -30,7 +26,7 @@ pub fn run() -> Result<i32> {
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "flycluster", &mut std::io::stdout());
-            Ok(EXIT_OK)
+            Ok(Exit::Done)
         }
         Command::Man => {
             let page =
@@ -38,7 +34,7 @@ pub fn run() -> Result<i32> {
             std::io::stdout()
                 .write_all(&page)
                 .map_err(|e| Error::io("stdout", "write the manual page to", e))?;
-            Ok(EXIT_OK)
+            Ok(Exit::Done)
         }
     }
 }
@@ -190,7 +186,7 @@ impl Out {
     }
 }
 
-fn run_init(args: InitArgs) -> Result<i32> {
+fn run_init(args: InitArgs) -> Result<Exit> {
     // Before anything else: a bad name must not reach a template, a prompt or the disk.
     if let Some(app) = &args.app {
         project::validate_fly_app(app)?;
@@ -302,12 +298,12 @@ fn run_init(args: InitArgs) -> Result<i32> {
             if drift {
                 out.notice("flycluster: the project is not fully set up for clustering (see above); run `flycluster init`\n");
             }
-            return Ok(if drift { EXIT_CHANGES } else { EXIT_OK });
+            return Ok(if drift { Exit::Incomplete } else { Exit::Done });
         }
         if !out.json && !out.quiet {
             out.info(&steps_text(&report::next_steps(&plan, &ctx)));
         }
-        return Ok(EXIT_OK);
+        return Ok(Exit::Done);
     }
 
     if interactive {
@@ -315,7 +311,7 @@ fn run_init(args: InitArgs) -> Result<i32> {
         out.notice(&report::warnings(&plan));
         if !choose_files(&mut plan, &out)? {
             out.notice("quit: nothing was written\n");
-            return Ok(EXIT_OK);
+            return Ok(Exit::Done);
         }
     } else {
         out.diff(&report::diffs(&plan));
@@ -351,9 +347,9 @@ fn run_init(args: InitArgs) -> Result<i32> {
         out.info(&steps_text(&report::next_steps(&plan, &ctx)));
     }
     Ok(if plan.manual.is_empty() && !secret_failed {
-        EXIT_OK
+        Exit::Done
     } else {
-        EXIT_MANUAL
+        Exit::ManualSteps
     })
 }
 
@@ -485,7 +481,7 @@ fn git_dirty_warning(root: &std::path::Path) -> Option<String> {
     ))
 }
 
-fn run_cookie(args: CookieArgs) -> Result<i32> {
+fn run_cookie(args: CookieArgs) -> Result<Exit> {
     let cookie = cookie::generate();
     match args.fly {
         None => println!("{cookie}"),
@@ -497,5 +493,5 @@ fn run_cookie(args: CookieArgs) -> Result<i32> {
             );
         }
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Done)
 }

@@ -13,6 +13,7 @@ mod report;
 use crate::cli::{DoctorArgs, Format};
 use crate::edit::Database;
 use crate::error::Result;
+use crate::exit::Exit;
 use crate::init::{self};
 use crate::project::{self, DetectOptions, Project};
 use crate::run::{self, Out};
@@ -21,7 +22,7 @@ use std::io::IsTerminal;
 use checks::check_init_pending;
 pub use finding::{Finding, Severity};
 use inputs::Inputs;
-pub use report::{EXIT_OK, EXIT_PROBLEMS, exit_code, json_document, text_report};
+pub use report::{exit_code, json_document, text_report};
 
 /// What doctor needs beyond the project itself.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +33,7 @@ pub struct DoctorOptions {
     pub database: Option<Database>,
 }
 
-pub fn run(args: DoctorArgs) -> Result<i32> {
+pub fn run(args: DoctorArgs) -> Result<Exit> {
     if let Some(app) = &args.app {
         project::validate_fly_app(app)?;
     }

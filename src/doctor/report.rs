@@ -2,16 +2,14 @@
 //! document.
 
 use crate::doctor::finding::*;
+use crate::exit::Exit;
 
-/// Exit codes from SPEC.md: 0 no problem (warnings allowed), 1 at least one problem.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_PROBLEMS: i32 = 1;
-
-pub fn exit_code(findings: &[Finding]) -> i32 {
+/// A problem fails the run; warnings alone do not.
+pub fn exit_code(findings: &[Finding]) -> Exit {
     if findings.iter().any(|f| f.severity == Severity::Problem) {
-        EXIT_PROBLEMS
+        Exit::Incomplete
     } else {
-        EXIT_OK
+        Exit::Done
     }
 }
 
@@ -104,7 +102,7 @@ pub fn json_document(findings: &[Finding]) -> serde_json::Value {
             "problems": count(Severity::Problem),
             "warnings": count(Severity::Warning),
             "ok": count(Severity::Ok),
-            "exit_code": exit_code(findings),
+            "exit_code": exit_code(findings).code(),
         },
     })
 }
@@ -133,7 +131,7 @@ mod tests {
             "problem release-node-host  rel/env.sh.eex:8: bad host; fix: use the private IP\n"
         );
         assert!(text_report(&findings, true, false).contains("\x1b[1;31mproblem\x1b[0m"));
-        assert_eq!(exit_code(&findings), EXIT_PROBLEMS);
-        assert_eq!(exit_code(&findings[..1]), EXIT_OK);
+        assert_eq!(exit_code(&findings), Exit::Incomplete);
+        assert_eq!(exit_code(&findings[..1]), Exit::Done);
     }
 }

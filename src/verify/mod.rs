@@ -13,6 +13,7 @@ pub mod report;
 
 use crate::cli::{Format, VerifyArgs};
 use crate::error::{Error, Result};
+use crate::exit::Exit;
 use crate::files;
 use crate::project::{self, DetectOptions};
 use crate::run::Out;
@@ -26,11 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Exit codes from SPEC.md: 0 every started node sees every other, 1 not.
-pub const EXIT_CONNECTED: i32 = 0;
-pub const EXIT_NOT_CONNECTED: i32 = 1;
-
-pub fn run(args: VerifyArgs) -> Result<i32> {
+pub fn run(args: VerifyArgs) -> Result<Exit> {
     if let Some(app) = &args.app {
         project::validate_fly_app(app)?;
     }
@@ -86,9 +83,9 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     };
     let verdict = analysis::analyze(&ctx, &asked, &others);
     let code = if verdict.complete() {
-        EXIT_CONNECTED
+        Exit::Done
     } else {
-        EXIT_NOT_CONNECTED
+        Exit::Incomplete
     };
     if args.output.format == Format::Json {
         out.json(&report::json_document(

@@ -5,6 +5,7 @@
 use super::analysis::{Answer, Asked, Context, Finding, Pair, Verdict};
 use super::fly::Machine;
 use crate::doctor;
+use crate::exit::Exit;
 use serde_json::{Value, json};
 
 /// The whole text report; `quiet` keeps only the findings and the verdict.
@@ -189,7 +190,7 @@ pub fn json_document(
     asked: &[Asked],
     others: &[Machine],
     verdict: &Verdict,
-    exit_code: i32,
+    exit: Exit,
 ) -> Value {
     let mut machines: Vec<Value> = asked
         .iter()
@@ -224,7 +225,7 @@ pub fn json_document(
             "pairs": verdict.pairs.len(),
             "connected_pairs": verdict.pairs.iter().filter(|p| p.connected()).count(),
             "complete": verdict.complete(),
-            "exit_code": exit_code,
+            "exit_code": exit.code(),
         },
     })
 }
