@@ -15,6 +15,7 @@ pub mod error;
 pub mod exit;
 pub mod files;
 pub mod init;
+pub mod output;
 pub mod plan;
 pub mod preview;
 pub mod project;

@@ -16,6 +16,12 @@ pub fn has_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// Colour the questions as the rest of the output is coloured on stderr (`--color`, `NO_COLOR`):
+/// dialoguer would otherwise decide for itself, and it does not read `NO_COLOR`.
+pub fn set_colors(on: bool) {
+    dialoguer::console::set_colors_enabled_stderr(on);
+}
+
 /// Set by Ctrl-C; read before each prompt and before anything is written.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 

@@ -5,20 +5,39 @@ use crate::cli::{Cli, ColorChoice, Command, CookieArgs, CookieMode, Format, Init
 use crate::error::{Error, Result};
 use crate::exit::Exit;
 use crate::init::{self, InitOptions};
+use crate::output::{self, ColorWhen, Output, OutputOptions, Style};
 use crate::plan::{Action, Plan};
 use crate::project::{self, DetectOptions};
 use crate::prompt::{self, FileAnswer};
 use crate::report::{self, Context};
 use crate::{apply, cookie, doctor, preview, verify};
 use clap::{CommandFactory, Parser};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 /// Diffs longer than this many changed lines are offered as a file at the prompt.
 const LONG_DIFF_LINES: usize = 500;
 
-pub fn run() -> Result<Exit> {
+/// Run the command line: the exit status, after the error that stopped the run (if one did) is
+/// printed as that command's output prints, so `--color` holds for it too.
+pub fn run() -> Exit {
     let cli = Cli::parse();
-    match cli.command {
+    let opts = match &cli.command {
+        Command::Init(args) => output_options(&args.output),
+        Command::Doctor(args) => output_options(&args.output),
+        Command::Verify(args) => output_options(&args.output),
+        _ => OutputOptions::default(),
+    };
+    match dispatch(cli.command) {
+        Ok(exit) => exit,
+        Err(e) => {
+            Output::new(opts).error(&e);
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<Exit> {
+    match command {
         Command::Init(args) => run_init(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Verify(args) => verify::run(args),
@@ -79,110 +98,16 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(page)
 }
 
-pub fn print_error(e: &Error) {
-    let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
-    let label = if color {
-        "\x1b[1;31merror\x1b[0m"
-    } else {
-        "error"
-    };
-    eprintln!("{label}: {e}");
-    if let Some(help) = e.help() {
-        eprintln!("help: {help}");
-    }
-}
-
-/// Colour on a terminal unless NO_COLOR is set; `--color` overrides both.
-pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
-}
-
-/// Where human text goes: stdout normally, stderr when stdout carries JSON.
-pub struct Out {
-    json: bool,
-    quiet: bool,
-    color_out: bool,
-    color_err: bool,
-}
-
-impl Out {
-    pub fn new(args: &OutputArgs) -> Out {
-        let json = args.format == Format::Json;
-        Out {
-            json,
-            quiet: args.quiet,
-            color_out: !json && use_color(args.color, std::io::stdout().is_terminal()),
-            color_err: use_color(args.color, std::io::stderr().is_terminal()),
-        }
-    }
-
-    /// Informational text (suppressed by `-q`).
-    pub fn info(&self, text: &str) {
-        if self.quiet || text.is_empty() {
-            return;
-        }
-        self.human(text);
-    }
-
-    /// Text a person must see even with `-q`, on stderr.
-    pub fn notice(&self, text: &str) {
-        if text.is_empty() {
-            return;
-        }
-        let text = if self.color_err {
-            text.replace("warning:", "\x1b[1;33mwarning\x1b[0m:")
-                .replace("manual step:", "\x1b[1;35mmanual step\x1b[0m:")
-        } else {
-            text.to_string()
-        };
-        eprint!("{text}");
-    }
-
-    pub fn diff(&self, diff: &str) {
-        if self.quiet {
-            return;
-        }
-        self.diff_to_review(diff);
-    }
-
-    /// A diff the user is about to be asked about: shown even with `-q`.
-    pub fn diff_to_review(&self, diff: &str) {
-        if diff.is_empty() {
-            return;
-        }
-        let color = if self.json {
-            self.color_err
-        } else {
-            self.color_out
-        };
-        let text = if color {
-            preview::colorize(diff)
-        } else {
-            diff.to_string()
-        };
-        self.human(&text);
-    }
-
-    fn human(&self, text: &str) {
-        if self.json {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-            let _ = std::io::stdout().flush();
-        }
-    }
-
-    pub fn json(&self, doc: &serde_json::Value) {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(doc).expect("JSON values always serialize")
-        );
+/// `--format`, `--color` and `-q` as the output knows them.
+pub(crate) fn output_options(args: &OutputArgs) -> OutputOptions {
+    OutputOptions {
+        json: args.format == Format::Json,
+        quiet: args.quiet,
+        color: match args.color {
+            ColorChoice::Auto => ColorWhen::Auto,
+            ColorChoice::Always => ColorWhen::Always,
+            ColorChoice::Never => ColorWhen::Never,
+        },
     }
 }
 
@@ -203,7 +128,10 @@ fn run_init(args: InitArgs) -> Result<Exit> {
             "`--format json` needs `--dry-run`, `--check` or `--yes`",
         ));
     }
-    let out = Out::new(&args.output);
+    let out = Output::new(output_options(&args.output));
+    if interactive {
+        prompt::set_colors(out.colors_stderr());
+    }
     if !(args.dry_run || args.check) {
         // Runs that write: Ctrl-C stops them before the first write, never in the middle.
         prompt::catch_interrupts();
@@ -216,7 +144,7 @@ fn run_init(args: InitArgs) -> Result<Exit> {
         },
     )?;
     if interactive {
-        out.info(&format!(
+        out.info(format!(
             "project      {}\nOTP app      {}\napplication  {}\nPhoenix      {}\nfly.toml app {}\n\n",
             project.root.display(),
             project.otp_app,
@@ -285,13 +213,13 @@ fn run_init(args: InitArgs) -> Result<Exit> {
 
     if args.dry_run || args.check {
         out.diff(&report::diffs(&plan));
-        out.notice(&report::notices(&plan));
+        out.notice(report::notices(&plan));
         let mode = if args.check { "check" } else { "dry-run" };
-        if out.json {
+        if out.is_json() {
             out.json(&report::json_document(&plan, &ctx, mode, false));
         } else {
-            out.info(&report::summary(&plan, true));
-            out.info(&report::database_line(&ctx));
+            out.info(report::summary(&plan, true));
+            out.info(report::database_line(&ctx));
         }
         if args.check {
             let drift = plan.has_pending() || !plan.manual.is_empty();
@@ -300,15 +228,15 @@ fn run_init(args: InitArgs) -> Result<Exit> {
             }
             return Ok(if drift { Exit::Incomplete } else { Exit::Done });
         }
-        if !out.json && !out.quiet {
-            out.info(&steps_text(&report::next_steps(&plan, &ctx)));
+        if !out.is_json() && !out.is_quiet() {
+            out.info(steps_text(&report::next_steps(&plan, &ctx)));
         }
         return Ok(Exit::Done);
     }
 
     if interactive {
         // Warnings bear on the answers (a dirty tree, a cookie in fly.toml), so they come first.
-        out.notice(&report::warnings(&plan));
+        out.notice(report::warnings(&plan));
         if !choose_files(&mut plan, &out)? {
             out.notice("quit: nothing was written\n");
             return Ok(Exit::Done);
@@ -326,25 +254,29 @@ fn run_init(args: InitArgs) -> Result<Exit> {
         match set_secret(&cookie, &fly_app) {
             Ok(()) => ctx.secret_set = true,
             Err(e) => {
-                out.notice(&format!("manual step: {e}\n"));
+                out.notice(output::labelled(
+                    Style::ManualStep,
+                    "manual step",
+                    &format!("{e}\n"),
+                ));
                 secret_failed = true;
             }
         }
     }
     if interactive {
-        out.notice(&report::manual_steps(&plan));
+        out.notice(report::manual_steps(&plan));
     } else {
-        out.notice(&report::notices(&plan));
+        out.notice(report::notices(&plan));
     }
-    if out.json {
+    if out.is_json() {
         out.json(&report::json_document(&plan, &ctx, "apply", true));
     } else {
-        out.info(&report::summary(&plan, false));
-        out.info(&report::database_line(&ctx));
+        out.info(report::summary(&plan, false));
+        out.info(report::database_line(&ctx));
         if !plan.manual.is_empty() {
             out.notice("some steps must be done by hand (listed above)\n");
         }
-        out.info(&steps_text(&report::next_steps(&plan, &ctx)));
+        out.info(steps_text(&report::next_steps(&plan, &ctx)));
     }
     Ok(if plan.manual.is_empty() && !secret_failed {
         Exit::Done
@@ -376,14 +308,14 @@ fn long_diff_lines() -> usize {
 }
 
 /// Ask about each file with changes; unaccepted ones become skipped. False when the user quit.
-fn choose_files(plan: &mut Plan, out: &Out) -> Result<bool> {
+fn choose_files(plan: &mut Plan, out: &Output) -> Result<bool> {
     let mut all = false;
     for change in plan.changes.iter_mut().filter(|c| c.action.writes()) {
         let diff = preview::unified_diff(change);
         let lines = preview::changed_lines(&diff);
         if !all && lines > long_diff_lines() && !prompt::ask_long_diff(&change.path, lines)? {
             let file = write_diff_file(&change.path, &diff)?;
-            out.notice(&format!(
+            out.notice(format!(
                 "the diff of {} is in {}\n",
                 change.path,
                 file.display()

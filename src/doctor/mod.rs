@@ -10,19 +10,18 @@ mod finding;
 mod inputs;
 mod report;
 
-use crate::cli::{DoctorArgs, Format};
+use crate::cli::DoctorArgs;
 use crate::edit::Database;
 use crate::error::Result;
 use crate::exit::Exit;
 use crate::init::{self};
+use crate::output::Output;
 use crate::project::{self, DetectOptions, Project};
-use crate::run::{self, Out};
-use std::io::IsTerminal;
 
 use checks::check_init_pending;
 pub use finding::{Finding, Severity};
 use inputs::Inputs;
-pub use report::{exit_code, json_document, text_report};
+pub use report::{FindingLine, exit_code, finding_lines, json_document, text_report};
 
 /// What doctor needs beyond the project itself.
 #[derive(Debug, Clone, Default)]
@@ -50,19 +49,12 @@ pub fn run(args: DoctorArgs) -> Result<Exit> {
             database: args.database.map(init::database_of),
         },
     )?;
-    let out = Out::new(&args.output);
-    if args.output.format == Format::Json {
+    let out = Output::new(crate::run::output_options(&args.output));
+    if out.is_json() {
         out.json(&json_document(&findings));
     } else {
-        let color = run::use_color(args.output.color, std::io::stdout().is_terminal());
-        out.info(&text_report(&findings, color, false));
-        if args.output.quiet {
-            // `-q` keeps what needs attention, which is also what a person must see.
-            let text = text_report(&findings, color, true);
-            if !text.is_empty() {
-                print!("{text}");
-            }
-        }
+        // `-q` keeps what needs attention, which is also what a person must see.
+        out.report(text_report(&findings, out.is_quiet()));
     }
     Ok(exit_code(&findings))
 }

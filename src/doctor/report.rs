@@ -3,6 +3,7 @@
 
 use crate::doctor::finding::*;
 use crate::exit::Exit;
+use crate::output::{Style, Text};
 
 /// A problem fails the run; warnings alone do not.
 pub fn exit_code(findings: &[Finding]) -> Exit {
@@ -15,43 +16,56 @@ pub fn exit_code(findings: &[Finding]) -> Exit {
 
 /// One line per finding, in check order, then a summary line. `only_attention` leaves out ok
 /// findings and the summary (for `-q`).
-pub fn text_report(findings: &[Finding], color: bool, only_attention: bool) -> String {
-    let shown: Vec<&Finding> = findings
+pub fn text_report(findings: &[Finding], only_attention: bool) -> Text {
+    let lines: Vec<FindingLine<'_>> = findings
         .iter()
         .filter(|f| !only_attention || f.severity != Severity::Ok)
+        .map(|f| FindingLine {
+            severity: f.severity,
+            id: f.id,
+            location: f.location(),
+            message: &f.message,
+            fix: f.fix.as_deref(),
+        })
         .collect();
-    let width = shown.iter().map(|f| f.id.len()).max().unwrap_or(0);
-    let mut out = String::new();
-    for f in &shown {
-        let severity = format!("{:<7}", f.severity.name());
-        let severity = if color {
-            let code = match f.severity {
-                Severity::Ok => "32",
-                Severity::Warning => "1;33",
-                Severity::Problem => "1;31",
-            };
-            format!("\x1b[{code}m{severity}\x1b[0m")
-        } else {
-            severity
+    let mut out = finding_lines(&lines);
+    if !only_attention {
+        out.push(&summary_line(findings));
+    }
+    out
+}
+
+/// A finding as its line shows it; verify prints its findings in doctor's style too.
+pub struct FindingLine<'a> {
+    pub severity: Severity,
+    pub id: &'a str,
+    /// `FILE:LINE`, or what else the finding is about; may be empty.
+    pub location: String,
+    pub message: &'a str,
+    pub fix: Option<&'a str>,
+}
+
+/// `severity id  location: message; fix: ...`, the ids in one column.
+pub fn finding_lines(lines: &[FindingLine<'_>]) -> Text {
+    let width = lines.iter().map(|f| f.id.len()).max().unwrap_or(0);
+    let mut out = Text::new();
+    for f in lines {
+        let style = match f.severity {
+            Severity::Ok => Style::Ok,
+            Severity::Warning => Style::Warning,
+            Severity::Problem => Style::Problem,
         };
-        let location = f.location();
-        let location = if location.is_empty() {
-            location
+        out.push_styled(style, &format!("{:<7}", f.severity.name()));
+        let location = if f.location.is_empty() {
+            String::new()
         } else {
-            format!("{location}: ")
+            format!("{}: ", f.location)
         };
-        let fix = f
-            .fix
-            .as_deref()
-            .map(|fix| format!("; fix: {fix}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{severity} {:<width$}  {location}{}{fix}\n",
+        let fix = f.fix.map(|fix| format!("; fix: {fix}")).unwrap_or_default();
+        out.push(&format!(
+            " {:<width$}  {location}{}{fix}\n",
             f.id, f.message
         ));
-    }
-    if !only_attention {
-        out.push_str(&summary_line(findings));
     }
     out
 }
@@ -121,16 +135,20 @@ mod tests {
                 .fix("use the private IP"),
         ];
         assert_eq!(
-            text_report(&findings, false, false),
+            text_report(&findings, false).render(false),
             "ok      env-sh-exports     rel/env.sh.eex: fine\n\
              problem release-node-host  rel/env.sh.eex:8: bad host; fix: use the private IP\n\
              \n1 problem, 0 warnings, 1 ok: clustering on Fly will not work until the problems are fixed\n"
         );
         assert_eq!(
-            text_report(&findings, false, true),
+            text_report(&findings, true).render(false),
             "problem release-node-host  rel/env.sh.eex:8: bad host; fix: use the private IP\n"
         );
-        assert!(text_report(&findings, true, false).contains("\x1b[1;31mproblem\x1b[0m"));
+        assert!(
+            text_report(&findings, false)
+                .render(true)
+                .contains("\x1b[1;31mproblem\x1b[0m")
+        );
         assert_eq!(exit_code(&findings), Exit::Incomplete);
         assert_eq!(exit_code(&findings[..1]), Exit::Done);
     }

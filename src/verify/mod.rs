@@ -11,16 +11,15 @@ pub mod probe;
 pub mod release;
 pub mod report;
 
-use crate::cli::{Format, VerifyArgs};
+use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::exit::Exit;
 use crate::files;
+use crate::output::Output;
 use crate::project::{self, DetectOptions};
-use crate::run::Out;
 use analysis::{Answer, Asked, Context};
 use fly::Machine;
 use probe::Via;
-use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,8 +61,11 @@ pub fn run(args: VerifyArgs) -> Result<Exit> {
         )));
     }
 
-    let out = Out::new(&args.output);
-    let progress = Progress::new(std::io::stderr().is_terminal(), started.len());
+    let out = Output::new(crate::run::output_options(&args.output));
+    let progress = Progress {
+        out: &out,
+        total: started.len(),
+    };
     let timeout = Duration::from_secs(args.timeout);
     let ask = |m: &Machine| ask_machine(&fly, &fly_app, &project.otp_app, &script, m, timeout);
     let answers = ask_all(&started, usize::from(args.jobs), &ask, |done| {
@@ -87,15 +89,18 @@ pub fn run(args: VerifyArgs) -> Result<Exit> {
     } else {
         Exit::Incomplete
     };
-    if args.output.format == Format::Json {
+    if out.is_json() {
         out.json(&report::json_document(
             &ctx, &asked, &others, &verdict, code,
         ));
     } else {
-        let color = crate::run::use_color(args.output.color, std::io::stdout().is_terminal());
-        let text = report::text(&ctx, &asked, &others, &verdict, color, args.output.quiet);
-        print!("{text}");
-        let _ = std::io::stdout().flush();
+        out.report(report::text(
+            &ctx,
+            &asked,
+            &others,
+            &verdict,
+            out.is_quiet(),
+        ));
     }
     Ok(code)
 }
@@ -194,36 +199,24 @@ pub fn ask_all<T: Send>(
         .collect()
 }
 
-/// One line on stderr, rewritten in place, while the Machines answer; only on a terminal.
-struct Progress {
-    shown: bool,
+/// One line on stderr, rewritten in place, while the Machines answer (the output shows it only on
+/// a terminal).
+struct Progress<'o> {
+    out: &'o Output,
     total: usize,
 }
 
-impl Progress {
-    fn new(terminal: bool, total: usize) -> Progress {
-        Progress {
-            shown: terminal,
-            total,
-        }
-    }
-
+impl Progress<'_> {
     fn show(&self, done: usize) {
-        if self.shown {
-            eprint!(
-                "\r\x1b[2Kasking {} Machine{} through `fly ssh console`: {done} answered",
-                self.total,
-                if self.total == 1 { "" } else { "s" }
-            );
-            let _ = std::io::stderr().flush();
-        }
+        self.out.status(&format!(
+            "asking {} Machine{} through `fly ssh console`: {done} answered",
+            self.total,
+            if self.total == 1 { "" } else { "s" }
+        ));
     }
 
     fn clear(&self) {
-        if self.shown {
-            eprint!("\r\x1b[2K");
-            let _ = std::io::stderr().flush();
-        }
+        self.out.clear_status();
     }
 }
 
