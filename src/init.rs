@@ -1,7 +1,7 @@
 //! The init operation in memory: resolve the options against the detected project, run every
 //! editor, validate each result, and collect one [`Plan`]. Nothing here writes to disk.
 
-use crate::cli::{CookieMode, DatabaseArg, StrategyArg};
+use crate::cookie::CookieMode;
 use crate::edit::{self, Database, EditCtx, Edited, Outcome, Strategy};
 use crate::elixir;
 use crate::error::{Error, Result};
@@ -27,26 +27,16 @@ pub struct InitOptions {
 
 /// The clustering library: the one asked for, else libcluster when the project already depends on
 /// it, else dns_cluster.
-pub fn resolve_strategy(project: &Project, asked: Option<StrategyArg>) -> Strategy {
+pub fn resolve_strategy(project: &Project, asked: Option<Strategy>) -> Strategy {
     let deps = || project.deps.iter().map(String::as_str);
     match asked {
-        Some(StrategyArg::DnsCluster) => Strategy::DnsCluster,
-        Some(StrategyArg::Libcluster) => Strategy::Libcluster,
+        Some(strategy) => strategy,
         None if edit::deps::brings(deps(), Strategy::Libcluster)
             && !edit::deps::brings(deps(), Strategy::DnsCluster) =>
         {
             Strategy::Libcluster
         }
         None => Strategy::DnsCluster,
-    }
-}
-
-/// `--database` as the editors know it.
-pub fn database_of(arg: DatabaseArg) -> Database {
-    match arg {
-        DatabaseArg::Fly => Database::Fly,
-        DatabaseArg::External => Database::External,
-        DatabaseArg::None => Database::None,
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod commands;
 pub mod cookie;
 pub mod dist_ports;
 pub mod doctor;

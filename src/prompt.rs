@@ -1,7 +1,7 @@
 //! Questions at a terminal, through dialoguer. Nothing here runs without a terminal: the caller
 //! refuses first, so the tool never waits for input that cannot come.
 
-use crate::cli::CookieMode;
+use crate::cookie::CookieMode;
 use crate::edit::Database;
 use crate::error::{Error, Result};
 use crate::project::validate_fly_app;

@@ -1,8 +1,7 @@
 //! What the user reads about a plan: diffs, warnings, manual steps, the per-file summary, next steps,
 //! and the same as one JSON document for `--format json`.
 
-use crate::cli::CookieMode;
-use crate::cookie;
+use crate::cookie::{self, CookieMode};
 use crate::edit::Database;
 use crate::output::{self, Style, Text};
 use crate::plan::{Action, Kind, Plan};
@@ -221,11 +220,7 @@ pub fn json_document(
         "applied": applied,
         "otp_app": ctx.otp_app,
         "fly_app": ctx.fly_app,
-        "cookie_mode": match ctx.cookie_mode {
-            CookieMode::Secret => "secret",
-            CookieMode::FlyToml => "fly-toml",
-            CookieMode::None => "none",
-        },
+        "cookie_mode": ctx.cookie_mode.name(),
         "cookie": if cookie_exposed { Some(ctx.cookie) } else { None },
         "database": ctx.database.name(),
         "files": files,

@@ -10,13 +10,9 @@ mod finding;
 mod inputs;
 mod report;
 
-use crate::cli::DoctorArgs;
 use crate::edit::Database;
 use crate::error::Result;
-use crate::exit::Exit;
-use crate::init::{self};
-use crate::output::Output;
-use crate::project::{self, DetectOptions, Project};
+use crate::project::Project;
 
 use checks::check_init_pending;
 pub use finding::{Finding, Severity};
@@ -30,33 +26,6 @@ pub struct DoctorOptions {
     pub fly_app: Option<String>,
     /// `--database`; else inferred from the project ([`DatabaseChoice`]).
     pub database: Option<Database>,
-}
-
-pub fn run(args: DoctorArgs) -> Result<Exit> {
-    if let Some(app) = &args.app {
-        project::validate_fly_app(app)?;
-    }
-    let project = project::detect(
-        &args.path,
-        &DetectOptions {
-            otp_app: args.otp_app.as_deref(),
-        },
-    )?;
-    let findings = diagnose(
-        &project,
-        &DoctorOptions {
-            fly_app: args.app.clone(),
-            database: args.database.map(init::database_of),
-        },
-    )?;
-    let out = Output::new(crate::run::output_options(&args.output));
-    if out.is_json() {
-        out.json(&json_document(&findings));
-    } else {
-        // `-q` keeps what needs attention, which is also what a person must see.
-        out.report(text_report(&findings, out.is_quiet()));
-    }
-    Ok(exit_code(&findings))
 }
 
 /// Every check over the project, in check order. Errors are bad input (a file that does not parse

@@ -1,6 +1,6 @@
 //! Check 14: init would still change something.
 
-use crate::cli::CookieMode;
+use crate::cookie::CookieMode;
 use crate::doctor::DoctorOptions;
 use crate::doctor::finding::*;
 use crate::edit::Database;
