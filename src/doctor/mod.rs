@@ -48,6 +48,6 @@ pub fn diagnose(project: &Project, opts: &DoctorOptions) -> Result<Vec<Finding>>
     inputs.check_endpoint_ip(&mut findings);
     let database = inputs.database_choice().database();
     check_init_pending(project, opts, database, &mut findings)?;
-    findings.sort_by_key(|f| f.check);
+    findings.sort_by_key(Finding::check);
     Ok(findings)
 }

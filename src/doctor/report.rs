@@ -22,7 +22,7 @@ pub fn text_report(findings: &[Finding], only_attention: bool) -> Text {
         .filter(|f| !only_attention || f.severity != Severity::Ok)
         .map(|f| FindingLine {
             severity: f.severity,
-            id: f.id,
+            id: f.id.name(),
             location: f.location(),
             message: &f.message,
             fix: f.fix.as_deref(),
@@ -104,8 +104,8 @@ pub fn json_document(findings: &[Finding]) -> serde_json::Value {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     serde_json::json!({
         "findings": findings.iter().map(|f| serde_json::json!({
-            "check": f.check,
-            "id": f.id,
+            "check": f.check().number(),
+            "id": f.id.name(),
             "severity": f.severity.name(),
             "file": f.file,
             "line": f.line,
@@ -129,8 +129,8 @@ mod tests {
     #[test]
     fn text_report_is_one_line_per_finding_and_a_summary() {
         let findings = vec![
-            Finding::ok(1, "env-sh-exports", "fine").at(ENV_SH, None),
-            Finding::problem(3, "release-node-host", "bad host")
+            Finding::ok(FindingId::EnvShExports, "fine").at(ENV_SH, None),
+            Finding::problem(FindingId::ReleaseNodeHost, "bad host")
                 .at(ENV_SH, Some(8))
                 .fix("use the private IP"),
         ];

@@ -103,7 +103,7 @@ impl Inputs<'_> {
         let strategy = init::resolve_strategy(self.project, None);
         if let Some((line, message)) = started.both_started() {
             out.push(
-                Finding::warning(6, "clustering-both-started", message)
+                Finding::warning(FindingId::ClusteringBothStarted, message)
                     .at(self.app_file(), Some(line))
                     .fix(application::BOTH_STARTED_FIX),
             );

@@ -11,9 +11,7 @@ impl Inputs<'_> {
         if let Some(entry) = self.fly_toml.as_ref().and_then(|t| t.env("RELEASE_COOKIE")) {
             provided = true;
             out.push(
-                Finding::warning(
-                    7,
-                    "cookie-in-fly-toml",
+                Finding::warning(FindingId::CookieInFlyToml,
                     "RELEASE_COOKIE is in fly.toml's [env], in plain text; fly.toml is usually committed, so everyone with the repository can join the cluster",
                 )
                 .at(FLY_TOML, Some(entry.line))
@@ -31,7 +29,7 @@ impl Inputs<'_> {
         }) {
             provided = true;
             out.push(
-                Finding::warning(7, "cookie-in-file", "RELEASE_COOKIE is set in the Dockerfile, in plain text in a committed file and in the image")
+                Finding::warning(FindingId::CookieInFile, "RELEASE_COOKIE is set in the Dockerfile, in plain text in a committed file and in the image")
                     .at(DOCKERFILE, Some(line.line))
                     .fix("keep the cookie in a Fly secret (`fly secrets set RELEASE_COOKIE=...`) and delete the line"),
             );
@@ -43,7 +41,7 @@ impl Inputs<'_> {
             provided = true;
             if a.value.iter().all(|s| matches!(s, Seg::Lit(_))) {
                 out.push(
-                    Finding::warning(7, "cookie-in-file", "rel/env.sh.eex sets RELEASE_COOKIE to a fixed string, in plain text in a committed file")
+                    Finding::warning(FindingId::CookieInFile, "rel/env.sh.eex sets RELEASE_COOKIE to a fixed string, in plain text in a committed file")
                         .at(ENV_SH, Some(a.line))
                         .fix("keep the cookie in a Fly secret (`fly secrets set RELEASE_COOKIE=...`) and delete the line"),
                 );
@@ -64,7 +62,7 @@ impl Inputs<'_> {
                     .is_some_and(|v| v.kind() == "string");
                 if literal {
                     out.push(
-                        Finding::warning(7, "cookie-in-file", "mix.exs sets the release cookie to a fixed string, in plain text in a committed file")
+                        Finding::warning(FindingId::CookieInFile, "mix.exs sets the release cookie to a fixed string, in plain text in a committed file")
                             .at(&mix.path, Some(mix.line_of(pair)))
                             .fix("drop `cookie:` from the release and keep the cookie in a Fly secret (`fly secrets set RELEASE_COOKIE=...`)"),
                     );
@@ -73,9 +71,7 @@ impl Inputs<'_> {
         }
         if !provided {
             out.push(
-                Finding::warning(
-                    7,
-                    "cookie-not-visible",
+                Finding::warning(FindingId::CookieNotVisible,
                     "no RELEASE_COOKIE in fly.toml, the Dockerfile or rel/env.sh.eex; unless it is a Fly secret, each deploy builds a release with a new random cookie, and `fly ssh console ... remote` or the previous deploy's nodes cannot connect",
                 )
                 .fix(format!(

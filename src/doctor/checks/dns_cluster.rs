@@ -12,12 +12,11 @@ impl Inputs<'_> {
     pub(in crate::doctor) fn check_dns_cluster(&self, out: &mut Vec<Finding>) {
         let mix = self.project.mix_exs();
         if self.dep_in_umbrella(Strategy::DnsCluster) {
-            out.push(Finding::ok(6, "dns-cluster-dep", "depends on dns_cluster").at(mix, None));
+            out.push(Finding::ok(FindingId::DnsClusterDep, "depends on dns_cluster").at(mix, None));
         } else {
             out.push(
                 Finding::problem(
-                    6,
-                    "dns-cluster-dep",
+                    FindingId::DnsClusterDep,
                     "mix.exs does not depend on dns_cluster, so the DNSCluster child cannot start",
                 )
                 .at(mix, None)
@@ -28,7 +27,7 @@ impl Inputs<'_> {
         let app_file = self.app_file();
         let Some(app) = &self.application else {
             out.push(
-                Finding::problem(6, "dns-cluster-child", "the application module's file was not found, so nothing starts DNSCluster")
+                Finding::problem(FindingId::DnsClusterChild, "the application module's file was not found, so nothing starts DNSCluster")
                     .at(app_file, None)
                     .fix(format!(
                         "add `{{DNSCluster, query: Application.get_env(:{}, :dns_cluster_query) || :ignore}}` to the children in `start/2`",
@@ -39,7 +38,7 @@ impl Inputs<'_> {
         };
         let Some((line, query)) = dns_cluster_child(app) else {
             out.push(
-                Finding::problem(6, "dns-cluster-child", "the application starts no DNSCluster child, so nodes never look for each other")
+                Finding::problem(FindingId::DnsClusterChild, "the application starts no DNSCluster child, so nodes never look for each other")
                     .at(&app.path, None)
                     .fix(format!(
                         "add `{{DNSCluster, query: Application.get_env(:{}, :dns_cluster_query) || :ignore}}` after the PubSub child (`flycluster init` does)",
@@ -52,9 +51,7 @@ impl Inputs<'_> {
             ChildQuery::AppEnv { app: a, key } => (a, key),
             ChildQuery::Direct(ConfigValue::ReadsQueryEnv | ConfigValue::AppInternal) => {
                 out.push(
-                    Finding::ok(
-                        6,
-                        "dns-cluster-child",
+                    Finding::ok(FindingId::DnsClusterChild,
                         "the DNSCluster child reads its query from the environment when the release boots",
                     )
                     .at(&app.path, Some(line)),
@@ -68,7 +65,7 @@ impl Inputs<'_> {
                     Severity::Warning
                 };
                 out.push(
-                    Finding::new(6, "dns-cluster-child", severity, format!("the DNSCluster child's query is the fixed string `{q}`"))
+                    Finding::new(FindingId::DnsClusterChild, severity, format!("the DNSCluster child's query is the fixed string `{q}`"))
                         .at(&app.path, Some(line))
                         .fix(format!(
                             "read it from config: `query: Application.get_env(:{}, :dns_cluster_query) || :ignore`",
@@ -79,7 +76,7 @@ impl Inputs<'_> {
             }
             ChildQuery::Direct(ConfigValue::ReadsEnv(var)) => {
                 out.push(
-                    Finding::problem(6, "dns-cluster-child", format!("the DNSCluster child's query reads `{var}`, not DNS_CLUSTER_QUERY"))
+                    Finding::problem(FindingId::DnsClusterChild, format!("the DNSCluster child's query reads `{var}`, not DNS_CLUSTER_QUERY"))
                         .at(&app.path, Some(line))
                         .fix("read DNS_CLUSTER_QUERY (through `config :APP, :dns_cluster_query` in runtime.exs)"),
                 );
@@ -87,7 +84,7 @@ impl Inputs<'_> {
             }
             ChildQuery::Direct(ConfigValue::Other(text)) | ChildQuery::Unknown(text) => {
                 out.push(
-                    Finding::warning(6, "dns-cluster-child", format!("doctor cannot tell where the DNSCluster child's query `{text}` comes from"))
+                    Finding::warning(FindingId::DnsClusterChild, format!("doctor cannot tell where the DNSCluster child's query `{text}` comes from"))
                         .at(&app.path, Some(line))
                         .fix(format!(
                             "use `query: Application.get_env(:{}, :dns_cluster_query) || :ignore`",
@@ -98,9 +95,7 @@ impl Inputs<'_> {
             }
         };
         out.push(
-            Finding::ok(
-                6,
-                "dns-cluster-child",
+            Finding::ok(FindingId::DnsClusterChild,
                 format!("the application starts DNSCluster with `Application.get_env(:{app_name}, :{key})`"),
             )
             .at(&app.path, Some(line)),
@@ -124,36 +119,24 @@ impl Inputs<'_> {
         match at_runtime {
             Some((file, line, value)) => {
                 let finding = match value {
-                    ConfigValue::ReadsQueryEnv => Finding::ok(
-                        6,
-                        "dns-cluster-config",
+                    ConfigValue::ReadsQueryEnv => Finding::ok(FindingId::DnsClusterConfig,
                         format!("configures `:{app_name}, :{key}` from DNS_CLUSTER_QUERY, which the DNSCluster child reads"),
                     ),
-                    ConfigValue::AppInternal => Finding::ok(
-                        6,
-                        "dns-cluster-config",
+                    ConfigValue::AppInternal => Finding::ok(FindingId::DnsClusterConfig,
                         format!("configures `:{app_name}, :{key}` as FLY_APP_NAME's `.internal`, which the DNSCluster child reads"),
                     ),
-                    ConfigValue::Literal(q) if self.query_fits(q) != Some(false) => Finding::ok(
-                        6,
-                        "dns-cluster-config",
+                    ConfigValue::Literal(q) if self.query_fits(q) != Some(false) => Finding::ok(FindingId::DnsClusterConfig,
                         format!("configures `:{app_name}, :{key}` as `{q}`"),
                     ),
-                    ConfigValue::Literal(q) => Finding::problem(
-                        6,
-                        "dns-cluster-config",
+                    ConfigValue::Literal(q) => Finding::problem(FindingId::DnsClusterConfig,
                         format!("configures `:{app_name}, :{key}` as `{q}`, not `{}`", self.expected_query()),
                     )
                     .fix("configure it from the environment: `System.get_env(\"DNS_CLUSTER_QUERY\")`"),
-                    ConfigValue::ReadsEnv(var) => Finding::problem(
-                        6,
-                        "dns-cluster-config",
+                    ConfigValue::ReadsEnv(var) => Finding::problem(FindingId::DnsClusterConfig,
                         format!("configures `:{app_name}, :{key}` from `{var}`, but env.sh.eex sets DNS_CLUSTER_QUERY"),
                     )
                     .fix("read `System.get_env(\"DNS_CLUSTER_QUERY\")`"),
-                    ConfigValue::Other(text) => Finding::warning(
-                        6,
-                        "dns-cluster-config",
+                    ConfigValue::Other(text) => Finding::warning(FindingId::DnsClusterConfig,
                         format!("configures `:{app_name}, :{key}` as `{text}`; doctor cannot tell whether that is the query"),
                     )
                     .fix("configure it as `System.get_env(\"DNS_CLUSTER_QUERY\")`"),
@@ -167,18 +150,14 @@ impl Inputs<'_> {
                         file,
                         line,
                         ConfigValue::ReadsQueryEnv | ConfigValue::ReadsEnv(_) | ConfigValue::AppInternal,
-                    )) => Finding::problem(
-                        6,
-                        "dns-cluster-config",
+                    )) => Finding::problem(FindingId::DnsClusterConfig,
                         format!(
                             "configures `:{app_name}, :{key}` from the environment at build time, when DNS_CLUSTER_QUERY is not set; the DNSCluster child then reads nil and clusters with nothing"
                         ),
                     )
                     .at(&file.path, Some(*line))
                     .fix(format!("move the line into {RUNTIME_EXS}'s prod block")),
-                    Some((file, line, _)) => Finding::warning(
-                        6,
-                        "dns-cluster-config",
+                    Some((file, line, _)) => Finding::warning(FindingId::DnsClusterConfig,
                         format!("configures `:{app_name}, :{key}` at build time, not in {RUNTIME_EXS}"),
                     )
                     .at(&file.path, Some(*line))
@@ -201,7 +180,7 @@ impl Inputs<'_> {
                         {
                             message.push_str(&format!(" ({RUNTIME_EXS} configures `:{otp}, :dns_cluster_query` instead)"));
                         }
-                        Finding::problem(6, "dns-cluster-config", message)
+                        Finding::problem(FindingId::DnsClusterConfig, message)
                             .at(RUNTIME_EXS, None)
                             .fix(format!(
                                 "add `config :{app_name}, :{key}, System.get_env(\"DNS_CLUSTER_QUERY\")` to {RUNTIME_EXS}'s prod block"

@@ -25,9 +25,7 @@ impl Inputs<'_> {
         ) && asked != app
         {
             out.push(
-                    Finding::warning(
-                        5,
-                        "fly-app-mismatch",
+                    Finding::warning(FindingId::FlyAppMismatch,
                         format!(
                             "fly.toml's `app` is `{app}`, but doctor checks against `--app {asked}`; `fly deploy` deploys `{app}` unless it is given `--app`"
                         ),
@@ -66,16 +64,14 @@ impl Inputs<'_> {
                         }
                     }
                 out.push(
-                    Finding::problem(5, "dns-cluster-query", message)
+                    Finding::problem(FindingId::DnsClusterQuery, message)
                         .at_origin(&value.origin)
                         .fix("set DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\" in env.sh.eex and `<app>.internal` in fly.toml"),
                 );
                 return;
             }
             None => out.push(
-                Finding::warning(
-                    5,
-                    "dns-cluster-query",
+                Finding::warning(FindingId::DnsClusterQuery,
                     format!(
                         "DNS_CLUSTER_QUERY is `{shown}`; with no fly.toml `app` (or `--app`), doctor cannot check that it names the Fly app"
                     ),
@@ -84,9 +80,7 @@ impl Inputs<'_> {
                 .fix("use `${FLY_APP_NAME}.internal` in env.sh.eex, or pass `--app NAME`"),
             ),
             Some(true) => out.push(
-                Finding::ok(
-                    5,
-                    "dns-cluster-query",
+                Finding::ok(FindingId::DnsClusterQuery,
                     format!("DNS_CLUSTER_QUERY is `{shown}` when the release boots"),
                 )
                 .at_origin(&value.origin),
@@ -98,9 +92,7 @@ impl Inputs<'_> {
             let fly_value = entry.value.as_deref().unwrap_or_default();
             if self.query_fits(fly_value) == Some(false) {
                 out.push(
-                        Finding::warning(
-                            5,
-                            "dns-cluster-query-mismatch",
+                        Finding::warning(FindingId::DnsClusterQueryMismatch,
                             format!(
                                 "fly.toml sets DNS_CLUSTER_QUERY = `{fly_value}`, but {} sets `{shown}`; env.sh.eex runs after Fly sets the environment, so `{shown}` wins at boot and fly.toml's value is never used",
                                 value.origin.describe()

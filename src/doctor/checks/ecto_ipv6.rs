@@ -81,8 +81,7 @@ impl Inputs<'_> {
         match (&choice, choice.database()) {
             (DatabaseChoice::NoRepo, _) => {}
             (_, Database::None) => out.push(Finding::ok(
-                8,
-                "ecto-ipv6-runtime",
+                FindingId::EctoIpv6Runtime,
                 "`--database none`: ECTO_IPV6 and the Repo are not judged",
             )),
             (_, Database::External) => self.judge_external(value.as_ref(), honoured, out),
@@ -100,9 +99,7 @@ impl Inputs<'_> {
             && truthy(&v.normalized())
         {
             out.push(
-                Finding::problem(
-                    8,
-                    "ecto-ipv6-external",
+                Finding::problem(FindingId::EctoIpv6External,
                     format!(
                         "ECTO_IPV6 is `{}` ({}) and {file} line {line} turns it into `socket_options: [:inet6]`, but the database is outside Fly (`--database external`): Postgrex then asks only for IPv6 addresses, and an IPv4-only host fails with `:nxdomain`",
                         v.normalized(),
@@ -118,8 +115,7 @@ impl Inputs<'_> {
             return;
         }
         out.push(Finding::ok(
-            8,
-            "ecto-ipv6-external",
+            FindingId::EctoIpv6External,
             "the Repo connects over IPv4, as a database outside Fly (`--database external`) needs",
         ));
     }
@@ -148,9 +144,7 @@ impl Inputs<'_> {
             };
             match &honoured {
                 Some((file, line)) => out.push(
-                    Finding::new(
-                        8,
-                        "ecto-ipv6-unset",
+                    Finding::new(FindingId::EctoIpv6Unset,
                         severity,
                         format!(
                             "the Repo reads ECTO_IPV6 here, but nothing sets it when the release boots on Fly, so it connects over IPv4 and cannot reach Fly Postgres{choose}"
@@ -162,9 +156,7 @@ impl Inputs<'_> {
                 None => {
                     let (file, line) = self.repo_config().unwrap_or((RUNTIME_EXS.to_string(), None));
                     out.push(
-                        Finding::new(
-                            8,
-                            "ecto-ipv6-runtime",
+                        Finding::new(FindingId::EctoIpv6Runtime,
                             severity,
                             format!(
                                 "the project uses Ecto, but nothing sets ECTO_IPV6 and no runtime config reads it: the Repo connects over IPv4 and cannot reach Fly Postgres{choose}"
@@ -183,9 +175,7 @@ impl Inputs<'_> {
         let shown = value.normalized();
         if !truthy(&shown) {
             out.push(
-                Finding::problem(
-                    8,
-                    "ecto-ipv6-value",
+                Finding::problem(FindingId::EctoIpv6Value,
                     format!(
                         "ECTO_IPV6 is `{shown}`; phx.gen's runtime.exs turns IPv6 on only for `true` or `1`, so the repo cannot reach Fly Postgres"
                     ),
@@ -198,8 +188,7 @@ impl Inputs<'_> {
         if let Some((file, line)) = honoured {
             out.push(
                 Finding::ok(
-                    8,
-                    "ecto-ipv6-runtime",
+                    FindingId::EctoIpv6Runtime,
                     "reads ECTO_IPV6 for the repo's socket options",
                 )
                 .at(file, Some(line)),
@@ -229,7 +218,7 @@ impl Inputs<'_> {
             ),
         };
         out.push(
-            Finding::problem(8, "ecto-ipv6-runtime", message)
+            Finding::problem(FindingId::EctoIpv6Runtime, message)
                 .at(at.0.clone(), at.1)
                 .fix(format!(
                     "run `flycluster init`, or in {}: {} and `socket_options: maybe_ipv6` in the Repo's config",

@@ -85,18 +85,14 @@ impl Inputs<'_> {
         };
         match problem {
             Some(why) => out.push(
-                Finding::warning(
-                    13,
-                    "endpoint-ip",
+                Finding::warning(FindingId::EndpointIp,
                     format!("the Endpoint's prod `http: [ip: {}]` listens on {why}", endpoint.ip),
                 )
                 .at(endpoint.file, Some(endpoint.line))
                 .fix("`ip: {0, 0, 0, 0, 0, 0, 0, 0}` listens on IPv6 and IPv4, for Fly Proxy and the other Machines"),
             ),
             None => out.push(
-                Finding::ok(
-                    13,
-                    "endpoint-ip",
+                Finding::ok(FindingId::EndpointIp,
                     format!("the Endpoint listens on `{}`", endpoint.ip),
                 )
                 .at(endpoint.file, Some(endpoint.line)),

@@ -9,9 +9,7 @@ impl Inputs<'_> {
         match &self.env_sh {
             EnvSh::Missing => {
                 out.push(
-                    Finding::problem(
-                        1,
-                        "env-sh-missing",
+                    Finding::problem(FindingId::EnvShMissing,
                         "there is no rel/env.sh.eex, so nothing names the node for clustering: the release boots as `sname` with its own name",
                     )
                     .at(ENV_SH, None)
@@ -20,9 +18,7 @@ impl Inputs<'_> {
             }
             EnvSh::Unparsed(e) => {
                 out.push(
-                    Finding::warning(
-                        1,
-                        "env-sh-unparsed",
+                    Finding::warning(FindingId::EnvShUnparsed,
                         format!(
                             "{}; doctor cannot follow the shell there, so it does not judge what the file exports",
                             e.message
@@ -58,9 +54,7 @@ impl Inputs<'_> {
                     all_set = false;
                     let line = *lines.last().expect("uncertain values have lines");
                     out.push(
-                        Finding::problem(
-                            1,
-                            "env-sh-exports",
+                        Finding::problem(FindingId::EnvShExports,
                             format!(
                                 "{name} is `{}` ({}), but line {line} changes it only under a condition, so it may not hold on Fly",
                                 v.normalized(),
@@ -101,8 +95,7 @@ impl Inputs<'_> {
                     };
                     out.push(
                         Finding::new(
-                            1,
-                            "env-sh-exports",
+                            FindingId::EnvShExports,
                             severity,
                             format!(
                                 "{name} is not set when the release boots on Fly: {reason}; {why}"
@@ -121,9 +114,7 @@ impl Inputs<'_> {
                 format!(" ({})", from_elsewhere.join(", "))
             };
             out.push(
-                Finding::ok(
-                    1,
-                    "env-sh-exports",
+                Finding::ok(FindingId::EnvShExports,
                     if ecto_ipv6_unset {
                         format!("the four clustering settings take effect when the release boots on Fly{elsewhere}; ECTO_IPV6 is not set (check 8 judges it)")
                     } else {
@@ -155,9 +146,7 @@ impl Inputs<'_> {
             })
             .collect();
         out.push(
-            Finding::warning(
-                1,
-                "env-sh-unguarded",
+            Finding::warning(FindingId::EnvShUnguarded,
                 format!(
                     "RELEASE_NODE is built from Fly's variables where it also runs off Fly; off Fly (a local `bin/{} start`, CI) Fly's variables are empty, the node is named `{off_fly}` and the release does not boot",
                     self.project.otp_app

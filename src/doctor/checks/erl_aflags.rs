@@ -13,9 +13,7 @@ impl Inputs<'_> {
             Boot::Uncertain(v, lines) => {
                 let line = *lines.last().expect("uncertain values have lines");
                 out.push(
-                    Finding::problem(
-                        2,
-                        "erl-aflags",
+                    Finding::problem(FindingId::ErlAflags,
                         format!(
                             "ERL_AFLAGS is `{}` ({}), but line {line} changes it only under a condition, so erl may not get `-proto_dist inet6_tcp` on Fly",
                             v.normalized(),
@@ -114,9 +112,7 @@ impl Inputs<'_> {
                 ),
             };
             out.push(
-                Finding::problem(
-                    2,
-                    "proto-dist-twice",
+                Finding::problem(FindingId::ProtoDistTwice,
                     format!(
                         "erl gets `-proto_dist` {total} times: {}; erl accepts it only once and otherwise falls back to IPv4, which Fly's private network does not carry",
                         places.join(", ")
@@ -131,14 +127,11 @@ impl Inputs<'_> {
         if let [vm] = self.vm_args_proto_dist.as_slice() {
             let finding = if vm.carrier.starts_with("inet6_") {
                 Finding::ok(
-                    2,
-                    "erl-aflags",
+                    FindingId::ErlAflags,
                     format!("erl gets `-proto_dist {}` once, from vm.args", vm.carrier),
                 )
             } else {
-                Finding::problem(
-                    2,
-                    "erl-aflags",
+                Finding::problem(FindingId::ErlAflags,
                     format!("erl gets `-proto_dist {}` from vm.args: distribution must use `inet6_tcp` on Fly's IPv6 private network", vm.carrier),
                 )
                 .fix("use `-proto_dist inet6_tcp`")
@@ -151,9 +144,7 @@ impl Inputs<'_> {
             // No -proto_dist at all.
             if let Some(b) = self.builder_only("ERL_AFLAGS") {
                 out.push(
-                    Finding::problem(
-                        2,
-                        "dockerfile-builder-stage",
+                    Finding::problem(FindingId::DockerfileBuilderStage,
                         format!(
                             "ERL_AFLAGS is set in the `{}` stage only; the final image does not inherit it, so erl listens on IPv4, which Fly's private network does not carry",
                             b.stage_name.as_deref().unwrap_or("build")
@@ -165,18 +156,14 @@ impl Inputs<'_> {
                 return;
             }
             let finding = match (&value, &unset_reason) {
-                (Some(v), _) => Finding::problem(
-                    2,
-                    "erl-aflags",
+                (Some(v), _) => Finding::problem(FindingId::ErlAflags,
                     format!(
                         "ERL_AFLAGS is `{}`, without `-proto_dist inet6_tcp`: Erlang distribution listens on IPv4, which Fly's private network does not carry",
                         v.normalized()
                     ),
                 )
                 .at_origin(&v.origin),
-                (None, Some((line, reason))) => Finding::problem(
-                    2,
-                    "erl-aflags",
+                (None, Some((line, reason))) => Finding::problem(FindingId::ErlAflags,
                     format!(
                         "nothing gives erl `-proto_dist inet6_tcp` on Fly (ERL_AFLAGS: {reason}); Erlang distribution then listens on IPv4, which Fly's private network does not carry"
                     ),
@@ -192,8 +179,7 @@ impl Inputs<'_> {
             let (var, origin) = &sources[0];
             out.push(
                 Finding::warning(
-                    2,
-                    "erl-aflags",
+                    FindingId::ErlAflags,
                     format!("erl gets `-proto_dist` only from {var}, not ERL_AFLAGS"),
                 )
                 .at_origin(origin)
@@ -204,9 +190,7 @@ impl Inputs<'_> {
         let value = value.expect("the one -proto_dist is in ERL_AFLAGS");
         if !env_sh::has_inet6_tcp(&value.value) {
             out.push(
-                Finding::problem(
-                    2,
-                    "erl-aflags",
+                Finding::problem(FindingId::ErlAflags,
                     format!(
                         "ERL_AFLAGS is `{}`: distribution must use `-proto_dist inet6_tcp` on Fly's IPv6 private network",
                         value.normalized(),
@@ -219,8 +203,7 @@ impl Inputs<'_> {
         }
         out.push(
             Finding::ok(
-                2,
-                "erl-aflags",
+                FindingId::ErlAflags,
                 "erl gets `-proto_dist inet6_tcp` once, from ERL_AFLAGS",
             )
             .at_origin(&value.origin),

@@ -21,7 +21,7 @@ pub(in crate::doctor) fn check_init_pending(
         .unwrap_or_else(|| project::default_fly_app(project));
     if project::validate_fly_app(&fly_app).is_err() {
         out.push(
-            Finding::warning(14, "init-pending", format!("`{fly_app}` is not a valid Fly app name, so doctor cannot ask init what it would change"))
+            Finding::warning(FindingId::InitPending, format!("`{fly_app}` is not a valid Fly app name, so doctor cannot ask init what it would change"))
                 .fix("pass `--app NAME`"),
         );
         return Ok(());
@@ -45,8 +45,7 @@ pub(in crate::doctor) fn check_init_pending(
         Err(e @ crate::error::Error::Input { .. }) => {
             out.push(
                 Finding::warning(
-                    10,
-                    "init-pending",
+                    FindingId::InitPending,
                     format!("`flycluster init` would refuse to run: {e}"),
                 )
                 .fix("fix the file it names, then run `flycluster init`"),
@@ -79,15 +78,13 @@ pub(in crate::doctor) fn check_init_pending(
     }
     if kinds.is_empty() {
         out.push(Finding::ok(
-            14,
-            "init-pending",
+            FindingId::InitPending,
             "`flycluster init` would change nothing",
         ));
     } else {
         out.push(
             Finding::warning(
-                14,
-                "init-pending",
+                FindingId::InitPending,
                 format!("`flycluster init` would still change: {}", kinds.join(", ")),
             )
             .fix("run `flycluster init --dry-run` to see the diffs, then `flycluster init`"),

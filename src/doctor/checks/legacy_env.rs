@@ -28,8 +28,7 @@ impl Inputs<'_> {
         if legacy.is_empty() {
             out.push(
                 Finding::ok(
-                    9,
-                    "dockerfile-legacy-env",
+                    FindingId::DockerfileLegacyEnv,
                     "no legacy `ENV KEY value` line for the clustering settings",
                 )
                 .at(DOCKERFILE, None),
@@ -37,9 +36,7 @@ impl Inputs<'_> {
         }
         for l in legacy {
             out.push(
-                Finding::warning(
-                    9,
-                    "dockerfile-legacy-env",
+                Finding::warning(FindingId::DockerfileLegacyEnv,
                     format!(
                         "`ENV {} {}` uses the legacy `ENV key value` form, which BuildKit warns about (LegacyKeyValueFormat)",
                         l.key, l.raw_value

@@ -14,10 +14,10 @@ impl Inputs<'_> {
     pub(in crate::doctor) fn check_libcluster(&self, out: &mut Vec<Finding>) {
         let mix = self.project.mix_exs();
         if self.dep_in_umbrella(Strategy::Libcluster) {
-            out.push(Finding::ok(6, "libcluster-dep", "depends on libcluster").at(mix, None));
+            out.push(Finding::ok(FindingId::LibclusterDep, "depends on libcluster").at(mix, None));
         } else {
             out.push(
-                Finding::problem(6, "libcluster-dep", "the application starts Cluster.Supervisor, but mix.exs does not depend on libcluster")
+                Finding::problem(FindingId::LibclusterDep, "the application starts Cluster.Supervisor, but mix.exs does not depend on libcluster")
                     .at(mix, None)
                     .fix("add `{:libcluster, \"~> 3.5\"}` to deps"),
             );
@@ -26,10 +26,10 @@ impl Inputs<'_> {
         let started = self.started();
         match started.cluster_supervisor.map(|c| c.start_position().row + 1) {
             Some(line) => out.push(
-                Finding::ok(6, "libcluster-child", "the application starts Cluster.Supervisor").at(app_file, Some(line)),
+                Finding::ok(FindingId::LibclusterChild, "the application starts Cluster.Supervisor").at(app_file, Some(line)),
             ),
             None => out.push(
-                Finding::problem(6, "libcluster-child", "the project depends on libcluster, but the application starts no Cluster.Supervisor, so nodes never look for each other")
+                Finding::problem(FindingId::LibclusterChild, "the project depends on libcluster, but the application starts no Cluster.Supervisor, so nodes never look for each other")
                     .at(app_file, None)
                     .fix(format!(
                         "add `{{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies, []), [name: {}.ClusterSupervisor]]}}` to the children (`flycluster init --strategy libcluster` does)",
@@ -58,23 +58,23 @@ impl Inputs<'_> {
             for issue in &issues {
                 let (id, severity, fix) = match issue.kind {
                     FitIssueKind::Strategy if fly_topology_somewhere => (
-                        "libcluster-strategy",
+                        FindingId::LibclusterStrategy,
                         Severity::Warning,
                         "nothing to change for Fly: another topology forms the cluster there",
                     ),
                     FitIssueKind::Strategy => (
-                        "libcluster-strategy",
+                        FindingId::LibclusterStrategy,
                         Severity::Problem,
                         "use `strategy: Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`",
                     ),
                     FitIssueKind::PollInterval => (
-                        "libcluster-polling-interval",
+                        FindingId::LibclusterPollingInterval,
                         Severity::Warning,
                         "rename `poll_interval:` to `polling_interval:`",
                     ),
                 };
                 out.push(
-                    Finding::new(6, id, severity, issue.message.clone())
+                    Finding::new(id, severity, issue.message.clone())
                         .at(&config.path, Some(issue.line))
                         .fix(fix),
                 );
@@ -86,8 +86,7 @@ impl Inputs<'_> {
                 if text.contains("Cluster.Strategy.DNSPoll") && !has(FitIssueKind::Strategy) {
                     out.push(
                         Finding::ok(
-                            6,
-                            "libcluster-strategy",
+                            FindingId::LibclusterStrategy,
                             "the libcluster topology uses `Cluster.Strategy.DNSPoll`",
                         )
                         .at(&config.path, Some(line)),
@@ -96,8 +95,7 @@ impl Inputs<'_> {
                 if text.contains("polling_interval:") && !has(FitIssueKind::PollInterval) {
                     out.push(
                         Finding::ok(
-                            6,
-                            "libcluster-polling-interval",
+                            FindingId::LibclusterPollingInterval,
                             "the topology sets `polling_interval`, the key DNSPoll reads",
                         )
                         .at(&config.path, Some(line)),
@@ -122,7 +120,7 @@ impl Inputs<'_> {
                 ));
             }
             out.push(
-                Finding::problem(6, "libcluster-topology", message)
+                Finding::problem(FindingId::LibclusterTopology, message)
                     .at(RUNTIME_EXS, None)
                     .fix(format!("add a `Cluster.Strategy.DNSPoll` topology under `config :{app}, {key}:` to runtime.exs's prod block (`flycluster init --strategy libcluster` does)")),
             );
@@ -164,8 +162,7 @@ impl Inputs<'_> {
         match pair_value("query") {
             None => out.push(
                 Finding::problem(
-                    6,
-                    "libcluster-query",
+                    FindingId::LibclusterQuery,
                     "the DNSPoll topology has no `query`, so it looks up nothing",
                 )
                 .at(&config.path, Some(line))
@@ -177,33 +174,25 @@ impl Inputs<'_> {
                     ConfigValue::ReadsQueryEnv | ConfigValue::ReadsEnv(_) | ConfigValue::AppInternal
                         if build_time =>
                     {
-                        Finding::problem(
-                        6,
-                        "libcluster-query",
+                        Finding::problem(FindingId::LibclusterQuery,
                         format!("the topology's query reads the environment in {}, at build time, when it is not set", config.path),
                     )
                     .fix(format!("move the topology into {RUNTIME_EXS}'s prod block"))
                     }
-                    ConfigValue::ReadsQueryEnv => Finding::ok(6, "libcluster-query", "the DNSPoll topology's query comes from DNS_CLUSTER_QUERY"),
-                    ConfigValue::AppInternal => Finding::ok(6, "libcluster-query", "the DNSPoll topology's query is FLY_APP_NAME's `.internal`"),
+                    ConfigValue::ReadsQueryEnv => Finding::ok(FindingId::LibclusterQuery, "the DNSPoll topology's query comes from DNS_CLUSTER_QUERY"),
+                    ConfigValue::AppInternal => Finding::ok(FindingId::LibclusterQuery, "the DNSPoll topology's query is FLY_APP_NAME's `.internal`"),
                     ConfigValue::Literal(q) if self.query_fits(&q) != Some(false) => {
-                        Finding::ok(6, "libcluster-query", format!("the DNSPoll topology's query is `{q}`"))
+                        Finding::ok(FindingId::LibclusterQuery, format!("the DNSPoll topology's query is `{q}`"))
                     }
-                    ConfigValue::Literal(q) => Finding::problem(
-                        6,
-                        "libcluster-query",
+                    ConfigValue::Literal(q) => Finding::problem(FindingId::LibclusterQuery,
                         format!("the DNSPoll topology's query is `{q}`, not `{}`", self.expected_query()),
                     )
                     .fix("use `query: System.get_env(\"DNS_CLUSTER_QUERY\")`"),
-                    ConfigValue::ReadsEnv(var) => Finding::warning(
-                        6,
-                        "libcluster-query",
+                    ConfigValue::ReadsEnv(var) => Finding::warning(FindingId::LibclusterQuery,
                         format!("the DNSPoll topology's query reads `{var}`; env.sh.eex sets DNS_CLUSTER_QUERY"),
                     )
                     .fix("use `query: System.get_env(\"DNS_CLUSTER_QUERY\")`"),
-                    ConfigValue::Other(t) => Finding::warning(
-                        6,
-                        "libcluster-query",
+                    ConfigValue::Other(t) => Finding::warning(FindingId::LibclusterQuery,
                         format!("doctor cannot tell what the DNSPoll topology's query `{t}` is"),
                     )
                     .fix("use `query: System.get_env(\"DNS_CLUSTER_QUERY\")`"),
@@ -226,26 +215,22 @@ impl Inputs<'_> {
         {
             let Some((at, basename)) = poll.basename else {
                 out.push(
-                    Finding::problem(6, "libcluster-node-basename", "the DNSPoll topology has no `node_basename`; DNSPoll needs it to name the nodes it finds")
+                    Finding::problem(FindingId::LibclusterNodeBasename, "the DNSPoll topology has no `node_basename`; DNSPoll needs it to name the nodes it finds")
                         .at(&config.path, Some(poll.line))
                         .fix(format!("add `{}`", runtime::NODE_BASENAME_FIX)),
                 );
                 continue;
             };
             let finding = match basename {
-                Basename::NodeName if build_time => Finding::problem(
-                    6,
-                    "libcluster-node-basename",
+                Basename::NodeName if build_time => Finding::problem(FindingId::LibclusterNodeBasename,
                     format!("`node_basename` reads the node name in {}, at build time, not the one env.sh.eex gives at boot", config.path),
                 )
                 .fix(format!("move the topology into {RUNTIME_EXS}'s prod block")),
-                Basename::NodeName => Finding::ok(6, "libcluster-node-basename", "`node_basename` is derived from the node name env.sh.eex gives"),
+                Basename::NodeName => Finding::ok(FindingId::LibclusterNodeBasename, "`node_basename` is derived from the node name env.sh.eex gives"),
                 ref b if b.is_app_name(&fly_app) && node_name.as_deref() == Some("${FLY_APP_NAME}") => {
-                    Finding::ok(6, "libcluster-node-basename", "`node_basename` is the Fly app name, as RELEASE_NODE's name is")
+                    Finding::ok(FindingId::LibclusterNodeBasename, "`node_basename` is the Fly app name, as RELEASE_NODE's name is")
                 }
-                ref b => Finding::problem(
-                    6,
-                    "libcluster-node-basename",
+                ref b => Finding::problem(FindingId::LibclusterNodeBasename,
                     format!(
                         "`node_basename` is {}, but {}; DNSPoll connects to `<basename>@IP`, so it never reaches them",
                         b.shown(),

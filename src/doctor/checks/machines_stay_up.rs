@@ -28,9 +28,7 @@ impl Inputs<'_> {
                 _ => "stop",
             };
             out.push(
-                Finding::warning(
-                    10,
-                    "fly-auto-stop",
+                Finding::warning(FindingId::FlyAutoStop,
                     format!(
                         "`{}` has Fly {verb} idle Machines and keep none running ({kept}); `{}.internal` lists only started Machines, so when traffic stops the cluster shrinks to nothing, and a Machine a request starts boots alone",
                         service.section,
@@ -47,8 +45,7 @@ impl Inputs<'_> {
         if !stopping {
             out.push(
                 Finding::ok(
-                    10,
-                    "fly-auto-stop",
+                    FindingId::FlyAutoStop,
                     "fly.toml does not stop the cluster's Machines when idle",
                 )
                 .at(FLY_TOML, None),

@@ -10,9 +10,7 @@ impl Inputs<'_> {
         };
         if toml.processes.len() < 2 {
             out.push(
-                Finding::ok(
-                    11,
-                    "fly-process-groups",
+                Finding::ok(FindingId::FlyProcessGroups,
                     "fly.toml runs one process group, so the query reaches the Machines that run the app",
                 )
                 .at(FLY_TOML, toml.processes_line),
@@ -37,8 +35,7 @@ impl Inputs<'_> {
         {
             out.push(
                 Finding::ok(
-                    11,
-                    "fly-process-groups",
+                    FindingId::FlyProcessGroups,
                     format!("DNS_CLUSTER_QUERY `{q}` reaches only the `{group}` group's Machines"),
                 )
                 .at_origin(&query.as_ref().expect("shown comes from it").origin),
@@ -46,9 +43,7 @@ impl Inputs<'_> {
             return;
         }
         let first = &toml.processes[0].0;
-        let mut finding = Finding::warning(
-            11,
-            "fly-process-groups",
+        let mut finding = Finding::warning(FindingId::FlyProcessGroups,
             format!(
                 "fly.toml runs the process groups {}; the query `{app}.internal` lists the started Machines of all of them, so every group joins one cluster",
                 groups.join(", ")

@@ -15,7 +15,7 @@ impl Inputs<'_> {
         for service in &published {
             let (message, fix) = dist_ports::explain(service);
             out.push(
-                Finding::problem(12, "fly-exposes-dist", message)
+                Finding::problem(FindingId::FlyExposesDist, message)
                     .at(FLY_TOML, Some(service.line))
                     .fix(fix),
             );
@@ -23,8 +23,7 @@ impl Inputs<'_> {
         if published.is_empty() {
             out.push(
                 Finding::ok(
-                    12,
-                    "fly-exposes-dist",
+                    FindingId::FlyExposesDist,
                     "no fly.toml service publishes EPMD (4369) or a pinned distribution port",
                 )
                 .at(FLY_TOML, None),

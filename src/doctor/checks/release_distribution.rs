@@ -16,8 +16,11 @@ impl Inputs<'_> {
         let shown = value.normalized();
         if shown == "name" {
             out.push(
-                Finding::ok(4, "release-distribution", "RELEASE_DISTRIBUTION is `name`")
-                    .at_origin(&value.origin),
+                Finding::ok(
+                    FindingId::ReleaseDistribution,
+                    "RELEASE_DISTRIBUTION is `name`",
+                )
+                .at_origin(&value.origin),
             );
             return;
         }
@@ -38,7 +41,7 @@ impl Inputs<'_> {
             ));
         }
         out.push(
-            Finding::problem(4, "release-distribution", message)
+            Finding::problem(FindingId::ReleaseDistribution, message)
                 .at_origin(&value.origin)
                 .fix("set RELEASE_DISTRIBUTION=\"name\" last, inside the Fly block"),
         );

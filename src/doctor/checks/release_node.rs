@@ -47,9 +47,7 @@ impl Inputs<'_> {
         let shown = value.normalized();
         let Some((name, host)) = split_node(&value.value) else {
             out.push(
-                Finding::problem(
-                    3,
-                    "release-node-host",
+                Finding::problem(FindingId::ReleaseNodeHost,
                     format!(
                         "RELEASE_NODE is `{shown}`, with no `@host`: the release then adds the machine's hostname, and dns_cluster, which connects to `name@IP` from the DNS answers, never reaches it"
                     ),
@@ -64,13 +62,11 @@ impl Inputs<'_> {
         let host_text = env_sh::normalized(&host);
         match self.host_kind(&host) {
             HostKind::PrivateIp => out.push(
-                Finding::ok(3, "release-node-host", "RELEASE_NODE's host is `${FLY_PRIVATE_IP}`")
+                Finding::ok(FindingId::ReleaseNodeHost, "RELEASE_NODE's host is `${FLY_PRIVATE_IP}`")
                     .at_origin(&value.origin),
             ),
             HostKind::HostsFile => out.push(
-                Finding::warning(
-                    3,
-                    "release-node-host",
+                Finding::warning(FindingId::ReleaseNodeHost,
                     format!(
                         "RELEASE_NODE's host `{host_text}` reads the private IP from /etc/hosts (fly-local-6pn); it works, but FLY_PRIVATE_IP is the documented source"
                     ),
@@ -79,9 +75,7 @@ impl Inputs<'_> {
                 .fix("use `@${FLY_PRIVATE_IP}`"),
             ),
             HostKind::Other => out.push(
-                Finding::problem(
-                    3,
-                    "release-node-host",
+                Finding::problem(FindingId::ReleaseNodeHost,
                     format!(
                         "RELEASE_NODE's host is `{host_text}`, not `${{FLY_PRIVATE_IP}}`: dns_cluster connects to `name@IP` for each address the DNS query returns, so a node named after a hostname is never reached"
                     ),
@@ -97,8 +91,7 @@ impl Inputs<'_> {
         if name_text.is_empty() {
             out.push(
                 Finding::problem(
-                    3,
-                    "release-node-name",
+                    FindingId::ReleaseNodeName,
                     "RELEASE_NODE has an empty name before `@`",
                 )
                 .at_origin(&value.origin)
@@ -106,9 +99,7 @@ impl Inputs<'_> {
             );
         } else if !parts.per_machine.is_empty() {
             out.push(
-                Finding::problem(
-                    3,
-                    "release-node-name",
+                Finding::problem(FindingId::ReleaseNodeName,
                     format!(
                         "RELEASE_NODE's name `{name_text}` uses {}, which differs between machines; dns_cluster connects to `<its own name>@IP`, so machines with other names never connect",
                         parts.per_machine.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
@@ -119,9 +110,7 @@ impl Inputs<'_> {
             );
         } else if !parts.unknown.is_empty() {
             out.push(
-                Finding::warning(
-                    3,
-                    "release-node-name",
+                Finding::warning(FindingId::ReleaseNodeName,
                     format!(
                         "RELEASE_NODE's name `{name_text}` uses {}; doctor cannot tell whether that is the same on every machine of a deploy, as dns_cluster needs",
                         parts.unknown.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
@@ -133,8 +122,7 @@ impl Inputs<'_> {
         } else {
             out.push(
                 Finding::ok(
-                    3,
-                    "release-node-name",
+                    FindingId::ReleaseNodeName,
                     format!(
                         "RELEASE_NODE's name `{name_text}` is the same on every machine of a deploy"
                     ),
@@ -144,9 +132,7 @@ impl Inputs<'_> {
         }
         if parts.fragile_suffix {
             out.push(
-                Finding::warning(
-                    3,
-                    "release-node-image-suffix",
+                Finding::warning(FindingId::ReleaseNodeImageSuffix,
                     "`${FLY_IMAGE_REF##*-}` keeps everything after the reference's last `-`: with a custom image label (`fly deploy --image-label v42`) or a digest it carries `/`, `:` or `@` into the node name, which breaks it",
                 )
                 .at_origin(&value.origin)
