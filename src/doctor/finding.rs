@@ -1,7 +1,7 @@
 //! A finding: one result of one check, with its severity, the file and line it is about, a message
 //! and a one-line fix.
 
-use crate::doctor::inputs::Origin;
+use crate::doctor::boot::Origin;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

@@ -124,7 +124,7 @@ pub fn json_document(findings: &[Finding]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::inputs::ENV_SH;
+    use crate::doctor::setup::ENV_SH;
 
     #[test]
     fn text_report_is_one_line_per_finding_and_a_summary() {

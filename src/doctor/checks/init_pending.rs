@@ -1,20 +1,18 @@
 //! Check 14: init would still change something.
 
 use crate::cookie::CookieMode;
-use crate::doctor::DoctorOptions;
-use crate::doctor::finding::*;
-use crate::edit::Database;
+use crate::doctor::finding::{Finding, FindingId};
+use crate::doctor::setup::{DoctorOptions, Setup};
 use crate::error::Result;
 use crate::init::{self, InitOptions};
 use crate::plan::{Action, Kind};
-use crate::project::{self, Project};
+use crate::project;
 
-pub(in crate::doctor) fn check_init_pending(
-    project: &Project,
-    opts: &DoctorOptions,
-    database: Database,
-    out: &mut Vec<Finding>,
-) -> Result<()> {
+/// Asks init itself, planning as `init` with no options would for the database doctor takes the
+/// project to use: what it would still write, or leave as a step by hand.
+pub(super) fn check(setup: &Setup, opts: &DoctorOptions, out: &mut Vec<Finding>) -> Result<()> {
+    let project = setup.project;
+    let database = setup.database_choice().database();
     let fly_app = opts
         .fly_app
         .clone()

@@ -1,4 +1,5 @@
-//! One file per check; each adds its findings to the list `diagnose` sorts.
+//! One module per check, each a judgement over the shared [`Setup`]; [`all`] runs them in check
+//! order. The clustering check (6) has one module per library beside its own.
 
 mod clustering;
 mod cookie;
@@ -17,5 +18,26 @@ mod published_ports;
 mod release_distribution;
 mod release_node;
 
-pub(in crate::doctor) use ecto_ipv6::reads_env;
-pub(in crate::doctor) use init_pending::check_init_pending;
+use super::finding::Finding;
+use super::setup::{DoctorOptions, Setup};
+use crate::error::Result;
+
+/// Every check's findings, in the order of the checks. Errors are bad input, as init reports it.
+pub(super) fn all(setup: &Setup, opts: &DoctorOptions) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    env_sh::check(setup, &mut out);
+    erl_aflags::check(setup, &mut out);
+    release_node::check(setup, &mut out);
+    release_distribution::check(setup, &mut out);
+    dns_cluster_query::check(setup, &mut out);
+    clustering::check(setup, &mut out);
+    cookie::check(setup, &mut out);
+    ecto_ipv6::check(setup, &mut out);
+    legacy_env::check(setup, &mut out);
+    machines_stay_up::check(setup, &mut out);
+    process_groups::check(setup, &mut out);
+    published_ports::check(setup, &mut out)?;
+    endpoint_ip::check(setup, &mut out);
+    init_pending::check(setup, opts, &mut out)?;
+    Ok(out)
+}
