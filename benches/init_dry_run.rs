@@ -3,7 +3,8 @@
 //! Run with `cargo bench --bench init_dry_run`. Reports the median of repeated runs for: a bare
 //! process start (`true`), `flycluster --version` (our own start-up), `init --dry-run` on
 //! examples/hello_elixir, and on application.ex files of 1,000 to 20,000 children lines (to show
-//! growth is linear). Targets (issue 4): the example under 5 ms and at most 20x a bare start.
+//! growth is linear). Targets: the example under 5 ms and at most 20x a bare start; README's
+//! Performance section records the figures.
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -936,8 +936,8 @@ end
         );
     }
 
-    /// Item 2 of issue 14: the reason names what was found, never a PubSub or an Endpoint that is
-    /// not there.
+    /// The reason names what was found, never a PubSub or an Endpoint that is not there: the
+    /// user acts on it.
     #[test]
     fn a_manual_steps_reason_names_what_was_found() {
         let two_lists = "defmodule A.Application do

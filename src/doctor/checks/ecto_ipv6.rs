@@ -71,7 +71,8 @@ fn judge_fly(
     let known = !matches!(choice, DatabaseChoice::Unknown);
     let Some(value) = value else {
         // Nothing sets ECTO_IPV6: with `--database fly` that is wrong; without a choice it is
-        // right for a database outside Fly, so it is a warning (issue 14).
+        // right for a database outside Fly, so it is a warning: init on such a project leaves it
+        // unset, and its result must pass doctor.
         let severity = if known {
             Severity::Problem
         } else {

@@ -24,7 +24,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
                     ),
                 )
                 .at(ENV_SH, Some(e.line))
-                .fix("check the file with `sh -n`; the exports SPEC item 1 lists must take effect on Fly"),
+                .fix("check the file with `sh -n`; ERL_AFLAGS, ECTO_IPV6, DNS_CLUSTER_QUERY, RELEASE_DISTRIBUTION and RELEASE_NODE must take effect on Fly"),
             );
             return;
         }
