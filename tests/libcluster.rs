@@ -1,4 +1,4 @@
-//! Issue 8: `--strategy libcluster`, and projects that already cluster with libcluster.
+//! `--strategy libcluster`, and projects that already cluster with libcluster.
 
 mod common;
 use common::{TestProject, assert_elixir_ok, elixir_files, insta_settings, require_tool};

@@ -1,7 +1,7 @@
-//! The shapes real projects come in (issue 4): one fixture per shape under tests/fixtures/shapes/,
+//! The shapes real projects come in: one fixture per shape under tests/fixtures/shapes/,
 //! each run through `init --yes` with the specific outcome asserted (the child in the right list and
 //! place, a file left byte-for-byte, CRLF kept, a manual step with its snippet), the `--dry-run` diff
-//! snapshotted, and a second run that changes nothing. Each run also keeps issue 14's contract:
+//! snapshotted, and a second run that changes nothing. Each run also keeps the one-verdict contract:
 //! `doctor` on the result reports no problem, or init exited 3 and doctor's problems are the manual
 //! steps it listed. One more test judges every shape's result with the real Elixir: it parses, and
 //! stays formatted where the input was formatted.
