@@ -82,6 +82,16 @@ pub(in crate::doctor) enum Boot {
     Unset(Option<usize>, String),
 }
 
+impl Boot {
+    /// The value it boots with, whether or not a later line may change it.
+    pub(in crate::doctor) fn value(self) -> Option<Value> {
+        match self {
+            Boot::Set(v) | Boot::Uncertain(v, _) => Some(v),
+            Boot::Unknown | Boot::Unset(..) => None,
+        }
+    }
+}
+
 impl<'a> ReleaseEnv<'a> {
     pub(in crate::doctor) fn env_var(&self, name: &str) -> Option<&'a FlyVar> {
         match self.env_sh {
@@ -92,12 +102,8 @@ impl<'a> ReleaseEnv<'a> {
 
     /// RELEASE_NODE's name part (before `@`) when the release boots, normalized.
     pub(in crate::doctor) fn release_node_name(&self) -> Option<String> {
-        match self.at_boot("RELEASE_NODE") {
-            Boot::Set(v) | Boot::Uncertain(v, _) => {
-                env_sh::split_node_name(&v.value).map(|(n, _)| env_sh::normalized(&n))
-            }
-            _ => None,
-        }
+        let value = self.at_boot("RELEASE_NODE").value()?;
+        env_sh::split_node_name(&value.value).map(|(n, _)| env_sh::normalized(&n))
     }
 
     /// The value Fly starts the release with, before env.sh.eex runs: fly.toml's `[env]` over the

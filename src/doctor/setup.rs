@@ -165,6 +165,15 @@ impl<'p> Setup<'p> {
         self.release_env().at_boot(name)
     }
 
+    /// A RELEASE_* setting's value at boot. Only env.sh.eex sets these; without the file there is
+    /// nothing to judge here (the env-sh-missing finding says what to do).
+    pub(in crate::doctor) fn release_setting(&self, name: &str) -> Option<Value> {
+        if matches!(self.env_sh, EnvSh::Missing) {
+            return None;
+        }
+        self.at_boot(name).value()
+    }
+
     /// The value Fly starts the release with, before env.sh.eex runs.
     pub(in crate::doctor) fn inherited(&self, name: &str) -> Option<Value> {
         self.release_env().inherited(name)
@@ -310,9 +319,9 @@ impl<'p> Setup<'p> {
         if init::recorded_outside_fly(self.project) {
             return DatabaseChoice::Asked(Database::External);
         }
-        match self.at_boot("ECTO_IPV6") {
-            Boot::Set(v) | Boot::Uncertain(v, _) => DatabaseChoice::Set(v.origin),
-            Boot::Unknown | Boot::Unset(..) => DatabaseChoice::Unknown,
+        match self.at_boot("ECTO_IPV6").value() {
+            Some(v) => DatabaseChoice::Set(v.origin),
+            None => DatabaseChoice::Unknown,
         }
     }
 }

@@ -2,8 +2,25 @@
 
 use crate::doctor::finding::{Finding, FindingId, Severity};
 use crate::doctor::setup::Setup;
-use crate::edit::Strategy;
 use crate::edit::application;
+use crate::edit::{Strategy, deps};
+
+/// The library's dependency: ok, or a problem saying what cannot start without it.
+pub(super) fn dependency(
+    setup: &Setup,
+    library: Strategy,
+    id: FindingId,
+    missing: &str,
+    fix: &str,
+) -> Finding {
+    let mix = setup.project.mix_exs();
+    let finding = if setup.dep_in_umbrella(library) {
+        Finding::ok(id, format!("depends on {}", deps::wanted_dep(library).0))
+    } else {
+        Finding::problem(id, missing).fix(fix)
+    };
+    finding.at(mix, None)
+}
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
     let started = setup.started();

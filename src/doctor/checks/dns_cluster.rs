@@ -6,19 +6,13 @@ use crate::edit::Strategy;
 use crate::edit::runtime::QueryValue;
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
-    let mix = setup.project.mix_exs();
-    if setup.dep_in_umbrella(Strategy::DnsCluster) {
-        out.push(Finding::ok(FindingId::DnsClusterDep, "depends on dns_cluster").at(mix, None));
-    } else {
-        out.push(
-            Finding::problem(
-                FindingId::DnsClusterDep,
-                "mix.exs does not depend on dns_cluster, so the DNSCluster child cannot start",
-            )
-            .at(mix, None)
-            .fix("add `{:dns_cluster, \"~> 0.2.0\"}` to deps (`flycluster init` does)"),
-        );
-    }
+    out.push(super::clustering::dependency(
+        setup,
+        Strategy::DnsCluster,
+        FindingId::DnsClusterDep,
+        "mix.exs does not depend on dns_cluster, so the DNSCluster child cannot start",
+        "add `{:dns_cluster, \"~> 0.2.0\"}` to deps (`flycluster init` does)",
+    ));
 
     let app_file = setup.app_file();
     let Some(app) = &setup.application else {

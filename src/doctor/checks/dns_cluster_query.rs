@@ -1,7 +1,7 @@
 //! Check 5: DNS_CLUSTER_QUERY names the Fly app, `.internal`, wherever it is set.
 
 use crate::doctor::finding::{Finding, FindingId};
-use crate::doctor::setup::{Boot, FLY_TOML, Origin, Setup};
+use crate::doctor::setup::{FLY_TOML, Origin, Setup};
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
     if let (Some(asked), Some((app, line))) = (
@@ -19,10 +19,8 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
                 .fix(format!("set `app = '{asked}'` in fly.toml, or deploy with `fly deploy --app {asked}`")),
             );
     }
-    let boot = setup.at_boot("DNS_CLUSTER_QUERY");
-    let value = match &boot {
-        Boot::Set(v) | Boot::Uncertain(v, _) => v.clone(),
-        Boot::Unknown | Boot::Unset(..) => return,
+    let Some(value) = setup.at_boot("DNS_CLUSTER_QUERY").value() else {
+        return;
     };
     let expected = setup.expected_query();
     let shown = value.normalized();

@@ -6,16 +6,13 @@ use crate::edit::runtime::{self, Basename, FitIssueKind, QueryValue};
 use crate::edit::{LIBCLUSTER_TOPOLOGIES, Strategy};
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
-    let mix = setup.project.mix_exs();
-    if setup.dep_in_umbrella(Strategy::Libcluster) {
-        out.push(Finding::ok(FindingId::LibclusterDep, "depends on libcluster").at(mix, None));
-    } else {
-        out.push(
-            Finding::problem(FindingId::LibclusterDep, "the application starts Cluster.Supervisor, but mix.exs does not depend on libcluster")
-                .at(mix, None)
-                .fix("add `{:libcluster, \"~> 3.5\"}` to deps"),
-        );
-    }
+    out.push(super::clustering::dependency(
+        setup,
+        Strategy::Libcluster,
+        FindingId::LibclusterDep,
+        "the application starts Cluster.Supervisor, but mix.exs does not depend on libcluster",
+        "add `{:libcluster, \"~> 3.5\"}` to deps",
+    ));
     let app_file = setup.app_file();
     match setup.cluster_supervisor_line() {
         Some(line) => out.push(

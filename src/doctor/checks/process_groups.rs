@@ -1,7 +1,7 @@
 //! Check 11: with several process groups, which ones the query reaches.
 
 use crate::doctor::finding::{Finding, FindingId};
-use crate::doctor::setup::{Boot, FLY_TOML, Setup, Value};
+use crate::doctor::setup::{FLY_TOML, Setup, Value};
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
     let Some(toml) = &setup.fly_toml else {
@@ -22,10 +22,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
         .map(|(g, _)| format!("`{g}`"))
         .collect();
     let app = setup.fly_app_shown();
-    let query = match setup.at_boot("DNS_CLUSTER_QUERY") {
-        Boot::Set(v) | Boot::Uncertain(v, _) => Some(v),
-        _ => None,
-    };
+    let query = setup.at_boot("DNS_CLUSTER_QUERY").value();
     let shown = query.as_ref().map(Value::normalized);
     if let Some(q) = &shown
         && let Some(group) = q

@@ -1,16 +1,12 @@
 //! Check 4: RELEASE_DISTRIBUTION is `name`.
 
 use crate::doctor::finding::{Finding, FindingId};
-use crate::doctor::setup::{Boot, EnvSh, Setup};
+use crate::doctor::setup::Setup;
 use crate::shell::{self as env_sh};
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
-    if matches!(setup.env_sh, EnvSh::Missing) {
+    let Some(value) = setup.release_setting("RELEASE_DISTRIBUTION") else {
         return;
-    }
-    let value = match setup.at_boot("RELEASE_DISTRIBUTION") {
-        Boot::Set(v) | Boot::Uncertain(v, _) => v,
-        Boot::Unknown | Boot::Unset(..) => return,
     };
     let shown = value.normalized();
     if shown == "name" {

@@ -1,7 +1,7 @@
 //! Check 3: RELEASE_NODE is `<the same name on every machine>@${FLY_PRIVATE_IP}`.
 
 use crate::doctor::finding::{Finding, FindingId};
-use crate::doctor::setup::{Boot, EnvSh, Setup};
+use crate::doctor::setup::Setup;
 use crate::shell::{self as env_sh, ExpansionKind, Seg};
 
 /// Variables whose value differs from machine to machine (or region to region).
@@ -48,12 +48,8 @@ struct NameParts {
 }
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
-    if matches!(setup.env_sh, EnvSh::Missing) {
+    let Some(value) = setup.release_setting("RELEASE_NODE") else {
         return;
-    }
-    let value = match setup.at_boot("RELEASE_NODE") {
-        Boot::Set(v) | Boot::Uncertain(v, _) => v,
-        Boot::Unknown | Boot::Unset(..) => return,
     };
     let shown = value.normalized();
     let Some((name, host)) = env_sh::split_node_name(&value.value) else {
@@ -113,7 +109,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             Finding::problem(FindingId::ReleaseNodeName,
                 format!(
                     "RELEASE_NODE's name `{name_text}` uses {}, which differs between machines; dns_cluster connects to `<its own name>@IP`, so machines with other names never connect",
-                    parts.per_machine.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    quoted(&parts.per_machine)
                 ),
             )
             .at_origin(&value.origin)
@@ -124,7 +120,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             Finding::warning(FindingId::ReleaseNodeName,
                 format!(
                     "RELEASE_NODE's name `{name_text}` uses {}; doctor cannot tell whether that is the same on every machine of a deploy, as dns_cluster needs",
-                    parts.unknown.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    quoted(&parts.unknown)
                 ),
             )
             .at_origin(&value.origin)
@@ -153,6 +149,15 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             )),
         );
     }
+}
+
+/// `` `a`, `b` ``.
+fn quoted(expansions: &[String]) -> String {
+    expansions
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn host_kind(setup: &Setup, host: &[Seg]) -> HostKind {
