@@ -1,5 +1,5 @@
 //! Release cookies: 40 bytes from the OS CSPRNG, URL-safe base64 with padding — what
-//! `Base.url_encode64(:crypto.strong_rand_bytes(40))` gives.
+//! `Base.url_encode64(:crypto.strong_rand_bytes(40))` gives — and where a run puts one.
 
 use base64::Engine;
 
