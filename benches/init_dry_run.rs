@@ -4,7 +4,7 @@
 //! process start (`true`), `flycluster --version` (our own start-up), `init --dry-run` on
 //! examples/hello_elixir, and on application.ex files of 1,000 to 20,000 children lines (to show
 //! growth is linear). Targets: the example under 5 ms and at most 20x a bare start; 20,000 children
-//! within 40x the example.
+//! within 40x the example. README's Performance section records the figures.
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,7 +1,29 @@
 //! Release cookies: 40 bytes from the OS CSPRNG, URL-safe base64 with padding — what
-//! `Base.url_encode64(:crypto.strong_rand_bytes(40))` gives.
+//! `Base.url_encode64(:crypto.strong_rand_bytes(40))` gives — and where a run puts one.
 
 use base64::Engine;
+
+/// Where the release cookie goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieMode {
+    /// A Fly secret: the `fly secrets set` command is printed (or run); no file holds the cookie.
+    Secret,
+    /// `RELEASE_COOKIE` in fly.toml's `[env]` (fly.toml is usually committed).
+    FlyToml,
+    /// The user manages it.
+    None,
+}
+
+impl CookieMode {
+    /// As `--cookie` and the JSON document name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CookieMode::Secret => "secret",
+            CookieMode::FlyToml => "fly-toml",
+            CookieMode::None => "none",
+        }
+    }
+}
 
 pub fn generate() -> String {
     let mut bytes = [0u8; 40];

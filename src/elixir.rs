@@ -1,6 +1,8 @@
 //! tree-sitter-elixir helpers shared by the Elixir editors: parse, find calls and lists structurally,
 //! insert an element into a list the way `mix format` lays it out, and check that output parses.
 
+use crate::error::{Error, Result};
+use std::path::Path;
 use tree_sitter::{Node, Parser, Tree};
 
 /// Parse Elixir source. tree-sitter always returns a tree; errors show up as ERROR/MISSING nodes.
@@ -116,6 +118,25 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// Parse an Elixir file an editor is given, refusing it (exit 2, with the line) when Elixir would not
+/// compile it: a syntax error, or a carriage return that ends no line (tree-sitter lets some pass).
+pub fn parse_file(path: &Path, src: &str) -> Result<Tree> {
+    let tree = parse(src);
+    if let Some((line, _)) = first_error(&tree) {
+        return Err(syntax_error(path, line));
+    }
+    if let Some(line) = stray_carriage_return(src) {
+        return Err(syntax_error(path, line));
+    }
+    Ok(tree)
+}
+
+/// `FILE line N: is not valid Elixir (syntax error)`, with the help every Elixir refusal gives.
+pub fn syntax_error(path: &Path, line: usize) -> Error {
+    Error::input(path, Some(line), "is not valid Elixir (syntax error)")
+        .with_help("fix the syntax error (`mix compile` shows it) and run flycluster again")
 }
 
 /// The first syntax error as a 1-based (line, column), if any.

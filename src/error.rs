@@ -1,5 +1,6 @@
 //! One error type for the whole tool: each variant carries what the message needs and maps to an exit code.
 
+use crate::exit::Exit;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -90,9 +91,10 @@ impl Error {
         }
     }
 
-    /// Every error is "bad usage or bad input, nothing written" in the spec's terms.
-    pub fn exit_code(&self) -> i32 {
-        2
+    /// Every error stops the run before anything is written, or puts back what was: bad usage or
+    /// bad input.
+    pub fn exit_code(&self) -> Exit {
+        Exit::BadInput
     }
 
     pub fn help(&self) -> Option<&str> {

@@ -1,7 +1,7 @@
 //! The init operation in memory: resolve the options against the detected project, run every
 //! editor, validate each result, and collect one [`Plan`]. Nothing here writes to disk.
 
-use crate::cli::{CookieMode, DatabaseArg, StrategyArg};
+use crate::cookie::CookieMode;
 use crate::edit::{self, Database, EditCtx, Edited, Outcome, Strategy};
 use crate::elixir;
 use crate::error::{Error, Result};
@@ -25,54 +25,18 @@ pub struct InitOptions {
     pub app_confirmed: bool,
 }
 
-/// Fly app names: lowercase letters, digits and dashes, starting with a letter, at most 63 long.
-pub fn validate_fly_app(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::usage(format!("`{name}` is not a valid Fly app name")).with_help(
-            "Fly app names use lowercase letters, digits and dashes, start with a letter and are at most 63 characters",
-        ))
-    }
-}
-
-/// The Fly app name when none is given: fly.toml's `app`, else the OTP app with `_` as `-`.
-pub fn default_fly_app(project: &Project) -> String {
-    project
-        .fly_toml_app
-        .clone()
-        .unwrap_or_else(|| project.otp_app.replace('_', "-"))
-}
-
 /// The clustering library: the one asked for, else libcluster when the project already depends on
 /// it, else dns_cluster.
-pub fn resolve_strategy(project: &Project, asked: Option<StrategyArg>) -> Strategy {
+pub fn resolve_strategy(project: &Project, asked: Option<Strategy>) -> Strategy {
     let deps = || project.deps.iter().map(String::as_str);
     match asked {
-        Some(StrategyArg::DnsCluster) => Strategy::DnsCluster,
-        Some(StrategyArg::Libcluster) => Strategy::Libcluster,
+        Some(strategy) => strategy,
         None if edit::deps::brings(deps(), Strategy::Libcluster)
             && !edit::deps::brings(deps(), Strategy::DnsCluster) =>
         {
             Strategy::Libcluster
         }
         None => Strategy::DnsCluster,
-    }
-}
-
-/// `--database` as the editors know it.
-pub fn database_of(arg: DatabaseArg) -> Database {
-    match arg {
-        DatabaseArg::Fly => Database::Fly,
-        DatabaseArg::External => Database::External,
-        DatabaseArg::None => Database::None,
     }
 }
 
@@ -515,26 +479,6 @@ fn validate(kind: Kind, rel: &str, before: Option<&str>, after: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fly_app_names() {
-        for ok in ["hello-elixir", "a", "app2", "a-b-c"] {
-            assert!(validate_fly_app(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "Hello",
-            "hello_elixir",
-            "-a",
-            "a-",
-            "1app",
-            "a b",
-            "a$(x)",
-            &"a".repeat(64),
-        ] {
-            assert!(validate_fly_app(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn kinds_from_only_and_skip() {

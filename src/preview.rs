@@ -1,4 +1,5 @@
-//! Unified, git-style diffs of planned changes; colour is decided by the caller at print time.
+//! Unified, git-style diffs of planned changes, as plain text: the output styles their lines when it
+//! prints them (`output::diff_text`), and JSON carries them as they are.
 
 use crate::plan::FileChange;
 
@@ -28,32 +29,4 @@ pub fn changed_lines(diff: &str) -> usize {
                 || (l.starts_with('-') && !l.starts_with("---"))
         })
         .count()
-}
-
-/// ANSI colours for a diff: headers bold, hunks cyan, removals red, additions green.
-pub fn colorize(diff: &str) -> String {
-    let mut out = String::with_capacity(diff.len() + diff.len() / 4);
-    for line in diff.split_inclusive('\n') {
-        let (body, nl) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        let code = if body.starts_with("+++") || body.starts_with("---") {
-            "1"
-        } else if body.starts_with("@@") {
-            "36"
-        } else if body.starts_with('+') {
-            "32"
-        } else if body.starts_with('-') {
-            "31"
-        } else {
-            ""
-        };
-        if code.is_empty() {
-            out.push_str(line);
-        } else {
-            out.push_str(&format!("\x1b[{code}m{body}\x1b[0m{nl}"));
-        }
-    }
-    out
 }

@@ -1,5 +1,6 @@
 //! Detection: the project root, OTP app, application module and its file, Phoenix version, umbrella
-//! layout, the Fly app named in fly.toml, and the formatter's line length.
+//! layout, the Fly app named in fly.toml (and the name to use when none is given, checked as Fly
+//! checks it), and the formatter's line length.
 
 use crate::edit::EctoRepo;
 use crate::elixir;
@@ -79,6 +80,32 @@ impl Project {
     }
 }
 
+/// Fly app names: lowercase letters, digits and dashes, starting with a letter, at most 63 long.
+pub fn validate_fly_app(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("`{name}` is not a valid Fly app name")).with_help(
+            "Fly app names use lowercase letters, digits and dashes, start with a letter and are at most 63 characters",
+        ))
+    }
+}
+
+/// The Fly app name when none is given: fly.toml's `app`, else the OTP app with `_` as `-`.
+pub fn default_fly_app(project: &Project) -> String {
+    project
+        .fly_toml_app
+        .clone()
+        .unwrap_or_else(|| project.otp_app.replace('_', "-"))
+}
+
 /// Facts read from one mix.exs.
 struct MixFile {
     app: Option<String>,
@@ -94,11 +121,7 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
     let src = original.format.text;
     let tree = elixir::parse(&src);
     if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(
-            Error::input(rel, Some(line), "is not valid Elixir (syntax error)").with_help(
-                "fix the syntax error (`mix compile` shows it) and run flycluster again",
-            ),
-        );
+        return Err(elixir::syntax_error(Path::new(rel), line));
     }
     let root_node = tree.root_node();
     let project_kw = elixir::find_defs(root_node, &src, "project")
@@ -404,4 +427,29 @@ fn read_fly_toml(root: &Path) -> Result<(Option<String>, Option<String>)> {
         .and_then(|v| v.as_str())
         .map(str::to_string);
     Ok((app, cookie))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fly_app_names() {
+        for ok in ["hello-elixir", "a", "app2", "a-b-c"] {
+            assert!(validate_fly_app(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "Hello",
+            "hello_elixir",
+            "-a",
+            "a-",
+            "1app",
+            "a b",
+            "a$(x)",
+            &"a".repeat(64),
+        ] {
+            assert!(validate_fly_app(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! Questions at a terminal, through dialoguer. Nothing here runs without a terminal: the caller
 //! refuses first, so the tool never waits for input that cannot come.
 
-use crate::cli::CookieMode;
+use crate::cookie::CookieMode;
 use crate::edit::Database;
 use crate::error::{Error, Result};
-use crate::init::validate_fly_app;
+use crate::project::validate_fly_app;
 use dialoguer::console::{Key, Term};
 use dialoguer::theme::{ColorfulTheme, Theme};
 use dialoguer::{Input, Select};
@@ -14,6 +14,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Both ends a person would use are a terminal.
 pub fn has_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Colour the questions as the rest of the output is coloured on stderr (`--color`, `NO_COLOR`):
+/// dialoguer would otherwise decide for itself, and it does not read `NO_COLOR`.
+pub fn set_colors(on: bool) {
+    dialoguer::console::set_colors_enabled_stderr(on);
 }
 
 /// Set by Ctrl-C; read before each prompt and before anything is written.

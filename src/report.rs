@@ -1,9 +1,9 @@
 //! What the user reads about a plan: diffs, warnings, manual steps, the per-file summary, next steps,
 //! and the same as one JSON document for `--format json`.
 
-use crate::cli::CookieMode;
-use crate::cookie;
+use crate::cookie::{self, CookieMode};
 use crate::edit::Database;
+use crate::output::{self, Style, Text};
 use crate::plan::{Action, Kind, Plan};
 use crate::preview;
 use serde_json::json;
@@ -100,21 +100,28 @@ pub fn diffs(plan: &Plan) -> String {
 }
 
 /// Warnings and manual steps, for stderr.
-pub fn notices(plan: &Plan) -> String {
-    warnings(plan) + &manual_steps(plan)
+pub fn notices(plan: &Plan) -> Text {
+    let mut text = warnings(plan);
+    text.append(manual_steps(plan));
+    text
 }
 
 /// One `warning:` line each.
-pub fn warnings(plan: &Plan) -> String {
-    plan.warnings
-        .iter()
-        .map(|w| format!("warning: {w}\n"))
-        .collect()
+pub fn warnings(plan: &Plan) -> Text {
+    let mut text = Text::new();
+    for w in &plan.warnings {
+        text.append(output::labelled(
+            Style::Warning,
+            "warning",
+            &format!("{w}\n"),
+        ));
+    }
+    text
 }
 
 /// Each manual step with its snippet and where it goes.
-pub fn manual_steps(plan: &Plan) -> String {
-    let mut out = String::new();
+pub fn manual_steps(plan: &Plan) -> Text {
+    let mut out = Text::new();
     for step in &plan.manual {
         // A step with nothing to add (remove a service) says what to do in its location.
         let add = if step.snippet.is_empty() {
@@ -122,14 +129,18 @@ pub fn manual_steps(plan: &Plan) -> String {
         } else {
             ", add:"
         };
-        out.push_str(&format!(
-            "manual step: `{}`: {}\n  {}{add}\n",
-            step.path.display(),
-            step.reason,
-            step.location
+        out.append(output::labelled(
+            Style::ManualStep,
+            "manual step",
+            &format!(
+                "`{}`: {}\n  {}{add}\n",
+                step.path.display(),
+                step.reason,
+                step.location
+            ),
         ));
         for line in step.snippet.lines() {
-            out.push_str(&format!("    {line}\n"));
+            out.push(&format!("    {line}\n"));
         }
     }
     out
@@ -209,11 +220,7 @@ pub fn json_document(
         "applied": applied,
         "otp_app": ctx.otp_app,
         "fly_app": ctx.fly_app,
-        "cookie_mode": match ctx.cookie_mode {
-            CookieMode::Secret => "secret",
-            CookieMode::FlyToml => "fly-toml",
-            CookieMode::None => "none",
-        },
+        "cookie_mode": ctx.cookie_mode.name(),
         "cookie": if cookie_exposed { Some(ctx.cookie) } else { None },
         "database": ctx.database.name(),
         "files": files,

@@ -139,6 +139,67 @@ pub fn referenced_names(expansion: &str) -> Vec<String> {
     names
 }
 
+/// What one expansion is, for a value that must be the same on every Machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpansionKind {
+    /// `$(...)` or backquotes: whatever the command prints.
+    Command,
+    /// `$$`, the shell's process id.
+    ProcessId,
+    /// `$NAME`, `${NAME...}`: the variables it reads.
+    Parameters(Vec<String>),
+}
+
+pub fn expansion_kind(expansion: &str) -> ExpansionKind {
+    if expansion.starts_with("$(") || expansion.starts_with('`') {
+        ExpansionKind::Command
+    } else if expansion == "$$" {
+        ExpansionKind::ProcessId
+    } else {
+        ExpansionKind::Parameters(referenced_names(expansion))
+    }
+}
+
+/// `${VAR##*-}` (any pattern ending in `*-`): everything after the last `-` of VAR, the image
+/// suffix Fly's guide derives from `FLY_IMAGE_REF`.
+pub fn after_last_dash_of(expansion: &str, var: &str) -> bool {
+    expansion.starts_with(&format!("${{{var}##")) && expansion.trim_end_matches('}').ends_with("*-")
+}
+
+/// The name and host parts of a node name, split at the last `@` written literally.
+pub fn split_node_name(value: &[Seg]) -> Option<(Vec<Seg>, Vec<Seg>)> {
+    let (i, at) = value.iter().enumerate().rev().find_map(|(i, s)| match s {
+        Seg::Lit(l) => l.rfind('@').map(|at| (i, at)),
+        Seg::Exp(_) => None,
+    })?;
+    let Seg::Lit(l) = &value[i] else {
+        unreachable!("found in a literal")
+    };
+    let mut name: Vec<Seg> = value[..i].to_vec();
+    if at > 0 {
+        name.push(Seg::Lit(l[..at].to_string()));
+    }
+    let mut host = Vec::new();
+    if at + 1 < l.len() {
+        host.push(Seg::Lit(l[at + 1..].to_string()));
+    }
+    host.extend(value[i + 1..].iter().cloned());
+    Some((name, host))
+}
+
+/// 1-based lines of `# NAME=...` and `# export NAME=...`.
+pub fn commented_assignments(text: &str, name: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let rest = line.trim_start().strip_prefix('#')?;
+            let rest = rest.trim_start_matches(['#', ' ', '\t']);
+            let rest = rest.strip_prefix("export ").map_or(rest, str::trim_start);
+            rest.strip_prefix(name)?.starts_with('=').then_some(i + 1)
+        })
+        .collect()
+}
+
 fn refers_to(value: &[Seg], name: &str) -> bool {
     value.iter().any(|s| match s {
         Seg::Exp(e) => referenced_names(e).iter().any(|n| n == name),
@@ -1225,6 +1286,55 @@ fn view(events: &[Event], on_fly: bool) -> FlyView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_an_expansion_reads() {
+        assert_eq!(referenced_names("${FLY_IMAGE_REF##*-}"), ["FLY_IMAGE_REF"]);
+        assert_eq!(
+            referenced_names("${image_suffix:+-$image_suffix}"),
+            ["image_suffix", "image_suffix"]
+        );
+        assert_eq!(referenced_names("$(cat /etc/$HOST_FILE)"), ["HOST_FILE"]);
+        assert!(referenced_names("$1").is_empty());
+    }
+
+    #[test]
+    fn node_names_split_at_the_last_literal_at() {
+        let lit = |s: &str| Seg::Lit(s.into());
+        let exp = |s: &str| Seg::Exp(s.into());
+        let (name, host) = split_node_name(&[
+            exp("${FLY_APP_NAME}"),
+            lit("-"),
+            exp("${FLY_IMAGE_REF##*-}"),
+            lit("@"),
+            exp("${FLY_PRIVATE_IP}"),
+        ])
+        .unwrap();
+        assert_eq!(normalized(&name), "${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}");
+        assert_eq!(host, vec![exp("${FLY_PRIVATE_IP}")]);
+        let (name, host) = split_node_name(&[lit("app@host")]).unwrap();
+        assert_eq!((name, host), (vec![lit("app")], vec![lit("host")]));
+        assert!(split_node_name(&[exp("${FLY_APP_NAME}")]).is_none());
+    }
+
+    #[test]
+    fn commented_assignments_in_any_spelling() {
+        let text = "# export RELEASE_NODE=x\n#RELEASE_NODE=y\n  # # export RELEASE_NODE=z\nexport RELEASE_NODE=w\n# RELEASE_NODES=v\n";
+        assert_eq!(commented_assignments(text, "RELEASE_NODE"), [1, 2, 3]);
+    }
+
+    #[test]
+    fn expansions_by_what_they_read() {
+        assert_eq!(expansion_kind("$(hostname)"), ExpansionKind::Command);
+        assert_eq!(expansion_kind("`date`"), ExpansionKind::Command);
+        assert_eq!(expansion_kind("$$"), ExpansionKind::ProcessId);
+        assert_eq!(
+            expansion_kind("${FLY_APP_NAME}"),
+            ExpansionKind::Parameters(vec!["FLY_APP_NAME".into()])
+        );
+        assert!(after_last_dash_of("${FLY_IMAGE_REF##*-}", "FLY_IMAGE_REF"));
+        assert!(!after_last_dash_of("${FLY_IMAGE_REF##*:}", "FLY_IMAGE_REF"));
+    }
 
     fn effective(view: &FlyView, name: &str) -> Option<String> {
         let a = view.var(name)?.effective.as_ref()?;

@@ -1,4 +1,4 @@
-//! Hostile input through the real binary: every refusal of SPEC's Safety section exits 2, names the
+//! Hostile input through the real binary: every refusal of bad input (README's Safety section) exits 2, names the
 //! file (and the line where there is one) and writes nothing, byte for byte, mode for mode, with no
 //! new file, folder or temporary file; the bytes a file keeps when it is edited (CRLF, mixed endings,
 //! BOM, no final newline, mode); and the transaction: a write failing part-way (FLYCLUSTER_FAIL_WRITE,

@@ -8,7 +8,7 @@
 
 use super::{EditCtx, Edited, Outcome, Strategy, Supervision};
 use crate::elixir::{self, ListPosition};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::plan::ManualStep;
 use std::path::Path;
 use tree_sitter::Node;
@@ -42,7 +42,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
             "the application module's file was not found",
         ))));
     };
-    let tree = parse_elixir(path, src)?;
+    let tree = elixir::parse_file(path, src)?;
     let root = tree.root_node();
     let found = started(root, src);
     if found.dns_cluster.is_some() || found.cluster_supervisor.is_some() {
@@ -93,24 +93,6 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
             &refusal.describe("children list"),
         )))),
     }
-}
-
-/// Parse an Elixir file an editor is given, refusing it (exit 2, with the line) when Elixir would not
-/// compile it: a syntax error, or a carriage return that ends no line (tree-sitter lets some pass).
-pub fn parse_elixir(path: &Path, src: &str) -> Result<tree_sitter::Tree> {
-    let tree = elixir::parse(src);
-    if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(syntax_error(path, line));
-    }
-    if let Some(line) = elixir::stray_carriage_return(src) {
-        return Err(syntax_error(path, line));
-    }
-    Ok(tree)
-}
-
-fn syntax_error(path: &Path, line: usize) -> Error {
-    Error::input(path, Some(line), "is not valid Elixir (syntax error)")
-        .with_help("fix the syntax error (`mix compile` shows it) and run flycluster again")
 }
 
 /// A manual step naming where the child goes (`the children list of `start/2``) and why.
@@ -984,8 +966,8 @@ end
         );
     }
 
-    /// Item 2 of issue 14: the reason names what was found, never a PubSub or an Endpoint that is
-    /// not there.
+    /// The reason names what was found, never a PubSub or an Endpoint that is not there: the
+    /// user acts on it.
     #[test]
     fn a_manual_steps_reason_names_what_was_found() {
         let two_lists = "defmodule A.Application do

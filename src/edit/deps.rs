@@ -3,7 +3,6 @@
 //! an umbrella, a sibling app) already brings it. Doctor judges the dependency with [`brings`] too.
 
 use super::{EditCtx, Edited, Outcome, Strategy};
-use crate::edit::application::parse_elixir;
 use crate::elixir::{self, ListPosition};
 use crate::error::Result;
 use crate::plan::ManualStep;
@@ -85,7 +84,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     let Some(src) = before else {
         return Ok(manual(&needed, in_defp_deps(), "mix.exs was not found"));
     };
-    let tree = parse_elixir(path, src)?;
+    let tree = elixir::parse_file(path, src)?;
     let root = tree.root_node();
     let declared = declared(root, src);
     let have = || {

@@ -3,7 +3,8 @@
 //! environment and `socket_options: maybe_ipv6` in the Repo's `config` call. Fly Postgres is on the
 //! private IPv6 network; without `:inet6` Postgrex resolves the host over IPv4 and fails.
 //!
-//! The judgement "the Repo honours ECTO_IPV6" ([`honoured_at`]) is the one doctor's check 8 makes.
+//! The judgement "the Repo honours ECTO_IPV6" ([`honoured_at`]) is the one doctor's ECTO_IPV6 check
+//! makes.
 
 use super::{Database, EctoRepo, EditCtx, Edited, Outcome};
 use crate::edit::runtime;
@@ -56,6 +57,19 @@ pub fn env_read_line(root: Node<'_>, src: &str, var: &str) -> Option<usize> {
                 elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next())?;
             (elixir::text(first, src) == quoted).then(|| call.start_position().row + 1)
         })
+}
+
+/// The 1-based line of the first `config :APP, SOMETHING.Repo, ...` call in the file.
+pub fn repo_config_line(root: Node<'_>, src: &str) -> Option<usize> {
+    elixir::descendants_of_kind(root, "call")
+        .into_iter()
+        .filter(|call| elixir::call_name(*call, src) == Some("config"))
+        .find(|call| {
+            elixir::call_args(*call)
+                .and_then(|a| elixir::items(a).into_iter().nth(1))
+                .is_some_and(|m| m.kind() == "alias" && elixir::text(m, src).ends_with(".Repo"))
+        })
+        .map(|call| call.start_position().row + 1)
 }
 
 /// The runtime editor's result for `path`, with the Repo made to honour ECTO_IPV6 when the

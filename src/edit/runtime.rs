@@ -2,7 +2,6 @@
 //! DNS_CLUSTER_QUERY variable, inside the prod block when there is one, else after `import Config`.
 
 use super::{EditCtx, Edited, Outcome, Strategy};
-use crate::edit::application::parse_elixir;
 use crate::elixir;
 use crate::error::Result;
 use crate::plan::ManualStep;
@@ -442,7 +441,7 @@ fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited
         );
         return Ok(Edited::new(Outcome::Write(file)));
     };
-    let tree = parse_elixir(path, src)?;
+    let tree = elixir::parse_file(path, src)?;
     let root = tree.root_node();
     // Topologies written in the application module are all the supervisor gets: a config here
     // would be read by nothing (init asks for the DNSPoll topology there when it is missing).
@@ -569,6 +568,77 @@ fn import_config<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
                 matches!(elixir::text(a, src).trim(), "Config" | "Mix.Config")
             })
     })
+}
+
+/// Where a query or topology setting comes from, read-only, for doctor: the value of the query
+/// key this editor configures, of the DNSCluster child's `query:`, or of a topology's `query:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryValue {
+    /// `System.get_env("DNS_CLUSTER_QUERY")` or `fetch_env!`.
+    ReadsQueryEnv,
+    /// Reads another environment variable.
+    ReadsEnv(String),
+    Literal(String),
+    /// `"#{app}.internal"` with `app` read from FLY_APP_NAME at runtime.
+    AppInternal,
+    Other(String),
+}
+
+/// What `node` (a value, followed through the variables it names) reads.
+pub fn query_value(node: Node<'_>, root: Node<'_>, src: &str) -> QueryValue {
+    let text = elixir::text(node, src);
+    let interpolated = !elixir::descendants_of_kind(node, "interpolation").is_empty();
+    if node.kind() == "string" && !interpolated {
+        return QueryValue::Literal(text.trim_matches('"').to_string());
+    }
+    let mut candidates = vec![node];
+    candidates.extend(elixir::bound_values(node, root, src));
+    let mut reads = Vec::new();
+    for candidate in &candidates {
+        for call in elixir::descendants_of_kind(*candidate, "call") {
+            if matches!(
+                elixir::call_name(call, src),
+                Some("System.get_env" | "System.fetch_env!" | "System.fetch_env")
+            ) {
+                let first =
+                    elixir::call_args(call).and_then(|a| elixir::items(a).into_iter().next());
+                if let Some(first) = first.filter(|f| f.kind() == "string") {
+                    reads.push(elixir::text(first, src).trim_matches('"').to_string());
+                }
+            }
+        }
+    }
+    if reads.iter().any(|r| r == "DNS_CLUSTER_QUERY") {
+        return QueryValue::ReadsQueryEnv;
+    }
+    if interpolated && text.ends_with(".internal\"") && reads.iter().any(|r| r == "FLY_APP_NAME") {
+        return QueryValue::AppInternal;
+    }
+    match reads.into_iter().next() {
+        Some(var) => QueryValue::ReadsEnv(var),
+        None => QueryValue::Other(text.split_whitespace().collect::<Vec<_>>().join(" ")),
+    }
+}
+
+/// The value of a topology's first `KEY:` pair (its `query:`), read-only, for doctor.
+pub fn topology_option<'t>(topology: Node<'t>, src: &str, key: &str) -> Option<Node<'t>> {
+    elixir::descendants_of_kind(topology, "pair")
+        .into_iter()
+        .find_map(|pair| {
+            (pair_key(pair, src) == Some(key))
+                .then(|| pair.child_by_field_name("value"))
+                .flatten()
+        })
+}
+
+/// The topology's config names `Cluster.Strategy.DNSPoll` anywhere.
+pub fn mentions_dnspoll(topology: Node<'_>, src: &str) -> bool {
+    elixir::text(topology, src).contains("Cluster.Strategy.DNSPoll")
+}
+
+/// The topology's config sets `polling_interval:`, the key DNSPoll reads, anywhere.
+pub fn sets_polling_interval(topology: Node<'_>, src: &str) -> bool {
+    elixir::text(topology, src).contains("polling_interval:")
 }
 
 #[cfg(test)]

@@ -132,8 +132,16 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// `fly` on PATH, or the error saying how to get it.
+/// The first `program` in PATH's folders.
+pub fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
 pub fn find() -> Result<PathBuf> {
-    crate::run::find_on_path("fly").ok_or_else(|| {
+    find_on_path("fly").ok_or_else(|| {
         Error::fly("`fly` is not on PATH: verify asks the deployed Machines through the fly CLI")
             .with_help("install flyctl (https://fly.io/docs/flyctl/install/) and log in with `fly auth login`")
     })

@@ -3,7 +3,8 @@
 //!
 //! Layers: `fly` (the CLI: machines list, ssh console with a deadline) → `probe` (the Elixir
 //! expression and its result line) → `analysis` (pairs and findings) → `report` (text, JSON).
-//! This module finds the inputs and asks the Machines in parallel, a bounded number at a time.
+//! This module asks the Machines in parallel, a bounded number at a time; `commands::verify` finds
+//! the inputs and prints the report.
 
 pub mod analysis;
 pub mod fly;
@@ -11,97 +12,14 @@ pub mod probe;
 pub mod release;
 pub mod report;
 
-use crate::cli::{Format, VerifyArgs};
-use crate::error::{Error, Result};
-use crate::project::{self, DetectOptions};
-use crate::run::Out;
-use crate::{files, init};
-use analysis::{Answer, Asked, Context};
+use analysis::Answer;
 use fly::Machine;
 use probe::Via;
-use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// Exit codes from SPEC.md: 0 every started node sees every other, 1 not.
-pub const EXIT_CONNECTED: i32 = 0;
-pub const EXIT_NOT_CONNECTED: i32 = 1;
-
-pub fn run(args: VerifyArgs) -> Result<i32> {
-    if let Some(app) = &args.app {
-        init::validate_fly_app(app)?;
-    }
-    let project = project::detect(&args.path, &DetectOptions { otp_app: None })?;
-    let fly_app = args
-        .app
-        .clone()
-        .unwrap_or_else(|| init::default_fly_app(&project));
-    init::validate_fly_app(&fly_app)?;
-    let dockerfile = files::read(&project.root, "Dockerfile")?.map(|f| f.format.text);
-    let script = release::script_path(dockerfile.as_deref(), &project.otp_app);
-    let fly = fly::find()?;
-    let machines = fly::list_machines(&fly, &fly_app)?;
-    let (started, others): (Vec<Machine>, Vec<Machine>) =
-        machines.into_iter().partition(Machine::is_started);
-    if started.is_empty() {
-        let listed = if others.is_empty() {
-            "the app has no Machine".to_string()
-        } else {
-            format!(
-                "its {} Machine{} {} not started",
-                others.len(),
-                if others.len() == 1 { "" } else { "s" },
-                if others.len() == 1 { "is" } else { "are" }
-            )
-        };
-        return Err(Error::fly(format!(
-            "no started Machine of `{fly_app}` to ask: {listed}"
-        ))
-        .with_help(format!(
-            "deploy with `fly deploy`, or start one with `fly machine start ID --app {fly_app}`"
-        )));
-    }
-
-    let out = Out::new(&args.output);
-    let progress = Progress::new(std::io::stderr().is_terminal(), started.len());
-    let timeout = Duration::from_secs(args.timeout);
-    let ask = |m: &Machine| ask_machine(&fly, &fly_app, &project.otp_app, &script, m, timeout);
-    let answers = ask_all(&started, usize::from(args.jobs), &ask, |done| {
-        progress.show(done)
-    });
-    progress.clear();
-
-    let asked: Vec<Asked> = started
-        .into_iter()
-        .zip(answers)
-        .map(|(machine, answer)| Asked { machine, answer })
-        .collect();
-    let ctx = Context {
-        fly_app: &fly_app,
-        otp_app: &project.otp_app,
-        script: &script,
-    };
-    let verdict = analysis::analyze(&ctx, &asked, &others);
-    let code = if verdict.complete() {
-        EXIT_CONNECTED
-    } else {
-        EXIT_NOT_CONNECTED
-    };
-    if args.output.format == Format::Json {
-        out.json(&report::json_document(
-            &ctx, &asked, &others, &verdict, code,
-        ));
-    } else {
-        let color = crate::run::use_color(args.output.color, std::io::stdout().is_terminal());
-        let text = report::text(&ctx, &asked, &others, &verdict, color, args.output.quiet);
-        print!("{text}");
-        let _ = std::io::stdout().flush();
-    }
-    Ok(code)
-}
 
 /// Ask one Machine: `rpc` on its running node; when that gives no result, `eval` with the same
 /// environment, to show at least what the release boots with. Both within `timeout`.
@@ -195,39 +113,6 @@ pub fn ask_all<T: Send>(
         .into_iter()
         .map(|r| r.expect("every Machine was asked"))
         .collect()
-}
-
-/// One line on stderr, rewritten in place, while the Machines answer; only on a terminal.
-struct Progress {
-    shown: bool,
-    total: usize,
-}
-
-impl Progress {
-    fn new(terminal: bool, total: usize) -> Progress {
-        Progress {
-            shown: terminal,
-            total,
-        }
-    }
-
-    fn show(&self, done: usize) {
-        if self.shown {
-            eprint!(
-                "\r\x1b[2Kasking {} Machine{} through `fly ssh console`: {done} answered",
-                self.total,
-                if self.total == 1 { "" } else { "s" }
-            );
-            let _ = std::io::stderr().flush();
-        }
-    }
-
-    fn clear(&self) {
-        if self.shown {
-            eprint!("\r\x1b[2K");
-            let _ = std::io::stderr().flush();
-        }
-    }
 }
 
 #[cfg(test)]

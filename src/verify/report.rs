@@ -5,6 +5,8 @@
 use super::analysis::{Answer, Asked, Context, Finding, Pair, Verdict};
 use super::fly::Machine;
 use crate::doctor;
+use crate::exit::Exit;
+use crate::output::Text;
 use serde_json::{Value, json};
 
 /// The whole text report; `quiet` keeps only the findings and the verdict.
@@ -13,9 +15,8 @@ pub fn text(
     asked: &[Asked],
     others: &[Machine],
     verdict: &Verdict,
-    color: bool,
     quiet: bool,
-) -> String {
+) -> Text {
     let mut out = String::new();
     if !quiet {
         out.push_str(&machines_table(ctx, asked, others));
@@ -36,29 +37,29 @@ pub fn text(
             }
         }
     }
-    let findings = doctor::text_report(&as_doctor_findings(&verdict.findings), color, true);
+    let mut text = Text::from(out);
+    let findings = doctor::finding_lines(&finding_lines(&verdict.findings));
     if !findings.is_empty() {
-        out.push('\n');
-        out.push_str(&findings);
+        text.push("\n");
+        text.append(findings);
     }
-    out.push('\n');
-    out.push_str(&summary(asked, verdict));
-    out
+    text.push("\n");
+    text.push(&summary(asked, verdict));
+    text
 }
 
-/// The findings as doctor's, so both commands print a finding the same way (the location is the
-/// Machines it is about).
-fn as_doctor_findings(findings: &[Finding]) -> Vec<doctor::Finding> {
+/// The findings that need attention, as doctor prints a finding (the location is the Machines it is
+/// about).
+fn finding_lines(findings: &[Finding]) -> Vec<doctor::FindingLine<'_>> {
     findings
         .iter()
-        .map(|f| doctor::Finding {
-            check: 0,
-            id: f.id,
+        .filter(|f| f.severity != doctor::Severity::Ok)
+        .map(|f| doctor::FindingLine {
             severity: f.severity,
-            file: (!f.machines.is_empty()).then(|| f.machines.join(", ")),
-            line: None,
-            message: f.message.clone(),
-            fix: Some(f.fix.clone()),
+            id: f.id,
+            location: f.machines.join(", "),
+            message: &f.message,
+            fix: Some(&f.fix),
         })
         .collect()
 }
@@ -189,7 +190,7 @@ pub fn json_document(
     asked: &[Asked],
     others: &[Machine],
     verdict: &Verdict,
-    exit_code: i32,
+    exit: Exit,
 ) -> Value {
     let mut machines: Vec<Value> = asked
         .iter()
@@ -224,7 +225,7 @@ pub fn json_document(
             "pairs": verdict.pairs.len(),
             "connected_pairs": verdict.pairs.iter().filter(|p| p.connected()).count(),
             "complete": verdict.complete(),
-            "exit_code": exit_code,
+            "exit_code": exit.code(),
         },
     })
 }

@@ -1,0 +1,168 @@
+//! Check 8: ECTO_IPV6 and the Repo agree with where the database lives.
+
+use crate::doctor::finding::{Finding, FindingId, Severity};
+use crate::doctor::setup::{Boot, DatabaseChoice, RUNTIME_EXS, Setup, Value};
+use crate::edit::{Database, repo_ipv6};
+
+fn truthy(value: &str) -> bool {
+    matches!(value, "true" | "1")
+}
+
+pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
+    if !setup.has_ecto_repo() {
+        return;
+    }
+    let choice = setup.database_choice();
+    let value = match setup.at_boot("ECTO_IPV6") {
+        Boot::Set(v) | Boot::Uncertain(v, _) => Some(v),
+        // env.sh.eex could not be followed: check 1 says so.
+        Boot::Unknown => return,
+        Boot::Unset(..) => None,
+    };
+    let honoured = setup.ecto_ipv6_honoured();
+    match (&choice, choice.database()) {
+        (DatabaseChoice::NoRepo, _) => {}
+        (_, Database::None) => out.push(Finding::ok(
+            FindingId::EctoIpv6Runtime,
+            "`--database none`: ECTO_IPV6 and the Repo are not judged",
+        )),
+        (_, Database::External) => judge_external(value.as_ref(), honoured, out),
+        (_, Database::Fly) => judge_fly(setup, &choice, value.as_ref(), honoured, out),
+    }
+}
+
+fn judge_external(
+    value: Option<&Value>,
+    honoured: Option<(String, usize)>,
+    out: &mut Vec<Finding>,
+) {
+    if let (Some(v), Some((file, line))) = (value, &honoured)
+        && truthy(&v.normalized())
+    {
+        out.push(
+            Finding::problem(FindingId::EctoIpv6External,
+                format!(
+                    "ECTO_IPV6 is `{}` ({}) and {file} line {line} turns it into `socket_options: [:inet6]`, but the database is outside Fly (`--database external`): Postgrex then asks only for IPv6 addresses, and an IPv4-only host fails with `:nxdomain`",
+                    v.normalized(),
+                    v.origin.describe()
+                ),
+            )
+            .at_origin(&v.origin)
+            .fix(format!(
+                "remove ECTO_IPV6 from {} (`flycluster init --database external` takes it out of the Dockerfile and fly.toml)",
+                v.origin.file()
+            )),
+        );
+        return;
+    }
+    out.push(Finding::ok(
+        FindingId::EctoIpv6External,
+        "the Repo connects over IPv4, as a database outside Fly (`--database external`) needs",
+    ));
+}
+
+fn judge_fly(
+    setup: &Setup,
+    choice: &DatabaseChoice,
+    value: Option<&Value>,
+    honoured: Option<(String, usize)>,
+    out: &mut Vec<Finding>,
+) {
+    let known = !matches!(choice, DatabaseChoice::Unknown);
+    let Some(value) = value else {
+        // Nothing sets ECTO_IPV6: with `--database fly` that is wrong; without a choice it is
+        // right for a database outside Fly, so it is a warning: init on such a project leaves it
+        // unset, and its result must pass doctor.
+        let severity = if known {
+            Severity::Problem
+        } else {
+            Severity::Warning
+        };
+        let choose = if known {
+            String::new()
+        } else {
+            "; if the database is outside Fly, that is right: say so with `--database external`"
+                .into()
+        };
+        match &honoured {
+            Some((file, line)) => out.push(
+                Finding::new(FindingId::EctoIpv6Unset,
+                    severity,
+                    format!(
+                        "the Repo reads ECTO_IPV6 here, but nothing sets it when the release boots on Fly, so it connects over IPv4 and cannot reach Fly Postgres{choose}"
+                    ),
+                )
+                .at(file.clone(), Some(*line))
+                .fix("run `flycluster init --database fly`: it exports ECTO_IPV6=\"true\" in rel/env.sh.eex and the Dockerfile"),
+            ),
+            None => {
+                let (file, line) = setup.repo_config().unwrap_or((RUNTIME_EXS.to_string(), None));
+                out.push(
+                    Finding::new(FindingId::EctoIpv6Runtime,
+                        severity,
+                        format!(
+                            "the project uses Ecto, but nothing sets ECTO_IPV6 and no runtime config reads it: the Repo connects over IPv4 and cannot reach Fly Postgres{choose}"
+                        ),
+                    )
+                    .at(file.clone(), line)
+                    .fix(format!(
+                        "run `flycluster init --database fly`, or in {file}: {} and `socket_options: maybe_ipv6` in the Repo's config",
+                        repo_ipv6::BINDING_SHOWN
+                    )),
+                );
+            }
+        }
+        return;
+    };
+    let shown = value.normalized();
+    if !truthy(&shown) {
+        out.push(
+            Finding::problem(FindingId::EctoIpv6Value,
+                format!(
+                    "ECTO_IPV6 is `{shown}`; phx.gen's runtime.exs turns IPv6 on only for `true` or `1`, so the repo cannot reach Fly Postgres"
+                ),
+            )
+            .at_origin(&value.origin)
+            .fix("set ECTO_IPV6=\"true\"; if the database is outside Fly, remove it and pass `--database external`"),
+        );
+        return;
+    }
+    if let Some((file, line)) = honoured {
+        out.push(
+            Finding::ok(
+                FindingId::EctoIpv6Runtime,
+                "reads ECTO_IPV6 for the repo's socket options",
+            )
+            .at(file, Some(line)),
+        );
+        return;
+    }
+    let build_time = setup.read_at_build_time("ECTO_IPV6");
+    let (message, at) = match build_time {
+        Some((file, line)) => (
+            format!(
+                "ECTO_IPV6 is set ({}), but only {file} reads it, at build time, when it is not set: the repo cannot reach Fly Postgres over IPv6",
+                value.origin.describe()
+            ),
+            (file, Some(line)),
+        ),
+        None => (
+            format!(
+                "ECTO_IPV6 is set ({}) and the project has an Ecto repo, but no runtime config reads ECTO_IPV6: the repo connects over IPv4 and cannot reach Fly Postgres",
+                value.origin.describe()
+            ),
+            setup
+                .repo_config()
+                .unwrap_or((RUNTIME_EXS.to_string(), None)),
+        ),
+    };
+    out.push(
+        Finding::problem(FindingId::EctoIpv6Runtime, message)
+            .at(at.0.clone(), at.1)
+            .fix(format!(
+                "run `flycluster init`, or in {}: {} and `socket_options: maybe_ipv6` in the Repo's config",
+                at.0,
+                repo_ipv6::BINDING_SHOWN
+            )),
+    );
+}

@@ -1,0 +1,218 @@
+//! Check 2: erl gets `-proto_dist inet6_tcp`, exactly once.
+
+use crate::doctor::finding::{Finding, FindingId};
+use crate::doctor::setup::{Boot, DOCKERFILE, ENV_SH, EnvSh, Origin, Setup, substitute_self};
+use crate::edit::dockerfile;
+use crate::shell::{self as env_sh};
+
+pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
+    let (value, unset_reason) = match setup.at_boot("ERL_AFLAGS") {
+        Boot::Unknown => return,
+        Boot::Set(v) => (Some(v), None),
+        Boot::Uncertain(v, lines) => {
+            let line = *lines.last().expect("uncertain values have lines");
+            out.push(
+                Finding::problem(FindingId::ErlAflags,
+                    format!(
+                        "ERL_AFLAGS is `{}` ({}), but line {line} changes it only under a condition, so erl may not get `-proto_dist inet6_tcp` on Fly",
+                        v.normalized(),
+                        v.origin.describe(),
+                    ),
+                )
+                .at(ENV_SH, Some(line))
+                .fix("set ERL_AFLAGS unconditionally inside the Fly block (`flycluster init` does)"),
+            );
+            return;
+        }
+        Boot::Unset(line, reason) => (None, Some((line, reason))),
+    };
+
+    // Every -proto_dist erl gets: ERL_AFLAGS, the other flag variables, vm.args.
+    let mut sources: Vec<(String, Origin)> = Vec::new();
+    if let Some(value) = &value {
+        let total = env_sh::proto_dist_count(&value.value);
+        // An env.sh.eex value built on the inherited ERL_AFLAGS carries that value's flags too.
+        let own = match (&value.origin, setup.env_var("ERL_AFLAGS")) {
+            (Origin::EnvSh(_), Some(var)) => var
+                .effective
+                .as_ref()
+                .map_or(total, |a| env_sh::proto_dist_count(&a.value)),
+            _ => total,
+        };
+        for _ in 0..own {
+            sources.push(("ERL_AFLAGS".into(), value.origin.clone()));
+        }
+        if total > own
+            && let Some(inherited) = setup.inherited("ERL_AFLAGS")
+        {
+            for _ in own..total {
+                sources.push((
+                    format!(
+                        "the inherited ERL_AFLAGS that {} extends",
+                        value.origin.describe()
+                    ),
+                    inherited.origin.clone(),
+                ));
+            }
+        }
+    }
+    if let EnvSh::Read { view, .. } = &setup.env_sh {
+        for (var, a) in &view.proto_dist_elsewhere {
+            sources.push((var.clone(), Origin::EnvSh(a.line)));
+        }
+    }
+    // flycluster's block replaces the inherited ERL_AFLAGS's -proto_dist (the value the model
+    // gives it is the flag it adds); the other flag variables keep theirs.
+    {
+        for var in env_sh::OTHER_FLAG_VARS {
+            let inherited = setup.inherited(var);
+            match setup.env_var(var).and_then(|v| v.effective.as_ref()) {
+                // Counted above when the assignment itself carries the flag; one that reuses
+                // the inherited value carries that value's.
+                Some(a) => {
+                    let full = substitute_self(&a.value, var, inherited.as_ref());
+                    if env_sh::proto_dist_count(&a.value) == 0
+                        && env_sh::proto_dist_count(&full) > 0
+                    {
+                        sources.push((var.to_string(), Origin::EnvSh(a.line)));
+                    }
+                }
+                None => {
+                    if let Some(v) = inherited.filter(|v| env_sh::proto_dist_count(&v.value) > 0) {
+                        sources.push((var.to_string(), v.origin.clone()));
+                    }
+                }
+            }
+        }
+    }
+    let total = sources.len() + setup.vm_args_proto_dist.len();
+
+    if total > 1 {
+        let mut places: Vec<String> = sources
+            .iter()
+            .map(|(var, origin)| format!("{var} ({})", origin.describe()))
+            .collect();
+        places.extend(
+            setup
+                .vm_args_proto_dist
+                .iter()
+                .map(|v| format!("{} line {}", v.file, v.line)),
+        );
+        let preferred = sources
+            .iter()
+            .find(|(_, o)| matches!(o, Origin::EnvSh(_)))
+            .or(sources.first());
+        let (file, line) = match preferred {
+            Some((_, origin)) => (origin.file().to_string(), origin.line()),
+            None => (
+                setup.vm_args_proto_dist[0].file.clone(),
+                setup.vm_args_proto_dist[0].line,
+            ),
+        };
+        out.push(
+            Finding::problem(FindingId::ProtoDistTwice,
+                format!(
+                    "erl gets `-proto_dist` {total} times: {}; erl accepts it only once and otherwise falls back to IPv4, which Fly's private network does not carry",
+                    places.join(", ")
+                ),
+            )
+            .at(file, Some(line))
+            .fix("keep one `-proto_dist inet6_tcp`, in ERL_AFLAGS; remove the others (`flycluster init` does this for env.sh.eex)"),
+        );
+        return;
+    }
+
+    if let [vm] = setup.vm_args_proto_dist.as_slice() {
+        let finding = if vm.carrier.starts_with("inet6_") {
+            Finding::ok(
+                FindingId::ErlAflags,
+                format!("erl gets `-proto_dist {}` once, from vm.args", vm.carrier),
+            )
+        } else {
+            Finding::problem(FindingId::ErlAflags,
+                format!("erl gets `-proto_dist {}` from vm.args: distribution must use `inet6_tcp` on Fly's IPv6 private network", vm.carrier),
+            )
+            .fix("use `-proto_dist inet6_tcp`")
+        };
+        out.push(finding.at(vm.file.clone(), Some(vm.line)));
+        return;
+    }
+
+    if total == 0 {
+        // No -proto_dist at all.
+        if let Some(b) = builder_only(setup, "ERL_AFLAGS") {
+            out.push(
+                Finding::problem(FindingId::DockerfileBuilderStage,
+                    format!(
+                        "ERL_AFLAGS is set in the `{}` stage only; the final image does not inherit it, so erl listens on IPv4, which Fly's private network does not carry",
+                        b.stage_name.as_deref().unwrap_or("build")
+                    ),
+                )
+                .at(DOCKERFILE, Some(b.line))
+                .fix("move the ENV line into the final stage (after the last FROM), or run `flycluster init`"),
+            );
+            return;
+        }
+        let finding = match (&value, &unset_reason) {
+            (Some(v), _) => Finding::problem(FindingId::ErlAflags,
+                format!(
+                    "ERL_AFLAGS is `{}`, without `-proto_dist inet6_tcp`: Erlang distribution listens on IPv4, which Fly's private network does not carry",
+                    v.normalized()
+                ),
+            )
+            .at_origin(&v.origin),
+            (None, Some((line, reason))) => Finding::problem(FindingId::ErlAflags,
+                format!(
+                    "nothing gives erl `-proto_dist inet6_tcp` on Fly (ERL_AFLAGS: {reason}); Erlang distribution then listens on IPv4, which Fly's private network does not carry"
+                ),
+            )
+            .at(ENV_SH, *line),
+            (None, None) => unreachable!("an unset value has a reason"),
+        };
+        out.push(finding.fix("run `flycluster init`: it exports ERL_AFLAGS=\"-proto_dist inet6_tcp\" in env.sh.eex and the Dockerfile's final stage"));
+        return;
+    }
+    if sources[0].0 != "ERL_AFLAGS" {
+        // The only -proto_dist is in another flag variable: erl still gets it once.
+        let (var, origin) = &sources[0];
+        out.push(
+            Finding::warning(
+                FindingId::ErlAflags,
+                format!("erl gets `-proto_dist` only from {var}, not ERL_AFLAGS"),
+            )
+            .at_origin(origin)
+            .fix("set `-proto_dist inet6_tcp` in ERL_AFLAGS instead"),
+        );
+        return;
+    }
+    let value = value.expect("the one -proto_dist is in ERL_AFLAGS");
+    if !env_sh::has_inet6_tcp(&value.value) {
+        out.push(
+            Finding::problem(FindingId::ErlAflags,
+                format!(
+                    "ERL_AFLAGS is `{}`: distribution must use `-proto_dist inet6_tcp` on Fly's IPv6 private network",
+                    value.normalized(),
+                ),
+            )
+            .at_origin(&value.origin)
+            .fix("set `-proto_dist inet6_tcp` in ERL_AFLAGS"),
+        );
+        return;
+    }
+    out.push(
+        Finding::ok(
+            FindingId::ErlAflags,
+            "erl gets `-proto_dist inet6_tcp` once, from ERL_AFLAGS",
+        )
+        .at_origin(&value.origin),
+    );
+}
+
+/// An `ENV NAME=...` of a stage the final image does not inherit, when the final image has none.
+fn builder_only<'s>(setup: &'s Setup, name: &str) -> Option<&'s dockerfile::EnvLine> {
+    let lines = setup.dockerfile.as_ref()?;
+    if lines.iter().any(|l| l.key == name && l.in_final_image) {
+        return None;
+    }
+    lines.iter().find(|l| l.key == name && !l.in_final_image)
+}

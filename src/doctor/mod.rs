@@ -1,0 +1,34 @@
+//! `flycluster doctor`: read-only checks that the clustering setup is complete and consistent across
+//! files, over the same detection as init. Every finding carries a stable id, a severity, the file
+//! and line it is about, a message, and a one-line fix.
+//!
+//! The environment is judged as the release sees it when it boots on Fly: the final image's `ENV`,
+//! then fly.toml's `[env]` (Fly sets it over the image's), then rel/env.sh.eex as `sh` runs it.
+//!
+//! Layers: `setup` reads the project's files once into one model (`boot`: how each variable stands
+//! at boot; `elixir_files`: what the parsed Elixir files say) → `checks`, one module per check,
+//! judge that model into [`Finding`]s → `report` prints them as text or JSON.
+
+mod boot;
+mod checks;
+mod elixir_files;
+mod finding;
+mod report;
+mod setup;
+
+use crate::error::Result;
+use crate::project::Project;
+
+pub use finding::{Finding, Severity};
+pub use report::{FindingLine, exit_code, finding_lines, json_document, text_report};
+pub use setup::DoctorOptions;
+use setup::Setup;
+
+/// Every check over the project, in check order. Errors are bad input (a file that does not parse
+/// as what it should be), exactly as init reports them.
+pub fn diagnose(project: &Project, opts: &DoctorOptions) -> Result<Vec<Finding>> {
+    let setup = Setup::read(project, opts)?;
+    let mut findings = checks::all(&setup, opts)?;
+    findings.sort_by_key(Finding::check);
+    Ok(findings)
+}

@@ -1,0 +1,327 @@
+//! The clustering setup as the project's files state it, read once for every check: rel/env.sh.eex
+//! as `sh` runs it, the Dockerfile's `ENV` lines, fly.toml, vm.args, and the Elixir files parsed.
+//! The checks only judge what this model answers; they read no file and parse nothing themselves,
+//! and where a fact is one init's editors decide too, the model asks the editor's own reading.
+
+pub(in crate::doctor) use super::boot::{
+    Boot, DOCKERFILE, ENV_SH, EnvSh, FLY_TOML, Origin, ReleaseEnv, Value, substitute_self,
+};
+use super::elixir_files;
+pub(in crate::doctor) use super::elixir_files::{
+    ChildQuery, EndpointIp, ExFile, MixCookie, RUNTIME_EXS, TopologyConfig,
+};
+use crate::edit::application::{self, Started};
+use crate::edit::{Database, Strategy, Supervision, deps, dockerfile, fly_toml};
+use crate::error::Result;
+use crate::files;
+use crate::init;
+use crate::project::{self, Project};
+use crate::shell::{self as env_sh, FlyVar};
+use std::path::Path;
+
+/// A `-proto_dist` in a vm.args file.
+pub(in crate::doctor) struct VmArg {
+    pub(in crate::doctor) file: String,
+    /// 1-based.
+    pub(in crate::doctor) line: usize,
+    /// `inet6_tcp`.
+    pub(in crate::doctor) carrier: String,
+}
+
+/// What doctor needs beyond the project itself.
+#[derive(Debug, Clone, Default)]
+pub struct DoctorOptions {
+    /// `--app`; else fly.toml's `app`.
+    pub fly_app: Option<String>,
+    /// `--database`; else inferred from the project: an ECTO_IPV6 the release boots with means a
+    /// database on Fly.
+    pub database: Option<Database>,
+}
+
+/// Where doctor takes the database to live, and how it knows: `--database`, else an `ECTO_IPV6`
+/// the project sets (the user's choice of a database on Fly, whatever its value), else nothing.
+/// Without a choice doctor judges as `init` would (Fly, with an Ecto repo), but a missing setting
+/// is a warning: it is right for a database outside Fly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::doctor) enum DatabaseChoice {
+    Asked(Database),
+    /// ECTO_IPV6 set when the release boots, at this origin.
+    Set(Origin),
+    /// No Ecto repo on a network database.
+    NoRepo,
+    /// An Ecto repo, and nothing says where its database lives.
+    Unknown,
+}
+
+impl DatabaseChoice {
+    /// The database init plans for under this choice (its own default for `Unknown`).
+    pub(in crate::doctor) fn database(&self) -> Database {
+        match self {
+            DatabaseChoice::Asked(d) => *d,
+            DatabaseChoice::Set(_) | DatabaseChoice::Unknown => Database::Fly,
+            DatabaseChoice::NoRepo => Database::None,
+        }
+    }
+}
+
+/// Everything the checks ask about, read once: the files as they are, parsed.
+pub(in crate::doctor) struct Setup<'p> {
+    pub(in crate::doctor) project: &'p Project,
+    /// `--app`, else fly.toml's `app`.
+    pub(in crate::doctor) fly_app: Option<String>,
+    pub(in crate::doctor) env_sh: EnvSh,
+    pub(in crate::doctor) dockerfile: Option<Vec<dockerfile::EnvLine>>,
+    pub(in crate::doctor) fly_toml: Option<fly_toml::FlyTomlView>,
+    /// `-proto_dist` in rel/vm.args.eex or rel/remote.vm.args.eex.
+    pub(in crate::doctor) vm_args_proto_dist: Vec<VmArg>,
+    /// config/*.exs, runtime.exs first.
+    pub(in crate::doctor) configs: Vec<ExFile>,
+    pub(in crate::doctor) application: Option<ExFile>,
+    mix: Option<ExFile>,
+    /// A file under the app's lib/ that reads ECTO_IPV6 at runtime (a Repo's `init/2` may).
+    lib_ecto_ipv6: Option<(String, usize)>,
+    /// `--database`.
+    asked_database: Option<Database>,
+}
+
+impl<'p> Setup<'p> {
+    pub(in crate::doctor) fn read(project: &'p Project, opts: &DoctorOptions) -> Result<Setup<'p>> {
+        let root = &project.root;
+        let env_sh = match files::read(root, ENV_SH)? {
+            None => EnvSh::Missing,
+            Some(f) => {
+                let text = f.format.text;
+                match env_sh::read(&text) {
+                    Ok(script) => EnvSh::Read {
+                        text,
+                        broken_off_fly: script.node_name_broken_off_fly().cloned(),
+                        view: script.on_fly,
+                    },
+                    Err(e) => EnvSh::Unparsed(e),
+                }
+            }
+        };
+        let dockerfile =
+            files::read(root, DOCKERFILE)?.map(|f| dockerfile::env_lines(&f.format.text));
+        let fly_toml = match files::read(root, FLY_TOML)? {
+            Some(f) => Some(fly_toml::read_view(Path::new(FLY_TOML), &f.format.text)?),
+            None => None,
+        };
+        let mut vm_args_proto_dist = Vec::new();
+        for rel in env_sh::VM_ARGS_FILES {
+            if let Some(f) = files::read(root, rel)? {
+                for (line, carrier) in env_sh::vm_args_proto_dist(&f.format.text) {
+                    vm_args_proto_dist.push(VmArg {
+                        file: rel.to_string(),
+                        line,
+                        carrier,
+                    });
+                }
+            }
+        }
+        let mut config_names = project::config_files(root);
+        config_names.sort_by_key(|n| (n != RUNTIME_EXS, n.clone()));
+        let mut configs = Vec::new();
+        for rel in config_names {
+            configs.extend(ExFile::read(root, &rel)?);
+        }
+        let application = match &project.application_path {
+            Some(rel) => ExFile::read(root, rel)?,
+            None => None,
+        };
+        let mix = ExFile::read(root, &project.mix_exs())?;
+        let fly_app = opts.fly_app.clone().or_else(|| {
+            fly_toml
+                .as_ref()
+                .and_then(|t| t.app.as_ref().map(|(a, _)| a.clone()))
+        });
+        let lib_ecto_ipv6 = elixir_files::lib_reading_env(project, "ECTO_IPV6")?;
+        Ok(Setup {
+            project,
+            fly_app,
+            env_sh,
+            dockerfile,
+            fly_toml,
+            vm_args_proto_dist,
+            configs,
+            application,
+            mix,
+            lib_ecto_ipv6,
+            asked_database: opts.database,
+        })
+    }
+
+    /// The release's environment on Fly, as the files read decide it.
+    pub(in crate::doctor) fn release_env(&self) -> ReleaseEnv<'_> {
+        ReleaseEnv {
+            env_sh: &self.env_sh,
+            dockerfile: self.dockerfile.as_deref(),
+            fly_toml: self.fly_toml.as_ref(),
+        }
+    }
+
+    /// How `name` stands when the release boots on Fly.
+    pub(in crate::doctor) fn at_boot(&self, name: &str) -> Boot {
+        self.release_env().at_boot(name)
+    }
+
+    /// A RELEASE_* setting's value at boot. Only env.sh.eex sets these; without the file there is
+    /// nothing to judge here (the env-sh-missing finding says what to do).
+    pub(in crate::doctor) fn release_setting(&self, name: &str) -> Option<Value> {
+        if matches!(self.env_sh, EnvSh::Missing) {
+            return None;
+        }
+        self.at_boot(name).value()
+    }
+
+    /// The value Fly starts the release with, before env.sh.eex runs.
+    pub(in crate::doctor) fn inherited(&self, name: &str) -> Option<Value> {
+        self.release_env().inherited(name)
+    }
+
+    /// What env.sh.eex does with `name` on Fly.
+    pub(in crate::doctor) fn env_var(&self, name: &str) -> Option<&FlyVar> {
+        self.release_env().env_var(name)
+    }
+
+    /// RELEASE_NODE's name part (before `@`) when the release boots, normalized.
+    pub(in crate::doctor) fn release_node_name(&self) -> Option<String> {
+        self.release_env().release_node_name()
+    }
+
+    /// The started DNSCluster child's file, line and what its `query:` reads.
+    pub(in crate::doctor) fn dns_cluster_child(&self) -> Option<(&ExFile, usize, ChildQuery)> {
+        let app = self.application.as_ref()?;
+        let (line, query) = elixir_files::dns_cluster_child(app)?;
+        Some((app, line, query))
+    }
+
+    /// The line of the Cluster.Supervisor child the application starts.
+    pub(in crate::doctor) fn cluster_supervisor_line(&self) -> Option<usize> {
+        self.started()
+            .cluster_supervisor
+            .map(|c| c.start_position().row + 1)
+    }
+
+    /// Where a config read at boot, or the app's own code, makes the Repo honour ECTO_IPV6 (the
+    /// judgement init's runtime editor makes before it adds `maybe_ipv6`).
+    pub(in crate::doctor) fn ecto_ipv6_honoured(&self) -> Option<(String, usize)> {
+        elixir_files::ecto_ipv6_honoured(&self.configs).or_else(|| self.lib_ecto_ipv6.clone())
+    }
+
+    /// A config that runs when the release is built (not at boot) and reads `var`: file and line.
+    pub(in crate::doctor) fn read_at_build_time(&self, var: &str) -> Option<(String, usize)> {
+        elixir_files::read_at_build_time(&self.configs, var)
+    }
+
+    /// The runtime config call that configures a `*.Repo`: its file and line.
+    pub(in crate::doctor) fn repo_config(&self) -> Option<(String, Option<usize>)> {
+        elixir_files::repo_config(&self.configs)
+    }
+
+    /// The release cookie mix.exs sets, if any.
+    pub(in crate::doctor) fn mix_cookie(&self) -> Option<MixCookie> {
+        elixir_files::mix_cookie(self.mix.as_ref()?)
+    }
+
+    /// The `ip:` a prod release's Endpoint gets.
+    pub(in crate::doctor) fn endpoint_ip(&self) -> Option<EndpointIp> {
+        elixir_files::endpoint_ip(&self.configs)
+    }
+
+    pub(in crate::doctor) fn has_ecto_repo(&self) -> bool {
+        self.project.has_network_repo()
+    }
+
+    pub(in crate::doctor) fn fly_app_shown(&self) -> String {
+        self.fly_app
+            .clone()
+            .unwrap_or_else(|| project::default_fly_app(self.project))
+    }
+
+    /// The Fly app as the query names it: `APP.internal`.
+    pub(in crate::doctor) fn expected_query(&self) -> String {
+        format!("{}.internal", self.fly_app_shown())
+    }
+
+    /// Whether a query value names this Fly app's `.internal` (`None`: cannot tell, no app known).
+    pub(in crate::doctor) fn query_fits(&self, value: &str) -> Option<bool> {
+        // `<group>.process.<app>.internal` is the app's Machines of one process group.
+        let app_part = match value.split_once(".process.") {
+            Some((group, rest)) if !group.is_empty() && !group.contains('.') => rest,
+            _ => value,
+        };
+        if app_part == "${FLY_APP_NAME}.internal" {
+            return Some(true);
+        }
+        let app = self.fly_app.as_ref()?;
+        Some(app_part == format!("{app}.internal"))
+    }
+
+    /// What the application starts, as init's editors read it.
+    pub(in crate::doctor) fn started(&self) -> Started<'_> {
+        self.application
+            .as_ref()
+            .map(|app| application::started(app.root(), &app.src))
+            .unwrap_or_default()
+    }
+
+    /// What the application starts for clustering and the keys its children read, as init's
+    /// editors read it.
+    pub(in crate::doctor) fn supervision(&self) -> Supervision {
+        self.application
+            .as_ref()
+            .map(|app| application::supervision(&app.src))
+            .unwrap_or_default()
+    }
+
+    /// The app's own dependencies bring the library.
+    pub(in crate::doctor) fn dep_of_app(&self, library: Strategy) -> bool {
+        deps::brings(self.project.deps.iter().map(String::as_str), library)
+    }
+
+    /// The app's own dependencies, or in an umbrella another app's, bring the library.
+    pub(in crate::doctor) fn dep_in_umbrella(&self, library: Strategy) -> bool {
+        let project = self.project;
+        deps::brings(
+            project
+                .deps
+                .iter()
+                .chain(&project.sibling_deps)
+                .map(String::as_str),
+            library,
+        )
+    }
+
+    /// The library init would set up (what the project depends on, else dns_cluster).
+    pub(in crate::doctor) fn default_strategy(&self) -> Strategy {
+        init::resolve_strategy(self.project, None)
+    }
+
+    /// The application module's file, where it is or where it would be.
+    pub(in crate::doctor) fn app_file(&self) -> String {
+        self.project.application_path.clone().unwrap_or_else(|| {
+            format!(
+                "{}lib/{}/application.ex",
+                self.project.app_dir, self.project.otp_app
+            )
+        })
+    }
+
+    pub(in crate::doctor) fn database_choice(&self) -> DatabaseChoice {
+        if let Some(asked) = self.asked_database {
+            return DatabaseChoice::Asked(asked);
+        }
+        if !self.has_ecto_repo() {
+            return DatabaseChoice::NoRepo;
+        }
+        // What `init --database external` recorded: its block, rendered without ECTO_IPV6.
+        if init::recorded_outside_fly(self.project) {
+            return DatabaseChoice::Asked(Database::External);
+        }
+        match self.at_boot("ECTO_IPV6").value() {
+            Some(v) => DatabaseChoice::Set(v.origin),
+            None => DatabaseChoice::Unknown,
+        }
+    }
+}
