@@ -52,30 +52,36 @@ pub fn next_steps(plan: &Plan, ctx: &Context<'_>) -> Vec<String> {
     if deps_changed {
         steps.push("mix deps.get   # fetch the new dependency and update mix.lock".to_string());
     }
+    // What `fly secrets list` should show: one step for everything to check there.
+    let mut to_check: Vec<&str> = Vec::new();
     match ctx.cookie_mode {
-        CookieMode::Secret if ctx.secret_set => {
-            steps.push("the release cookie is staged as a Fly secret; it takes effect with the next deploy".into())
-        }
+        CookieMode::Secret if ctx.secret_set => steps.push(
+            "the release cookie is staged as a Fly secret; it takes effect with the next deploy"
+                .into(),
+        ),
         CookieMode::Secret => steps.push(format!(
             "{}   # once per app: nodes must share one cookie",
             cookie::secrets_command(ctx.cookie, ctx.fly_app)
         )),
         CookieMode::FlyToml => {}
-        CookieMode::None => steps.push(format!(
-            "fly secrets list --app {}   # make sure RELEASE_COOKIE is set, or every deploy gets a new cookie",
-            ctx.fly_app
-        )),
+        CookieMode::None => {
+            to_check.push("make sure RELEASE_COOKIE is set, or every deploy gets a new cookie")
+        }
     }
     match ctx.database {
-        Database::Fly if ctx.has_ecto_repo => steps.push(format!(
-            "fly secrets list --app {}   # DATABASE_URL must name the Fly Postgres database; the Repo reaches it over IPv6",
-            ctx.fly_app
-        )),
-        Database::External => steps.push(format!(
-            "fly secrets list --app {}   # DATABASE_URL must name the external database; the Repo reaches it over IPv4",
-            ctx.fly_app
-        )),
+        Database::Fly if ctx.has_ecto_repo => to_check.push(
+            "DATABASE_URL must name the Fly Postgres database; the Repo reaches it over IPv6",
+        ),
+        Database::External => to_check
+            .push("DATABASE_URL must name the external database; the Repo reaches it over IPv4"),
         _ => {}
+    }
+    if !to_check.is_empty() {
+        steps.push(format!(
+            "fly secrets list --app {}   # {}",
+            ctx.fly_app,
+            to_check.join("; ")
+        ));
     }
     steps.push("fly deploy".into());
     steps.push(format!("fly scale count 2 --app {}", ctx.fly_app));

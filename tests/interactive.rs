@@ -221,13 +221,18 @@ fn expected_next_steps(app: &str, release: &str, deps: bool, cookie: &str) -> Ve
     if deps {
         steps.push("mix deps.get   # fetch the new dependency and update mix.lock".to_string());
     }
+    let database =
+        "DATABASE_URL must name the Fly Postgres database; the Repo reaches it over IPv6";
     match cookie {
         "secret" => steps.push(format!("fly secrets set RELEASE_COOKIE=[COOKIE] --app {app}   # once per app: nodes must share one cookie")),
-        "none" => steps.push(format!("fly secrets list --app {app}   # make sure RELEASE_COOKIE is set, or every deploy gets a new cookie")),
+        // One look at the secrets for both.
+        "none" => steps.push(format!("fly secrets list --app {app}   # make sure RELEASE_COOKIE is set, or every deploy gets a new cookie; {database}")),
         _ => {}
     }
+    if cookie != "none" {
+        steps.push(format!("fly secrets list --app {app}   # {database}"));
+    }
     steps.extend([
-        format!("fly secrets list --app {app}   # DATABASE_URL must name the Fly Postgres database; the Repo reaches it over IPv6"),
         "fly deploy".to_string(),
         format!("fly scale count 2 --app {app}"),
         format!("fly ssh console --pty -C \"/app/bin/{release} remote\" --app {app}   # then: Node.list()"),
