@@ -187,50 +187,55 @@ pub fn supervision(src: &str) -> Supervision {
     }
 }
 
+/// What a Cluster.Supervisor child spec is given as its topologies (`{Cluster.Supervisor,
+/// [topologies, opts]}`, also in the `supervisor(Cluster.Supervisor, [...])` spelling): the
+/// expression, then what the variable it names is bound to.
+fn topologies_given<'t>(child: Node<'t>, root: Node<'t>, src: &str) -> Vec<Node<'t>> {
+    let args = match child.kind() {
+        "tuple" => elixir::items(child).into_iter().nth(1),
+        "call" => elixir::call_args(child).and_then(|a| elixir::items(a).into_iter().nth(1)),
+        _ => None,
+    };
+    let Some(args) = args else {
+        return Vec::new();
+    };
+    let topologies = match args.kind() {
+        "list" => elixir::first_item(args),
+        _ => Some(args),
+    };
+    topologies
+        .map(|t| {
+            std::iter::once(t)
+                .chain(elixir::bound_values(t, root, src))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The application environment key the Cluster.Supervisor child spec `child` (from [`started`])
 /// reads its topologies from: `{Cluster.Supervisor, [Application.get_env(:app, :key) || [], opts]}`,
-/// directly or through a variable (`topologies = Application.get_env(...)`), also in the
-/// `supervisor(Cluster.Supervisor, [...])` spelling. `None` when they come from elsewhere.
+/// directly or through a variable (`topologies = Application.get_env(...)`). `None` when they
+/// come from elsewhere.
 pub fn cluster_supervisor_topologies(
     child: Node<'_>,
     root: Node<'_>,
     src: &str,
 ) -> Option<(String, String)> {
-    let args = match child.kind() {
-        "tuple" => elixir::items(child).into_iter().nth(1),
-        "call" => elixir::call_args(child).and_then(|a| elixir::items(a).into_iter().nth(1)),
-        _ => None,
-    }?;
-    let topologies = if args.kind() == "list" {
-        elixir::items(args).into_iter().next()?
-    } else {
-        args
-    };
-    std::iter::once(topologies)
-        .chain(elixir::bound_values(topologies, root, src))
+    topologies_given(child, root, src)
+        .into_iter()
         .find_map(|node| app_env_key(node, src))
 }
 
 /// The topologies a Cluster.Supervisor child spec is given as a keyword list written in the
-/// code (`{Cluster.Supervisor, [topologies, opts]}` with `topologies = [example: [...]]`), not
-/// read from the application environment: the list's line, and whether it holds a DNSPoll one.
+/// code (`topologies = [example: [...]]`), not read from the application environment: the
+/// list's line, and whether it holds a DNSPoll one.
 pub fn cluster_supervisor_topologies_in_code(
     child: Node<'_>,
     root: Node<'_>,
     src: &str,
 ) -> Option<(usize, bool)> {
-    let args = match child.kind() {
-        "tuple" => elixir::items(child).into_iter().nth(1),
-        "call" => elixir::call_args(child).and_then(|a| elixir::items(a).into_iter().nth(1)),
-        _ => None,
-    }?;
-    let topologies = if args.kind() == "list" {
-        elixir::first_item(args)?
-    } else {
-        args
-    };
-    std::iter::once(topologies)
-        .chain(elixir::bound_values(topologies, root, src))
+    topologies_given(child, root, src)
+        .into_iter()
         .find(|node| node.kind() == "list" && app_env_key(*node, src).is_none())
         .map(|list| {
             let dnspoll = elixir::text(list, src).contains("Cluster.Strategy.DNSPoll");
