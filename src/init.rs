@@ -59,11 +59,7 @@ pub fn recorded_outside_fly(project: &Project) -> bool {
     let Ok(Some(file)) = files::read(&project.root, "rel/env.sh.eex") else {
         return false;
     };
-    crate::shell::read(&file.format.text)
-        .ok()
-        .and_then(|script| script.block)
-        .and_then(|block| block.rendered_with)
-        .is_some_and(|opts| !opts.ecto_ipv6)
+    crate::shell::read(&file.format.text).is_ok_and(|script| script.records_database_outside_fly())
 }
 
 /// `--only`/`--skip` into the set of kinds to plan.

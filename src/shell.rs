@@ -438,6 +438,15 @@ pub struct Script {
 }
 
 impl Script {
+    /// flycluster's block is here as `init --database external` (or none) renders it, without
+    /// ECTO_IPV6: the project's recorded choice of a database outside Fly's private network.
+    pub fn records_database_outside_fly(&self) -> bool {
+        self.block
+            .as_ref()
+            .and_then(|b| b.rendered_with)
+            .is_some_and(|opts| !opts.ecto_ipv6)
+    }
+
     /// The RELEASE_NODE assignment that takes effect off Fly but is built from Fly's variables:
     /// they are empty there, and a name like `@` or `-@` stops the release from booting.
     pub fn node_name_broken_off_fly(&self) -> Option<&Assignment> {

@@ -3,7 +3,7 @@
 
 use crate::edit::dockerfile::EnvLine;
 use crate::edit::fly_toml::FlyTomlView;
-use crate::shell::{self as env_sh, FlyVar, FlyView, Seg, ShellError};
+use crate::shell::{self as env_sh, FlyVar, Script, Seg, ShellError};
 
 pub(in crate::doctor) const ENV_SH: &str = "rel/env.sh.eex";
 pub(in crate::doctor) const DOCKERFILE: &str = "Dockerfile";
@@ -13,12 +13,7 @@ pub(in crate::doctor) const FLY_TOML: &str = "fly.toml";
 pub(in crate::doctor) enum EnvSh {
     Missing,
     Unparsed(ShellError),
-    Read {
-        text: String,
-        view: FlyView,
-        /// RELEASE_NODE built from Fly's variables where it also runs off Fly.
-        broken_off_fly: Option<env_sh::Assignment>,
-    },
+    Read { text: String, script: Script },
 }
 
 /// What decides the release's environment on Fly, borrowed from the files read: the final image's
@@ -95,7 +90,7 @@ impl Boot {
 impl<'a> ReleaseEnv<'a> {
     pub(in crate::doctor) fn env_var(&self, name: &str) -> Option<&'a FlyVar> {
         match self.env_sh {
-            EnvSh::Read { view, .. } => view.var(name),
+            EnvSh::Read { script, .. } => script.on_fly.var(name),
             _ => None,
         }
     }
@@ -140,7 +135,7 @@ impl<'a> ReleaseEnv<'a> {
                     None => unset(format!("nothing sets it ({ENV_SH} does not exist)"), None),
                 };
             }
-            EnvSh::Read { text, view, .. } => (text, view.var(name)),
+            EnvSh::Read { text, script } => (text, script.on_fly.var(name)),
         };
         let Some(var) = var else {
             return match inherited {

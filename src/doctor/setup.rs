@@ -92,11 +92,7 @@ impl<'p> Setup<'p> {
             Some(f) => {
                 let text = f.format.text;
                 match env_sh::read(&text) {
-                    Ok(script) => EnvSh::Read {
-                        text,
-                        broken_off_fly: script.node_name_broken_off_fly().cloned(),
-                        view: script.on_fly,
-                    },
+                    Ok(script) => EnvSh::Read { text, script },
                     Err(e) => EnvSh::Unparsed(e),
                 }
             }
@@ -316,7 +312,8 @@ impl<'p> Setup<'p> {
             return DatabaseChoice::NoRepo;
         }
         // What `init --database external` recorded: its block, rendered without ECTO_IPV6.
-        if init::recorded_outside_fly(self.project) {
+        if matches!(&self.env_sh, EnvSh::Read { script, .. } if script.records_database_outside_fly())
+        {
             return DatabaseChoice::Asked(Database::External);
         }
         match self.at_boot("ECTO_IPV6").value() {

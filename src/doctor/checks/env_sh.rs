@@ -127,11 +127,10 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
 /// RELEASE_NODE built from Fly's variables but set outside a FLY_APP_NAME guard: off Fly (a
 /// local `bin/APP start`, CI) those are empty and the node name is invalid.
 fn check_unguarded(setup: &Setup, out: &mut Vec<Finding>) {
-    let EnvSh::Read {
-        broken_off_fly: Some(a),
-        ..
-    } = &setup.env_sh
-    else {
+    let EnvSh::Read { script, .. } = &setup.env_sh else {
+        return;
+    };
+    let Some(a) = script.node_name_broken_off_fly() else {
         return;
     };
     let off_fly: String = a
