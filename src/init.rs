@@ -318,8 +318,8 @@ fn vm_args_proto_dist(project: &Project) -> Result<Vec<crate::plan::ManualStep>>
         for (line, carrier) in crate::shell::vm_args_proto_dist(&file.format.text) {
             steps.push(crate::plan::ManualStep {
                 path: rel.into(),
-                location: format!("line {line}"),
-                snippet: format!("(remove `-proto_dist {carrier}`)"),
+                location: crate::shell::remove_vm_args_proto_dist(rel, line, &carrier),
+                snippet: String::new(),
                 reason: "erl gets `-proto_dist` here and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry".into(),
             });
         }

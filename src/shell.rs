@@ -58,6 +58,12 @@ pub fn vm_args_proto_dist(text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// What to do about a `-proto_dist` in a vm.args file, in the words init's manual step and
+/// doctor's fix share.
+pub fn remove_vm_args_proto_dist(file: &str, line: usize, carrier: &str) -> String {
+    format!("remove `-proto_dist {carrier}` from {file} line {line}: ERL_AFLAGS carries it once")
+}
+
 /// erl and the application read these from their environment, so an unexported assignment does
 /// nothing. The release script exports RELEASE_DISTRIBUTION and RELEASE_NODE itself after it
 /// sources env.sh, so for those a plain assignment is enough.

@@ -153,7 +153,7 @@ common::cases! {
             "proto_dist_twice_vm_args",
             1,
             &[
-                "problem proto-dist-twice rel/env.sh.eex:28",
+                "problem proto-dist-twice rel/vm.args.eex:11",
                 "warning init-pending",
             ],
         ),

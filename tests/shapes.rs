@@ -318,15 +318,6 @@ fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
     });
 }
 
-/// Whitespace runs as one space, without a trailing comma: a snippet as a one-line fix spells it.
-fn one_line(code: &str) -> String {
-    code.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_end_matches(',')
-        .to_string()
-}
-
 /// The one-verdict contract. init exited 0: doctor on the result reports no problem. init exited 3:
 /// each problem doctor reports is one of the manual steps init listed, in the same file, and its
 /// fix holds the step's snippet (the same words).
@@ -347,26 +338,7 @@ fn assert_one_verdict(shape: &Shape, o: &Outcome) {
     let mut doctor_args = vec!["doctor", "--format", "json", "--app", shape.app];
     doctor_args.extend_from_slice(&otp_app);
     let doctor = json(&doctor_args);
-    let problems: Vec<&serde_json::Value> = doctor["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] == "problem")
-        .collect();
-    let steps = &o.manual_steps;
-    let unexplained: Vec<String> = problems
-        .iter()
-        .filter(|f| {
-            o.run.code != 3
-                || !steps.iter().any(|step| {
-                    step["path"] == f["file"]
-                        && f["fix"].as_str().is_some_and(|fix| {
-                            one_line(fix).contains(&one_line(step["snippet"].as_str().unwrap()))
-                        })
-                })
-        })
-        .map(|f| format!("{} {}: {}", f["id"], f["file"], f["message"]))
-        .collect();
+    let unexplained = common::unexplained_problems(&doctor, o.run.code, &o.manual_steps);
     let name = format!("{}{}", shape.name, shape.variant);
     assert!(
         unexplained.is_empty(),

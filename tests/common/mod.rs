@@ -526,3 +526,39 @@ pub fn finding_ids(doc: &serde_json::Value) -> Vec<String> {
         .map(|f| f["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Whitespace runs as one space, without a trailing comma: a snippet as a one-line fix spells it.
+pub fn one_line(code: &str) -> String {
+    code.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches(',')
+        .to_string()
+}
+
+/// The one-verdict contract, judged on `doctor --format json` after `init --yes` exited
+/// `init_code` listing `manual_steps` (from init's JSON plan): the problems it does not allow.
+/// After exit 0 every problem; after exit 3 each problem that is not one of the manual steps, in
+/// the same file with the step's snippet in its fix (the same words).
+pub fn unexplained_problems(
+    doctor: &serde_json::Value,
+    init_code: i32,
+    manual_steps: &[serde_json::Value],
+) -> Vec<String> {
+    doctor["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .filter(|f| f["severity"] == "problem")
+        .filter(|f| {
+            init_code != 3
+                || !manual_steps.iter().any(|step| {
+                    step["path"] == f["file"]
+                        && f["fix"].as_str().is_some_and(|fix| {
+                            one_line(fix).contains(&one_line(step["snippet"].as_str().unwrap()))
+                        })
+                })
+        })
+        .map(|f| format!("{} {}:{}: {}", f["id"], f["file"], f["line"], f["message"]))
+        .collect()
+}

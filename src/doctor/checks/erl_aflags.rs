@@ -56,8 +56,8 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             }
         }
     }
-    if let EnvSh::Read { view, .. } = &setup.env_sh {
-        for (var, a) in &view.proto_dist_elsewhere {
+    if let EnvSh::Read { script, .. } = &setup.env_sh {
+        for (var, a) in &script.on_fly.proto_dist_elsewhere {
             sources.push((var.clone(), Origin::EnvSh(a.line)));
         }
     }
@@ -98,16 +98,26 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
                 .iter()
                 .map(|v| format!("{} line {}", v.file, v.line)),
         );
-        let preferred = sources
-            .iter()
-            .find(|(_, o)| matches!(o, Origin::EnvSh(_)))
-            .or(sources.first());
-        let (file, line) = match preferred {
-            Some((_, origin)) => (origin.file().to_string(), origin.line()),
-            None => (
-                setup.vm_args_proto_dist[0].file.clone(),
-                setup.vm_args_proto_dist[0].line,
+        // A vm.args line is what init cannot change: the finding points there, as init's manual
+        // step does.
+        let (file, line, fix) = match setup.vm_args_proto_dist.first() {
+            Some(vm) => (
+                vm.file.clone(),
+                vm.line,
+                crate::shell::remove_vm_args_proto_dist(&vm.file, vm.line, &vm.carrier),
             ),
+            None => {
+                let preferred = sources
+                    .iter()
+                    .find(|(_, o)| matches!(o, Origin::EnvSh(_)))
+                    .or(sources.first())
+                    .expect("more than one -proto_dist, none of them in vm.args");
+                (
+                    preferred.1.file().to_string(),
+                    preferred.1.line(),
+                    "keep one `-proto_dist inet6_tcp`, in ERL_AFLAGS; remove the others (`flycluster init` does this for env.sh.eex)".to_string(),
+                )
+            }
         };
         out.push(
             Finding::problem(FindingId::ProtoDistTwice,
@@ -117,7 +127,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
                 ),
             )
             .at(file, Some(line))
-            .fix("keep one `-proto_dist inet6_tcp`, in ERL_AFLAGS; remove the others (`flycluster init` does this for env.sh.eex)"),
+            .fix(fix),
         );
         return;
     }
