@@ -18,9 +18,10 @@ use std::path::Path;
 const NEW_FILE_TEMPLATE: &str = "env.sh.eex.j2";
 
 /// Comments that earlier Fly setups wrote just above their lines; they go with them.
+const OLDER_BLOCK_HEADER: &str = "# Erlang clustering on Fly.io (flycluster).";
 const KNOWN_COMMENTS: [&str; 2] = [
     "# configure node for distributed erlang with IPV6 support",
-    "# Erlang clustering on Fly.io (flycluster).",
+    OLDER_BLOCK_HEADER,
 ];
 
 /// Plans `rel/env.sh.eex`: the release.init file plus the block when missing; else the block in
@@ -147,7 +148,7 @@ fn replaced_lines(script: &Script, text: &str) -> Vec<RangeInclusive<usize>> {
         .filter(|&i| {
             let older_flycluster = i > 0
                 && matches!(&statements[i].kind, StatementKind::FlyGuard(body) if sets_only_its_own(body, &lines))
-                && matches!(&statements[i - 1].kind, StatementKind::Comment(c) if c.starts_with(KNOWN_COMMENTS[1]));
+                && matches!(&statements[i - 1].kind, StatementKind::Comment(c) if c.starts_with(OLDER_BLOCK_HEADER));
             older_flycluster || recognised(&statements[i], &ip_vars)
         })
         .collect();
