@@ -5,8 +5,9 @@ use crate::cookie::CookieMode;
 use crate::edit::{self, Database, EditCtx, Edited, Outcome, Strategy};
 use crate::elixir;
 use crate::error::{Error, Result};
+use crate::facts::{FindingId, InitOnly};
 use crate::files;
-use crate::plan::{Action, FileChange, Kind, Plan};
+use crate::plan::{Action, FileChange, Kind, Plan, Warning};
 use crate::project::Project;
 use crate::textfile::TextFile;
 use std::collections::BTreeSet;
@@ -148,6 +149,7 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         }
         let Some(rel) = path_for(project, kind) else {
             plan.manual.push(crate::plan::ManualStep {
+                id: ctx.strategy.child_finding(),
                 path: format!("{}lib/{}/application.ex", project.app_dir, project.otp_app).into(),
                 location: "in the application module's `start/2` children list".into(),
                 snippet: edit::application::child_lines(&ctx, 0, ",").join("\n"),
@@ -162,9 +164,12 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         plan.changes.push(change);
     }
     if project.umbrella {
-        plan.warnings.push(format!(
-            "umbrella project: the clustering child and dependency go to `{}` ({}); config stays in the umbrella's config/",
-            project.otp_app, project.app_dir
+        plan.warnings.push(Warning::new(
+            InitOnly::Umbrella,
+            format!(
+                "umbrella project: the clustering child and dependency go to `{}` ({}); config stays in the umbrella's config/",
+                project.otp_app, project.app_dir
+            ),
         ));
     }
     if opts.kinds.contains(&Kind::EnvSh) {
@@ -178,11 +183,15 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         plan.warnings.push(warning);
     }
     if files::read(&project.root, "config/releases.exs")?.is_some() {
-        plan.warnings.push(if project.root.join("config/runtime.exs").is_file() {
-            "config/releases.exs and config/runtime.exs both exist: Mix runs runtime.exs and ignores releases.exs; move what releases.exs sets into runtime.exs and delete it".into()
+        let message = if project.root.join("config/runtime.exs").is_file() {
+            "config/runtime.exs exists too, and Mix runs runtime.exs and ignores this file; move what it sets into runtime.exs and delete it"
         } else {
-            "config/releases.exs is the runtime config of Elixir 1.9/1.10; flycluster added the setting there. On Elixir 1.11+ rename it to config/runtime.exs (`import Mix.Config` becomes `import Config`)".into()
-        });
+            "the runtime config of Elixir 1.9/1.10; flycluster added the setting here. On Elixir 1.11+ rename it to config/runtime.exs (`import Mix.Config` becomes `import Config`)"
+        };
+        plan.warnings.push(
+            Warning::new(InitOnly::ReleasesConfig, message)
+                .at(std::path::Path::new("config/releases.exs"), None),
+        );
     }
     Ok(plan)
 }
@@ -226,14 +235,20 @@ fn plan_file(
     if let Some(o) = &original
         && o.format.mixed_endings
     {
-        plan.warnings.push(format!(
-            "`{rel}` mixes LF and CRLF line endings; lines flycluster adds use {}",
-            if o.format.new_line_ending == "\r\n" {
-                "CRLF"
-            } else {
-                "LF"
-            }
-        ));
+        plan.warnings.push(
+            Warning::new(
+                InitOnly::MixedLineEndings,
+                format!(
+                    "LF and CRLF line endings are mixed; lines flycluster adds use {}",
+                    if o.format.new_line_ending == "\r\n" {
+                        "CRLF"
+                    } else {
+                        "LF"
+                    }
+                ),
+            )
+            .at(path, None),
+        );
     }
     let mut change = FileChange {
         kind,
@@ -317,6 +332,7 @@ fn vm_args_proto_dist(project: &Project) -> Result<Vec<crate::plan::ManualStep>>
         };
         for (line, carrier) in crate::shell::vm_args_proto_dist(&file.format.text) {
             steps.push(crate::plan::ManualStep {
+                id: FindingId::ProtoDistTwice,
                 path: rel.into(),
                 location: crate::shell::remove_vm_args_proto_dist(rel, line, &carrier),
                 snippet: String::new(),
@@ -374,7 +390,7 @@ fn dnspoll_looks_for_app_name(
 /// (phx.gen's runtime.exs does; Phoenix 1.5 projects and hand-written configs often do not). The
 /// runtime editor adds that for `--database fly`; this is for runs that leave runtime.exs out
 /// (`--skip runtime`), judged as the editor judges it.
-fn ecto_ipv6_unread(project: &Project, opts: &InitOptions) -> Result<Option<String>> {
+fn ecto_ipv6_unread(project: &Project, opts: &InitOptions) -> Result<Option<Warning>> {
     if opts.database != Database::Fly
         || !project.has_network_repo()
         || opts.kinds.contains(&Kind::Runtime)
@@ -382,16 +398,25 @@ fn ecto_ipv6_unread(project: &Project, opts: &InitOptions) -> Result<Option<Stri
         return Ok(None);
     }
     let rel = runtime_config_path(project);
-    if let Some(f) = files::read(&project.root, &rel)?
-        && edit::repo_ipv6::honoured_at(elixir::parse(&f.format.text).root_node(), &f.format.text)
-            .is_some()
-    {
-        return Ok(None);
+    let mut repo_line = None;
+    if let Some(f) = files::read(&project.root, &rel)? {
+        let src = &f.format.text;
+        let tree = elixir::parse(src);
+        if edit::repo_ipv6::honoured_at(tree.root_node(), src).is_some() {
+            return Ok(None);
+        }
+        repo_line = edit::repo_ipv6::repo_config_line(tree.root_node(), src);
     }
-    Ok(Some(format!(
-        "the project uses Ecto, but `{rel}` does not make the Repo read ECTO_IPV6, so it connects over IPv4 and cannot reach Fly Postgres; in its prod block add {} and `socket_options: maybe_ipv6` to the Repo's config (`flycluster init --only runtime` does it)",
-        edit::repo_ipv6::BINDING_SHOWN
-    )))
+    Ok(Some(
+        Warning::new(
+            FindingId::EctoIpv6Runtime,
+            format!(
+                "the project uses Ecto, but this config does not make the Repo read ECTO_IPV6, so it connects over IPv4 and cannot reach Fly Postgres; in its prod block add {} and `socket_options: maybe_ipv6` to the Repo's config (`flycluster init --only runtime` does it)",
+                edit::repo_ipv6::BINDING_SHOWN
+            ),
+        )
+        .at(std::path::Path::new(&rel), repo_line),
+    ))
 }
 
 /// A fly.toml service that publishes EPMD or a pinned distribution port exposes the node to the
@@ -407,6 +432,7 @@ fn published_distribution(project: &Project) -> Result<Vec<crate::plan::ManualSt
         .map(|service| {
             let (reason, fix) = crate::dist_ports::explain(service);
             crate::plan::ManualStep {
+                id: FindingId::FlyExposesDist,
                 path: "fly.toml".into(),
                 location: format!("line {}: {fix}", service.line),
                 snippet: String::new(),
@@ -427,6 +453,7 @@ fn topologies_in_code_step(project: &Project, ctx: &EditCtx) -> Option<crate::pl
     };
     let path = project.application_path.clone()?;
     Some(crate::plan::ManualStep {
+        id: FindingId::LibclusterTopology,
         path: path.into(),
         location: format!("line {line}, in the topologies list Cluster.Supervisor is given"),
         snippet: edit::runtime::dnspoll_topology_snippet(),

@@ -18,6 +18,7 @@ pub mod edit;
 pub mod elixir;
 pub mod error;
 pub mod exit;
+pub mod facts;
 pub mod files;
 pub mod init;
 pub mod output;

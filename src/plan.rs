@@ -1,8 +1,9 @@
 //! The in-memory plan: every file the run would touch, what would happen to it, and what the user
 //! must hear. Dry run, `--check`, JSON output, the prompt and apply all read this one structure.
 
+use crate::facts::{FindingId, Id};
 use crate::textfile::TextFile;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The six kinds of edit, as named on the command line (`--only`, `--skip`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,9 +68,50 @@ impl Action {
     }
 }
 
+/// Something the run tells the user that did not stop it: which fact (by the id doctor reports it
+/// with, when doctor judges it too), where, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub id: Id,
+    /// Relative to the project root, `/`-separated; `None` for the run as a whole.
+    pub file: Option<String>,
+    /// 1-based, in the file as the run read it; `None` for the file as a whole or a line the run
+    /// writes.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(id: impl Into<Id>, message: impl Into<String>) -> Self {
+        Warning {
+            id: id.into(),
+            file: None,
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(mut self, file: &Path, line: Option<usize>) -> Self {
+        self.file = Some(file.to_string_lossy().into_owned());
+        self.line = line;
+        self
+    }
+
+    /// As printed: `` `fly.toml` line 2: ... ``.
+    pub fn text(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => format!("`{file}` line {line}: {}", self.message),
+            (Some(file), None) => format!("`{file}`: {}", self.message),
+            _ => self.message.clone(),
+        }
+    }
+}
+
 /// A step the tool could not do safely: the exact snippet and where it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManualStep {
+    /// The finding doctor reports until the step is done.
+    pub id: FindingId,
     pub path: PathBuf,
     pub location: String,
     pub snippet: String,
@@ -110,7 +152,7 @@ pub struct FileChange {
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub changes: Vec<FileChange>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     pub manual: Vec<ManualStep>,
 }
 
@@ -122,4 +164,10 @@ impl Plan {
     pub fn has_pending(&self) -> bool {
         self.pending().next().is_some()
     }
+}
+
+/// The warnings as printed, for tests that compare the words.
+#[cfg(test)]
+pub(crate) fn texts(warnings: &[Warning]) -> Vec<String> {
+    warnings.iter().map(Warning::text).collect()
 }

@@ -119,7 +119,7 @@ pub fn warnings(plan: &Plan) -> Text {
         text.append(output::labelled(
             Style::Warning,
             "warning",
-            &format!("{w}\n"),
+            &format!("{}\n", w.text()),
         ));
     }
     text
@@ -206,10 +206,23 @@ pub fn json_document(
         .iter()
         .map(|m| {
             json!({
+                "id": m.id.name(),
                 "path": m.path.to_string_lossy(),
                 "location": m.location,
                 "reason": m.reason,
                 "snippet": m.snippet,
+            })
+        })
+        .collect();
+    let warnings: Vec<_> = plan
+        .warnings
+        .iter()
+        .map(|w| {
+            json!({
+                "id": w.id.name(),
+                "file": w.file,
+                "line": w.line,
+                "message": w.message,
             })
         })
         .collect();
@@ -230,7 +243,7 @@ pub fn json_document(
         "cookie": if cookie_exposed { Some(ctx.cookie) } else { None },
         "database": ctx.database.name(),
         "files": files,
-        "warnings": plan.warnings,
+        "warnings": warnings,
         "manual_steps": manual,
         "next_steps": next_steps(plan, ctx),
     })

@@ -771,7 +771,7 @@ fn a_mixed_ending_file_keeps_each_lines_ending_and_says_which_new_lines_get() {
     assert_eq!(after.replace("\r\n", "\n"), plain.read(rel));
     assert_eq!(
         out.stderr,
-        "warning: `Dockerfile` mixes LF and CRLF line endings; lines flycluster adds use CRLF\n"
+        "warning: `Dockerfile`: LF and CRLF line endings are mixed; lines flycluster adds use CRLF\n"
     );
 }
 

@@ -747,7 +747,7 @@ fn warnings_come_before_the_questions_and_manual_steps_after() {
     term.expect("Release cookie");
     term.choose(1);
     answer_database(&mut term);
-    term.expect("warning: `fly.toml` holds `RELEASE_COOKIE` in plain text");
+    term.expect("warning: `fly.toml`: `RELEASE_COOKIE` is written here in plain text");
     term.expect("Apply this change to rel/env.sh.eex?");
     term.choose(2);
     term.expect("manual step: `lib/hello17/application.ex`");
@@ -757,7 +757,9 @@ fn warnings_come_before_the_questions_and_manual_steps_after() {
     let (ended, output) = term.finish();
     assert_eq!(ended, Ended::Code(3), "{output}");
     assert_eq!(
-        output.matches("warning: `fly.toml` holds").count(),
+        output
+            .matches("warning: `fly.toml`: `RELEASE_COOKIE` is written")
+            .count(),
         1,
         "the warning is repeated:\n{output}"
     );

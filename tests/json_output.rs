@@ -114,16 +114,40 @@ fn check_schema(doc: &Value) {
         }
         string_or_null(file, "note");
     }
+    let finding_ids: Vec<&str> = flycluster::facts::FindingId::ALL
+        .iter()
+        .map(|id| id.name())
+        .collect();
+    let init_only: Vec<&str> = flycluster::facts::InitOnly::ALL
+        .iter()
+        .map(|id| id.name())
+        .collect();
     for warning in array(doc, "warnings") {
-        assert!(warning.is_string(), "{warning}");
+        assert_eq!(
+            keys(warning),
+            ["file", "id", "line", "message"],
+            "warning {warning}"
+        );
+        let id = string(warning, "id");
+        assert!(
+            finding_ids.contains(&id) || init_only.contains(&id),
+            "{warning}"
+        );
+        let file = string_or_null(warning, "file");
+        assert!(
+            warning["line"].is_null() || (file.is_some() && warning["line"].as_u64() > Some(0)),
+            "a line is in a file, 1-based: {warning}"
+        );
+        assert!(!string(warning, "message").is_empty(), "{warning}");
     }
     for step in array(doc, "manual_steps") {
         assert_eq!(
             keys(step),
-            ["location", "path", "reason", "snippet"],
+            ["id", "location", "path", "reason", "snippet"],
             "manual step {step}"
         );
-        for key in ["location", "path", "reason", "snippet"] {
+        assert!(finding_ids.contains(&string(step, "id")), "{step}");
+        for key in ["location", "path", "reason"] {
             assert!(!string(step, key).is_empty(), "{step}");
         }
     }
@@ -418,9 +442,18 @@ fn the_readme_documents_every_key() {
         "lib/hello17/application.ex",
         "defmodule Hello17.Application do\n  use Application\n\n  def start(_type, _args) do\n    Supervisor.start_link(children(), strategy: :one_for_one)\n  end\n\n  defp children, do: []\nend\n",
     );
+    // A cookie in plain text: a warning.
+    project.write(
+        "fly.toml",
+        "app = \"hello17\"\n\n[env]\n  RELEASE_COOKIE = \"plain\"\n",
+    );
     let doc = parse_document(&project.init(&["--dry-run", "--format", "json"]).stdout);
     let names = |v: &Value| keys(v).into_iter().map(str::to_string).collect::<Vec<_>>();
-    assert_eq!(tables.len(), 3, "the document, a file entry, a manual step");
+    assert_eq!(
+        tables.len(),
+        4,
+        "the document, a file entry, a warning, a manual step"
+    );
     assert_eq!(sorted(tables[0].clone()), names(&doc), "top-level keys");
     assert_eq!(
         sorted(tables[1].clone()),
@@ -429,6 +462,11 @@ fn the_readme_documents_every_key() {
     );
     assert_eq!(
         sorted(tables[2].clone()),
+        names(&doc["warnings"][0]),
+        "warning keys"
+    );
+    assert_eq!(
+        sorted(tables[3].clone()),
         names(&doc["manual_steps"][0]),
         "manual step keys"
     );

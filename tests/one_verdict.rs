@@ -1,7 +1,8 @@
 //! One verdict: on every fixture project, when `flycluster init --yes` exits 0, `flycluster doctor`
 //! on the result reports no problem; when init cannot get there it exits 3, and each problem doctor
-//! still reports is a manual step init listed, in the same words. One test per project, so a
-//! failure names it.
+//! still reports is a manual step init listed, in the same words; and each warning init gives about
+//! a fact doctor judges is one of doctor's findings, with the same id, file and line. One test per
+//! project, so a failure names it.
 
 mod common;
 use common::{TestProject, run_bin};
@@ -25,11 +26,18 @@ fn app_args(project: &Path) -> Vec<&'static str> {
 fn one_verdict(fixture: &str) {
     let project = TestProject::from_fixture(fixture);
     let app = app_args(project.path());
-    let json = |args: &[&str]| -> serde_json::Value {
-        let run = run_bin(args, Some(project.path()));
+    let parse = |run: &common::Run| -> serde_json::Value {
         serde_json::from_str(&run.stdout)
             .unwrap_or_else(|e| panic!("{fixture}: not JSON ({e}):\n{}", run.transcript()))
     };
+    let json = |args: &[&str]| parse(&run_bin(args, Some(project.path())));
+    // What init warns about and doctor reports on the project as it is, before init touches it.
+    let mut plan_args = vec!["init", "--dry-run", "--format", "json"];
+    plan_args.extend(&app);
+    let mut doctor_args = vec!["doctor", "--format", "json"];
+    doctor_args.extend(&app);
+    let planned = run_bin(&plan_args, Some(project.path()));
+    let before = (planned.code != 2).then(|| (parse(&planned), json(&doctor_args)));
     let mut args = vec!["--yes", "-q"];
     args.extend(&app);
     let init = project.init(&args);
@@ -44,21 +52,26 @@ fn one_verdict(fixture: &str) {
         init.transcript()
     );
     // The steps still to do by hand, as init's plan of the result lists them.
-    let mut plan_args = vec!["init", "--dry-run", "--format", "json"];
-    plan_args.extend(&app);
     let manual_steps = json(&plan_args)["manual_steps"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let mut doctor_args = vec!["doctor", "--format", "json"];
-    doctor_args.extend(&app);
-    let unexplained = common::unexplained_problems(&json(&doctor_args), init.code, &manual_steps);
+    let doctor_after = json(&doctor_args);
+    let unexplained = common::unexplained_problems(&doctor_after, init.code, &manual_steps);
     assert!(
         unexplained.is_empty(),
         "init exited {}, and doctor then reports problems init did not list as manual steps:\n{}\n--- init ---\n{}",
         init.code,
         unexplained.join("\n"),
         init.transcript()
+    );
+    let (warned, doctor_before) = before.expect("init --yes ran, so its dry run did too");
+    let unreported =
+        common::warnings_doctor_does_not_report(&warned, &[&doctor_before, &doctor_after]);
+    assert!(
+        unreported.is_empty(),
+        "init warns about facts doctor does not report with the same id, file and line:\n{}\n--- doctor before init ---\n{doctor_before:#}",
+        unreported.join("\n")
     );
 }
 

@@ -44,6 +44,9 @@ struct Outcome {
     run: common::Run,
     /// The manual steps still to do after the run (`init --dry-run --format json` on the result).
     manual_steps: Vec<serde_json::Value>,
+    /// init's JSON plan and doctor's JSON findings on the fixture before the run.
+    plan_before: serde_json::Value,
+    doctor_before: serde_json::Value,
 }
 
 impl Outcome {
@@ -259,6 +262,17 @@ fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
         untouched,
         "--dry-run wrote to {fixture}"
     );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let run = run_bin(args, Some(dry_project.path()));
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{fixture}: not JSON ({e}):\n{}", run.transcript()))
+    };
+    let mut plan_args = vec!["init", "--dry-run", "--format", "json", "--app", shape.app];
+    plan_args.extend_from_slice(shape.args);
+    let plan_before = json(&plan_args);
+    let mut doctor_args = doctor_command(shape.args);
+    doctor_args.extend_from_slice(&["--app", shape.app]);
+    let doctor_before = json(&doctor_args);
 
     let project = TestProject::from_fixture(&fixture);
     let before: BTreeMap<String, Vec<u8>> = project.snapshot_files().into_iter().collect();
@@ -284,6 +298,8 @@ fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
         before,
         run,
         manual_steps,
+        plan_before,
+        doctor_before,
     };
     expect(&outcome);
     assert_one_verdict(&shape, &outcome);
@@ -320,23 +336,17 @@ fn run_shape(shape: Shape, expect: impl FnOnce(&Outcome)) {
 
 /// The one-verdict contract. init exited 0: doctor on the result reports no problem. init exited 3:
 /// each problem doctor reports is one of the manual steps init listed, in the same file, and its
-/// fix holds the step's snippet (the same words).
+/// fix holds the step's snippet (the same words). And each warning init gave about a fact doctor
+/// judges is one of doctor's findings, with the same id, file and line.
 fn assert_one_verdict(shape: &Shape, o: &Outcome) {
     let path = o.project.path();
-    let otp_app: Vec<&str> = shape
-        .args
-        .windows(2)
-        .filter(|w| w[0] == "--otp-app")
-        .flatten()
-        .copied()
-        .collect();
     let json = |args: &[&str]| -> serde_json::Value {
         let run = run_bin(args, Some(path));
         serde_json::from_str(&run.stdout)
             .unwrap_or_else(|e| panic!("{}: not JSON ({e}):\n{}", shape.name, run.transcript()))
     };
-    let mut doctor_args = vec!["doctor", "--format", "json", "--app", shape.app];
-    doctor_args.extend_from_slice(&otp_app);
+    let mut doctor_args = doctor_command(shape.args);
+    doctor_args.extend_from_slice(&["--app", shape.app]);
     let doctor = json(&doctor_args);
     let unexplained = common::unexplained_problems(&doctor, o.run.code, &o.manual_steps);
     let name = format!("{}{}", shape.name, shape.variant);
@@ -347,6 +357,27 @@ fn assert_one_verdict(shape: &Shape, o: &Outcome) {
         unexplained.join("\n"),
         o.run.transcript()
     );
+    let unreported =
+        common::warnings_doctor_does_not_report(&o.plan_before, &[&o.doctor_before, &doctor]);
+    assert!(
+        unreported.is_empty(),
+        "{name}: init warns about facts doctor does not report with the same id, file and line:\n{}\n--- doctor before init ---\n{:#}",
+        unreported.join("\n"),
+        o.doctor_before
+    );
+}
+
+/// `doctor --format json` with the arguments of a shape's runs that doctor takes too
+/// (`--otp-app NAME`); `--force` and the like are init's alone.
+fn doctor_command(args: &[&'static str]) -> Vec<&'static str> {
+    let mut out = vec!["doctor", "--format", "json"];
+    out.extend(
+        args.windows(2)
+            .filter(|w| w[0] == "--otp-app")
+            .flatten()
+            .copied(),
+    );
+    out
 }
 
 /// The ordinary single-app outcome: the child between `after` and `before` in `app_file`, the dep in
@@ -1217,7 +1248,7 @@ fn releases_exs() {
     run_shape(shape("releases_exs", ELIXIR, 0), |o| {
         assert_eq!(
             o.run.stderr,
-            "warning: config/releases.exs is the runtime config of Elixir 1.9/1.10; flycluster added the setting there. On Elixir 1.11+ rename it to config/runtime.exs (`import Mix.Config` becomes `import Config`)\n",
+            "warning: `config/releases.exs`: the runtime config of Elixir 1.9/1.10; flycluster added the setting here. On Elixir 1.11+ rename it to config/runtime.exs (`import Mix.Config` becomes `import Config`)\n",
             "a warning must say to move config/releases.exs to config/runtime.exs"
         );
         assert!(

@@ -7,9 +7,10 @@ use crate::commands;
 use crate::cookie::{self, CookieMode};
 use crate::error::{Error, Result};
 use crate::exit::Exit;
+use crate::facts::InitOnly;
 use crate::init::{self, InitOptions};
 use crate::output::{self, Output, Style};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Plan, Warning};
 use crate::project::{self, DetectOptions};
 use crate::prompt::{self, FileAnswer};
 use crate::report::{self, Context};
@@ -289,7 +290,7 @@ fn set_secret(cookie: &str, fly_app: &str) -> Result<()> {
 }
 
 /// Uncommitted changes in the project's git working tree, briefly.
-fn git_dirty_warning(root: &std::path::Path) -> Option<String> {
+fn git_dirty_warning(root: &std::path::Path) -> Option<Warning> {
     let output = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -310,8 +311,11 @@ fn git_dirty_warning(root: &std::path::Path) -> Option<String> {
     if lines.len() > 5 {
         shown.push(format!("and {} more", lines.len() - 5));
     }
-    Some(format!(
-        "the git working tree has uncommitted changes ({}); commit or stash them to review flycluster's changes on their own",
-        shown.join(", ")
+    Some(Warning::new(
+        InitOnly::GitDirty,
+        format!(
+            "the git working tree has uncommitted changes ({}); commit or stash them to review flycluster's changes on their own",
+            shown.join(", ")
+        ),
     ))
 }

@@ -9,7 +9,8 @@
 use super::{EditCtx, Edited, Outcome, Strategy, Supervision};
 use crate::elixir::{self, ListPosition};
 use crate::error::Result;
-use crate::plan::ManualStep;
+use crate::facts::FindingId;
+use crate::plan::{ManualStep, Warning};
 use std::path::Path;
 use tree_sitter::Node;
 
@@ -48,10 +49,13 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     if found.dns_cluster.is_some() || found.cluster_supervisor.is_some() {
         let mut edited = Edited::new(Outcome::Unchanged);
         if let Some((line, message)) = found.both_started() {
-            edited = edited.warn(format!(
-                "`{}` line {line}: {message}; {BOTH_STARTED_FIX}",
-                path.display()
-            ));
+            edited = edited.warn(
+                Warning::new(
+                    FindingId::ClusteringBothStarted,
+                    format!("{message}; {BOTH_STARTED_FIX}"),
+                )
+                .at(path, Some(line)),
+            );
         }
         return Ok(edited);
     }
@@ -98,6 +102,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
 /// A manual step naming where the child goes (`the children list of `start/2``) and why.
 fn manual(ctx: &EditCtx, path: &Path, list: &str, reason: &str) -> ManualStep {
     ManualStep {
+        id: ctx.strategy.child_finding(),
         path: path.to_path_buf(),
         location: format!("in {list}, after the PubSub child and before the Endpoint"),
         snippet: child_lines(ctx, 0, ",").join("\n"),
@@ -1223,7 +1228,11 @@ end
         let edited = run(&src);
         assert_eq!(edited.outcome, Outcome::Unchanged);
         assert_eq!(
-            edited.warnings,
+            edited.warnings[0].id,
+            FindingId::ClusteringBothStarted.into()
+        );
+        assert_eq!(
+            crate::plan::texts(&edited.warnings),
             [format!(
                 "`lib/hello_elixir/application.ex` line 10: {}; {BOTH_STARTED_FIX}",
                 both_started_message(10, 11)

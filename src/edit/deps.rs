@@ -74,6 +74,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     let needed = ctx.supervision.libraries(ctx.strategy);
     let manual = |missing: &[Strategy], location: String, reason: &str| {
         Edited::new(Outcome::Manual(ManualStep {
+            id: ctx.strategy.dep_finding(),
             path: path.to_path_buf(),
             location,
             snippet: dep_lines(ctx, missing, 0, ",").join("\n"),

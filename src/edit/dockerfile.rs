@@ -7,6 +7,8 @@
 
 use super::{Database, EditCtx, Edited, Outcome};
 use crate::error::{Error, Result};
+use crate::facts::FindingId;
+use crate::plan::Warning;
 use crate::templates;
 use std::ops::Range;
 use std::path::Path;
@@ -37,7 +39,6 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         )
         .with_help("check that this is the Dockerfile that builds the release image"));
     };
-    let shown = path.display();
     let settings: Vec<Setting> = dockerfile
         .stage_chain(&stage)
         .into_iter()
@@ -49,15 +50,18 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut warnings = Vec::new();
     let legacy_warning = |s: &Setting| {
-        format!(
-            "`{shown}` line {}: `ENV {} {}` uses the legacy `ENV key value` form, which BuildKit \
-             warns about (LegacyKeyValueFormat); write it as `ENV {}={}`",
-            s.line,
-            s.key,
-            s.raw_value,
-            s.key,
-            requoted(&s.raw_value)
+        Warning::new(
+            FindingId::DockerfileLegacyEnv,
+            format!(
+                "`ENV {} {}` uses the legacy `ENV key value` form, which BuildKit warns about \
+                 (LegacyKeyValueFormat); write it as `ENV {}={}`",
+                s.key,
+                s.raw_value,
+                s.key,
+                requoted(&s.raw_value)
+            ),
         )
+        .at(path, Some(s.line))
     };
 
     // Settings that are right but written in the legacy form, rewritten below.
@@ -81,12 +85,17 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
             } else if ctx.force {
                 edits.push((s.span.clone(), format!("{ECTO_IPV6}=\"true\"")));
             } else {
-                warnings.push(format!(
-                    "`{shown}` line {}: `{ECTO_IPV6}` is `{value}` in the final stage, but Ecto must \
-                     connect over IPv6 on Fly's private network (`\"true\"`); left as is (run with \
-                     `--force` to replace it)",
-                    s.line
-                ));
+                warnings.push(
+                    Warning::new(
+                        FindingId::EctoIpv6Value,
+                        format!(
+                            "`{ECTO_IPV6}` is `{value}` in the final stage, but Ecto must connect \
+                             over IPv6 on Fly's private network (`\"true\"`); left as is (run with \
+                             `--force` to replace it)"
+                        ),
+                    )
+                    .at(path, Some(s.line)),
+                );
             }
             false
         }
@@ -118,6 +127,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
                 }
                 snippet.push(format!("ENV {ERL_AFLAGS}=\"{}\"", escape(&fixed)));
                 return Ok(Edited::new(Outcome::Manual(crate::plan::ManualStep {
+                    id: FindingId::ErlAflags,
                     path: path.to_path_buf(),
                     location: format!("line {}, the final stage's `{ERL_AFLAGS}`", s.line),
                     snippet: snippet.join("\n"),
@@ -141,12 +151,17 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
                             format!("{ERL_AFLAGS}=\"{}\"", escape(&flags)),
                         ));
                     } else {
-                        warnings.push(format!(
-                            "`{shown}` line {}: `{ERL_AFLAGS}` sets `{PROTO_DIST} {other}`, but Erlang \
-                             distribution must use `{PROTO_DIST_FLAG}` on Fly's private network; left \
-                             as is (run with `--force` to replace it)",
-                            s.line
-                        ));
+                        warnings.push(
+                            Warning::new(
+                                FindingId::ErlAflags,
+                                format!(
+                                    "`{ERL_AFLAGS}` sets `{PROTO_DIST} {other}`, but Erlang \
+                                     distribution must use `{PROTO_DIST_FLAG}` on Fly's private \
+                                     network; left as is (run with `--force` to replace it)"
+                                ),
+                            )
+                            .at(path, Some(s.line)),
+                        );
                     }
                 }
             }
@@ -158,11 +173,17 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         for (range, replacement, removed) in dockerfile.ecto_ipv6_removals(&stage) {
             edits.push((range, replacement));
             let Some(line) = removed else { continue };
-            warnings.push(format!(
-                "`{shown}` line {line}: `{ECTO_IPV6}` taken out of the final stage: the database is \
-                 outside Fly (`--database external`), and with ECTO_IPV6 Postgrex asks only for IPv6 \
-                 addresses, so an IPv4-only host fails with `:nxdomain`"
-            ));
+            warnings.push(
+                Warning::new(
+                    FindingId::EctoIpv6External,
+                    format!(
+                        "`{ECTO_IPV6}` taken out of the final stage: the database is outside Fly \
+                         (`--database external`), and with ECTO_IPV6 Postgrex asks only for IPv6 \
+                         addresses, so an IPv4-only host fails with `:nxdomain`"
+                    ),
+                )
+                .at(path, Some(line)),
+            );
         }
     }
 
@@ -896,13 +917,13 @@ CMD ["/app/bin/server"]
         };
         let again = plan_with(ctx, &after);
         assert_eq!(again.outcome, Outcome::Unchanged, "second run on:\n{after}");
-        (after, edited.warnings)
+        (after, crate::plan::texts(&edited.warnings))
     }
 
     fn unchanged(ctx: &EditCtx, before: &str) -> Vec<String> {
         let edited = plan_with(ctx, before);
         assert_eq!(edited.outcome, Outcome::Unchanged);
-        edited.warnings
+        crate::plan::texts(&edited.warnings)
     }
 
     #[test]

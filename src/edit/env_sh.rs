@@ -9,7 +9,8 @@
 
 use super::{Database, EditCtx, Edited, Outcome};
 use crate::error::{Error, Result};
-use crate::plan::ManualStep;
+use crate::facts::{FindingId, InitOnly};
+use crate::plan::{ManualStep, Warning};
 use crate::shell::{self, BlockOptions, Script, Seg, Statement, StatementKind};
 use crate::templates;
 use std::ops::RangeInclusive;
@@ -47,8 +48,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         let after = splice(before, &replaced, at, &block);
         match read(path, &after) {
             Ok(check) if settled(&check, opts) => {
+                let warnings = warnings(path, (before, &script), &replaced, (&after, &check));
                 let mut edited = Edited::from_text(Some(before), after);
-                edited.warnings = warnings(path, &script, &replaced, &check);
+                edited.warnings = warnings;
                 return Ok(edited);
             }
             Ok(check) => last_failure = not_settled_reason(&check, opts),
@@ -56,6 +58,7 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         }
     }
     Ok(Edited::new(Outcome::Manual(ManualStep {
+        id: FindingId::EnvShExports,
         path: path.to_path_buf(),
         location: format!("at the end of `{}`", path.display()),
         snippet: block,
@@ -327,11 +330,10 @@ fn collapse_blank_runs(text: &str) -> String {
 /// One warning for each line the block overrides on Fly but flycluster did not write or recognise.
 fn warnings(
     path: &Path,
-    before: &Script,
+    (before_text, before): (&str, &Script),
     replaced: &[RangeInclusive<usize>],
-    after: &Script,
-) -> Vec<String> {
-    let file = path.display();
+    (after_text, after): (&str, &Script),
+) -> Vec<Warning> {
     let mut out = Vec::new();
     let is_replaced = |line: usize| replaced.iter().any(|r| r.contains(&(line - 1)));
     for name in shell::CLUSTERING_VARS {
@@ -350,18 +352,37 @@ fn warnings(
             } else {
                 ""
             };
-            out.push(format!(
-                "`{file}` line {} sets `{}`, which flycluster does not recognise; it stays, and the flycluster block overrides it on Fly{why}",
-                a.line, a.raw
-            ));
+            out.push(
+                Warning::new(
+                    InitOnly::EnvShUnrecognised,
+                    format!(
+                        "`{}` is a line flycluster does not recognise; it stays, and the flycluster block overrides it on Fly{why}",
+                        a.raw
+                    ),
+                )
+                .at(path, Some(a.line)),
+            );
         }
     }
-    if after.node_name_broken_off_fly().is_some() {
-        out.push(format!(
-            "`{file}` builds RELEASE_NODE from Fly's variables outside a Fly guard; off Fly they are empty and the node name is invalid"
-        ));
+    if let Some(a) = after.node_name_broken_off_fly() {
+        out.push(
+            Warning::new(
+                FindingId::EnvShUnguarded,
+                "RELEASE_NODE is built from Fly's variables outside a Fly guard; off Fly they are empty and the node name is invalid",
+            )
+            .at(path, line_before(before_text, after_text, a.line)),
+        );
     }
     out
+}
+
+/// The line of `before` that line `after_line` of `after` was, when the edit kept it.
+fn line_before(before: &str, after: &str, after_line: usize) -> Option<usize> {
+    let diff = similar::TextDiff::from_lines(before, after);
+    diff.iter_all_changes()
+        .find(|c| c.tag() == similar::ChangeTag::Equal && c.new_index() == Some(after_line - 1))
+        .and_then(|c| c.old_index())
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ fn edit(before: &str) -> (String, Vec<String>) {
         Edited::new(Outcome::Unchanged),
         "a second run must change nothing:\n{after}"
     );
-    (after, edited.warnings)
+    (after, crate::plan::texts(&edited.warnings))
 }
 
 #[test]
@@ -151,8 +151,8 @@ fn an_unrecognised_line_stays_with_a_warning_and_the_block_goes_after_it() {
     assert_eq!(
         warnings,
         [
-            "`rel/env.sh.eex` line 2 sets `RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_MACHINE_ID}@${FLY_PRIVATE_IP}\"`, which flycluster does not recognise; it stays, and the flycluster block overrides it on Fly",
-            "`rel/env.sh.eex` builds RELEASE_NODE from Fly's variables outside a Fly guard; off Fly they are empty and the node name is invalid",
+            "`rel/env.sh.eex` line 2: `RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_MACHINE_ID}@${FLY_PRIVATE_IP}\"` is a line flycluster does not recognise; it stays, and the flycluster block overrides it on Fly",
+            "`rel/env.sh.eex` line 2: RELEASE_NODE is built from Fly's variables outside a Fly guard; off Fly they are empty and the node name is invalid",
         ]
     );
 }

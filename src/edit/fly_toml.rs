@@ -6,6 +6,8 @@
 
 use super::{Database, EditCtx, Edited, Outcome};
 use crate::error::{Error, Result};
+use crate::facts::FindingId;
+use crate::plan::Warning;
 use crate::templates;
 use std::path::Path;
 use toml_edit::{Decor, Document, DocumentMut, InlineTable, Item, Key, Table, Value};
@@ -20,12 +22,15 @@ const DEFAULT_INDENT: &str = "  ";
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
     let mut warnings = Vec::new();
     if ctx.fly_toml_cookie.is_some() {
-        warnings.push(format!(
-            "`{}` holds `RELEASE_COOKIE` in plain text; fly.toml is usually committed, so everyone \
-             with the repository can read the cookie and join the cluster (use `--cookie secret` to \
-             keep it in a Fly secret instead)",
-            path.display()
-        ));
+        warnings.push(
+            Warning::new(
+                FindingId::CookieInFlyToml,
+                "`RELEASE_COOKIE` is written here in plain text; fly.toml is usually committed, so \
+                 everyone with the repository can read the cookie and join the cluster (use \
+                 `--cookie secret` to keep it in a Fly secret instead)",
+            )
+            .at(path, None),
+        );
     }
     let mut edited = match before {
         None => create(ctx, path)?,
@@ -49,7 +54,7 @@ fn without_ecto_ipv6(
     ctx: &EditCtx,
     path: &Path,
     before: &str,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<String> {
     if ctx.database != Database::External {
         return Ok(before.to_owned());
@@ -89,16 +94,22 @@ fn without_ecto_ipv6(
                 })
         });
     if !removed_alone {
-        warnings.push(format!(
-            "`{}` line {line}: remove `{ECTO_IPV6_KEY}` from `env`: {why}",
-            path.display()
-        ));
+        warnings.push(
+            Warning::new(
+                FindingId::EctoIpv6External,
+                format!("remove `{ECTO_IPV6_KEY}` from `env`: {why}"),
+            )
+            .at(path, Some(line)),
+        );
         return Ok(before.to_owned());
     }
-    warnings.push(format!(
-        "`{}` line {line}: `{ECTO_IPV6_KEY}` taken out of `[env]`: {why}",
-        path.display()
-    ));
+    warnings.push(
+        Warning::new(
+            FindingId::EctoIpv6External,
+            format!("`{ECTO_IPV6_KEY}` taken out of `[env]`: {why}"),
+        )
+        .at(path, Some(line)),
+    );
     Ok(after)
 }
 
@@ -125,7 +136,7 @@ fn create(ctx: &EditCtx, path: &Path) -> Result<Edited> {
     Ok(Edited::new(Outcome::Write(text)))
 }
 
-fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) -> Result<Edited> {
+fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<Warning>) -> Result<Edited> {
     // The reader turned every CRLF into LF, so a CR left here ended no line on disk: TOML allows
     // none anywhere (and toml_edit would drop it on output, losing a byte of the file).
     if let Some(at) = before.find('\r') {
@@ -137,20 +148,23 @@ fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) 
         .with_help("fix the TOML at that line, then run `flycluster init` again"));
     }
     let parsed = Document::parse(before).map_err(|e| malformed(path, before, &e))?;
-    let shown = path.display();
 
     // Lines are only known while the document still has its spans, so read them before editing.
     if let Some((key, item)) = parsed.get_key_value("app")
         && let Some(app) = item.as_str()
         && app != ctx.fly_app
     {
-        warnings.push(format!(
-            "`{shown}` line {}: `app` is `{app}` but the Fly app is `{}`; `{DNS_QUERY_KEY}` names \
-             `{}.internal`, which finds no nodes unless both are the same app",
-            key_line(before, key),
-            ctx.fly_app,
-            ctx.fly_app
-        ));
+        warnings.push(
+            Warning::new(
+                FindingId::FlyAppMismatch,
+                format!(
+                    "`app` is `{app}` but the Fly app is `{}`; `{DNS_QUERY_KEY}` names `{}.internal`, \
+                     which finds no nodes unless both are the same app",
+                    ctx.fly_app, ctx.fly_app
+                ),
+            )
+            .at(path, Some(key_line(before, key))),
+        );
     }
     let env_lines: Vec<(String, usize)> = match parsed.get("env") {
         Some(item) => match item.as_table_like() {
@@ -209,11 +223,14 @@ fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) 
     if ctx.fly_toml_cookie.is_none()
         && let Some(line) = line_of(COOKIE_KEY)
     {
-        warnings.push(format!(
-            "`{shown}` line {line}: `RELEASE_COOKIE` is set in plain text, readable by everyone with \
-             the repository; remove it and keep the cookie in a Fly secret (`fly secrets set \
-             RELEASE_COOKIE=...`)"
-        ));
+        warnings.push(
+            Warning::new(
+                FindingId::CookieInFlyToml,
+                "`RELEASE_COOKIE` is set in plain text, readable by everyone with the repository; \
+                 remove it and keep the cookie in a Fly secret (`fly secrets set RELEASE_COOKIE=...`)",
+            )
+            .at(path, Some(line)),
+        );
     }
 
     for (name, value) in wanted_env(ctx) {
@@ -229,10 +246,21 @@ fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) 
                 if ctx.force {
                     env.replace(name, &value, &style);
                 } else {
-                    warnings.push(format!(
-                        "`{shown}` line {line}: `{name}` is {shown_value}, not `{value}`; left as \
-                         is (run with `--force` to replace it)"
-                    ));
+                    let id = if name == COOKIE_KEY {
+                        FindingId::CookieInFlyToml
+                    } else {
+                        FindingId::DnsClusterQueryMismatch
+                    };
+                    warnings.push(
+                        Warning::new(
+                            id,
+                            format!(
+                                "`{name}` is {shown_value}, not `{value}`; left as is (run with \
+                                 `--force` to replace it)"
+                            ),
+                        )
+                        .at(path, Some(line)),
+                    );
                 }
             }
         }
@@ -250,6 +278,9 @@ fn update(ctx: &EditCtx, path: &Path, before: &str, warnings: &mut Vec<String>) 
             .collect::<Vec<_>>()
             .join("\n");
         return Ok(Edited::new(Outcome::Manual(crate::plan::ManualStep {
+            // Only fly.toml's copy of the query is missing: the env.sh block sets it at boot, so
+            // doctor has nothing but init's pending edit to report.
+            id: FindingId::InitPending,
             path: path.to_path_buf(),
             location: "in the `[env]` table".into(),
             snippet,
@@ -705,7 +736,12 @@ kill_signal = 'SIGTERM'
         let inline = "app = 'hello-elixir'\nenv = { ECTO_IPV6 = 'true', DNS_CLUSTER_QUERY = 'hello-elixir.internal' }\n";
         let edited = plan_with(&ctx, Some(inline));
         assert_eq!(edited.outcome, Outcome::Unchanged);
-        assert!(edited.warnings[0].starts_with("`fly.toml` line 2: remove `ECTO_IPV6` from `env`"));
+        assert!(
+            edited.warnings[0]
+                .text()
+                .starts_with("`fly.toml` line 2: remove `ECTO_IPV6` from `env`")
+        );
+        assert_eq!(edited.warnings[0].id, FindingId::EctoIpv6External.into());
     }
 
     #[test]
@@ -759,7 +795,7 @@ kill_signal = 'SIGTERM'
             panic!("expected a write, got {:?}", edited.outcome);
         };
         assert_unchanged_on_rerun(ctx, &after);
-        (after, edited.warnings)
+        (after, crate::plan::texts(&edited.warnings))
     }
 
     fn assert_unchanged_on_rerun(ctx: &EditCtx, text: &str) {
@@ -922,7 +958,7 @@ kill_signal = 'SIGTERM'
         let edited = plan_with(&test_ctx(), Some(before));
         assert_eq!(edited.outcome, Outcome::Unchanged);
         assert_eq!(
-            edited.warnings,
+            crate::plan::texts(&edited.warnings),
             [
                 "`fly.toml` line 5: `DNS_CLUSTER_QUERY` is `other-app.internal`, not \
               `hello-elixir.internal`; left as is (run with `--force` to replace it)"
@@ -947,7 +983,7 @@ kill_signal = 'SIGTERM'
         let edited = plan_with(&test_ctx(), Some(before));
         assert_eq!(edited.outcome, Outcome::Unchanged);
         assert_eq!(
-            edited.warnings,
+            crate::plan::texts(&edited.warnings),
             [
                 "`fly.toml` line 2: `DNS_CLUSTER_QUERY` is not a string, not \
               `hello-elixir.internal`; left as is (run with `--force` to replace it)"
@@ -985,7 +1021,11 @@ kill_signal = 'SIGTERM'
         let edited = plan_with(&ctx, Some(before));
         assert_eq!(edited.outcome, Outcome::Unchanged);
         assert_eq!(edited.warnings.len(), 2, "{:?}", edited.warnings);
-        assert!(edited.warnings[1].starts_with("`fly.toml` line 2: `RELEASE_COOKIE` is `old`"));
+        assert!(
+            edited.warnings[1]
+                .text()
+                .starts_with("`fly.toml` line 2: `RELEASE_COOKIE` is `old`")
+        );
 
         let ctx = EditCtx { force: true, ..ctx };
         let (after, _) = written(&ctx, Some(before));
@@ -1004,6 +1044,7 @@ kill_signal = 'SIGTERM'
         assert_eq!(edited.warnings.len(), 1, "{:?}", edited.warnings);
         assert!(
             edited.warnings[0]
+                .text()
                 .starts_with("`fly.toml` line 3: `RELEASE_COOKIE` is set in plain text")
         );
     }

@@ -10,13 +10,40 @@ pub mod fly_toml;
 pub mod repo_ipv6;
 pub mod runtime;
 
-use crate::plan::ManualStep;
+use crate::facts::FindingId;
+use crate::plan::{ManualStep, Warning};
 
 /// Which clustering library the project uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
     DnsCluster,
     Libcluster,
+}
+
+impl Strategy {
+    /// The finding doctor reports while the library's dependency is missing.
+    pub fn dep_finding(self) -> FindingId {
+        match self {
+            Strategy::DnsCluster => FindingId::DnsClusterDep,
+            Strategy::Libcluster => FindingId::LibclusterDep,
+        }
+    }
+
+    /// The finding doctor reports while the clustering child is not started.
+    pub fn child_finding(self) -> FindingId {
+        match self {
+            Strategy::DnsCluster => FindingId::DnsClusterChild,
+            Strategy::Libcluster => FindingId::LibclusterChild,
+        }
+    }
+
+    /// The finding doctor reports while the child's config (the query, a topology) is missing.
+    pub fn config_finding(self) -> FindingId {
+        match self {
+            Strategy::DnsCluster => FindingId::DnsClusterConfig,
+            Strategy::Libcluster => FindingId::LibclusterTopology,
+        }
+    }
 }
 
 /// Where the Repo's database lives (`--database`): only a database on Fly's private network (Fly
@@ -158,7 +185,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edited {
     pub outcome: Outcome,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Steps left to the user beside a written file: one edit of the file was made, another could
     /// not be (the dns_cluster query went in, the Repo's `socket_options` could not).
     pub manual: Vec<ManualStep>,
@@ -182,8 +209,8 @@ impl Edited {
         }
     }
 
-    pub fn warn(mut self, w: impl Into<String>) -> Self {
-        self.warnings.push(w.into());
+    pub fn warn(mut self, w: Warning) -> Self {
+        self.warnings.push(w);
         self
     }
 }

@@ -10,6 +10,7 @@ use super::{Database, EctoRepo, EditCtx, Edited, Outcome};
 use crate::edit::runtime;
 use crate::elixir;
 use crate::error::Result;
+use crate::facts::FindingId;
 use crate::plan::ManualStep;
 use std::path::Path;
 use tree_sitter::Node;
@@ -447,6 +448,7 @@ fn manual_step(ctx: &EditCtx, path: &Path, reason: &str) -> ManualStep {
         .unwrap_or_default(),
     );
     ManualStep {
+        id: FindingId::EctoIpv6Runtime,
         path: path.to_path_buf(),
         location: "inside `if config_env() == :prod do` (a `config` call merges with the Repo's other settings; or add `socket_options: maybe_ipv6` to its existing config)".into(),
         snippet: snippet.join("\n"),
@@ -686,6 +688,7 @@ mod tests {
         let src =
             "if config_env() == :prod do\n  config :hello_elixir, HelloElixir.Repo, url: u\nend\n";
         let query_step = ManualStep {
+            id: FindingId::DnsClusterConfig,
             path: "config/runtime.exs".into(),
             location: "x".into(),
             snippet: "y".into(),

@@ -4,7 +4,8 @@
 use super::{EditCtx, Edited, Outcome, Strategy};
 use crate::elixir;
 use crate::error::Result;
-use crate::plan::ManualStep;
+use crate::facts::FindingId;
+use crate::plan::{ManualStep, Warning};
 use crate::templates;
 use std::path::Path;
 use tree_sitter::Node;
@@ -172,17 +173,15 @@ pub fn libcluster_fit_warnings(
     path: &Path,
     app: &str,
     key: &str,
-) -> Vec<String> {
-    let issues = libcluster_fit_issues(root, src, app, key);
-    issues
+) -> Vec<Warning> {
+    libcluster_fit_issues(root, src, app, key)
         .into_iter()
         .map(|issue| {
-            format!(
-                "`{}` line {}: {}",
-                path.display(),
-                issue.line,
-                issue.message
-            )
+            let id = match issue.kind {
+                FitIssueKind::Strategy => FindingId::LibclusterStrategy,
+                FitIssueKind::PollInterval => FindingId::LibclusterPollingInterval,
+            };
+            Warning::new(id, issue.message).at(path, Some(issue.line))
         })
         .collect()
 }
@@ -316,6 +315,7 @@ fn basename_step(ctx: &EditCtx, path: &Path, root: Node<'_>, src: &str) -> Optio
             )),
         };
         Some(ManualStep {
+            id: FindingId::LibclusterNodeBasename,
             path: path.to_path_buf(),
             location: format!("line {line}, in the DNSPoll topology's `config:`"),
             snippet: NODE_BASENAME_FIX.into(),
@@ -468,6 +468,7 @@ fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited
         if !after_do.is_empty() && !after_do.starts_with('#') {
             // Code after `do` on its line: the next line may be inside it.
             return Ok(Edited::new(Outcome::Manual(ManualStep {
+                id: ctx.strategy.config_finding(),
                 path: path.to_path_buf(),
                 location: "inside `if config_env() == :prod do`".into(),
                 snippet: config_lines(ctx, 0).join("\n"),
@@ -494,6 +495,7 @@ fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited
         return Ok(checked(ctx, path, src, splice(src, at, &insert)));
     }
     Ok(Edited::new(Outcome::Manual(ManualStep {
+        id: ctx.strategy.config_finding(),
         path: path.to_path_buf(),
         location: "inside `if config_env() == :prod do`, or after `import Config`".into(),
         snippet: config_lines(ctx, 0).join("\n"),
@@ -509,6 +511,7 @@ fn checked(ctx: &EditCtx, path: &Path, src: &str, after: String) -> Edited {
         return Edited::new(Outcome::Write(after));
     }
     Edited::new(Outcome::Manual(ManualStep {
+        id: ctx.strategy.config_finding(),
         path: path.to_path_buf(),
         location: "inside `if config_env() == :prod do`, or after `import Config`".into(),
         snippet: config_lines(ctx, 0).join("\n"),
@@ -757,7 +760,7 @@ mod tests {
             with("node_basename: System.get_env(\"RELEASE_NODE\") |> String.split(\"@\") |> hd()");
         assert_eq!(edited.outcome, Outcome::Unchanged);
         assert_eq!(
-            edited.warnings,
+            crate::plan::texts(&edited.warnings),
             [
                 "`config/runtime.exs` line 3: the libcluster topology uses `Cluster.Strategy.Gossip`, which does not find nodes on Fly's private network; use `Cluster.Strategy.DNSPoll` with `query: System.get_env(\"DNS_CLUSTER_QUERY\")`",
                 "`config/runtime.exs` line 3: `poll_interval` is ignored; libcluster's DNSPoll reads `polling_interval`",

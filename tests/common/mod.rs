@@ -538,8 +538,8 @@ pub fn one_line(code: &str) -> String {
 
 /// The one-verdict contract, judged on `doctor --format json` after `init --yes` exited
 /// `init_code` listing `manual_steps` (from init's JSON plan): the problems it does not allow.
-/// After exit 0 every problem; after exit 3 each problem that is not one of the manual steps, in
-/// the same file with the step's snippet in its fix (the same words).
+/// After exit 0 every problem; after exit 3 each problem that is not one of the manual steps: the
+/// same finding id, in the same file, with the step's snippet in its fix (the same words).
 pub fn unexplained_problems(
     doctor: &serde_json::Value,
     init_code: i32,
@@ -553,12 +553,48 @@ pub fn unexplained_problems(
         .filter(|f| {
             init_code != 3
                 || !manual_steps.iter().any(|step| {
-                    step["path"] == f["file"]
+                    step["id"] == f["id"]
+                        && step["path"] == f["file"]
                         && f["fix"].as_str().is_some_and(|fix| {
                             one_line(fix).contains(&one_line(step["snippet"].as_str().unwrap()))
                         })
                 })
         })
         .map(|f| format!("{} {}:{}: {}", f["id"], f["file"], f["line"], f["message"]))
+        .collect()
+}
+
+/// The same fact, the same words of it: each warning in init's JSON plan (`init_plan`) about a fact
+/// doctor judges (an id that is not init's own) is one of doctor's findings (`doctors`: doctor's
+/// JSON documents on the same project, before init and after it), with the same id, in the same
+/// file, at the same line when the warning names one, and not as ok. The mismatches, as lines.
+pub fn warnings_doctor_does_not_report(
+    init_plan: &serde_json::Value,
+    doctors: &[&serde_json::Value],
+) -> Vec<String> {
+    let init_only: Vec<&str> = flycluster::facts::InitOnly::ALL
+        .iter()
+        .map(|id| id.name())
+        .collect();
+    init_plan["warnings"]
+        .as_array()
+        .expect("warnings is an array")
+        .iter()
+        .filter(|w| !init_only.contains(&w["id"].as_str().expect("a warning has an id")))
+        .filter(|w| {
+            !doctors.iter().any(|doctor| {
+                doctor["findings"]
+                    .as_array()
+                    .expect("findings is an array")
+                    .iter()
+                    .any(|f| {
+                        f["id"] == w["id"]
+                            && f["file"] == w["file"]
+                            && (w["line"].is_null() || f["line"] == w["line"])
+                            && f["severity"] != "ok"
+                    })
+            })
+        })
+        .map(|w| format!("{} {}:{}: {}", w["id"], w["file"], w["line"], w["message"]))
         .collect()
 }
