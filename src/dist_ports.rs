@@ -3,11 +3,9 @@
 //! listens on a random port, so no fixed range is a distribution port). One judgement for init (a
 //! manual step) and doctor (a problem).
 
-use crate::edit::{dockerfile, fly_toml, runtime};
+use crate::edit::{fly_toml, runtime};
 use crate::elixir;
-use crate::error::Result;
-use crate::files;
-use crate::project::Project;
+use crate::model::{self, Model};
 
 /// EPMD's port: it tells whoever asks which port each node takes connections on.
 pub const EPMD_PORT: i64 = 4369;
@@ -54,39 +52,34 @@ fn range_in(flags: &str) -> Option<(i64, i64)> {
 
 /// The ranges pinned in rel/vm.args.eex, the flag variables of the final image, fly.toml's `[env]`
 /// and rel/env.sh.eex (lines that are not comments), and `config :kernel` in config/*.exs.
-pub fn pinned(project: &Project, fly: Option<&fly_toml::FlyTomlView>) -> Result<Vec<PinnedRange>> {
-    let root = &project.root;
+pub fn pinned(model: &Model) -> Vec<PinnedRange> {
     let mut found = Vec::new();
-    for rel in ["rel/vm.args.eex", "rel/env.sh.eex"] {
-        if let Some(f) = files::read(root, rel)? {
-            for (i, line) in f.format.text.lines().enumerate() {
-                if !line.trim_start().starts_with('#')
-                    && let Some((min, max)) = range_in(line)
-                {
-                    found.push(PinnedRange {
-                        min,
-                        max,
-                        at: format!("{rel} line {}", i + 1),
-                    });
-                }
-            }
-        }
-    }
-    if let Some(f) = files::read(root, "Dockerfile")? {
-        for env in dockerfile::env_lines(&f.format.text) {
-            if env.in_final_image
-                && FLAG_VARS.contains(&env.key.as_str())
-                && let Some((min, max)) = range_in(&env.value)
+    for rel in ["rel/vm.args.eex", model::ENV_SH] {
+        for (i, line) in model.text(rel).unwrap_or_default().lines().enumerate() {
+            if !line.trim_start().starts_with('#')
+                && let Some((min, max)) = range_in(line)
             {
                 found.push(PinnedRange {
                     min,
                     max,
-                    at: format!("Dockerfile line {}", env.line),
+                    at: format!("{rel} line {}", i + 1),
                 });
             }
         }
     }
-    for entry in fly.iter().flat_map(|view| &view.env) {
+    for env in model.dockerfile.iter().flatten() {
+        if env.in_final_image
+            && FLAG_VARS.contains(&env.key.as_str())
+            && let Some((min, max)) = range_in(&env.value)
+        {
+            found.push(PinnedRange {
+                min,
+                max,
+                at: format!("Dockerfile line {}", env.line),
+            });
+        }
+    }
+    for entry in model.fly_toml.iter().flat_map(|view| &view.env) {
         if FLAG_VARS.contains(&entry.name.as_str())
             && let Some((min, max)) = entry.value.as_deref().and_then(range_in)
         {
@@ -97,17 +90,15 @@ pub fn pinned(project: &Project, fly: Option<&fly_toml::FlyTomlView>) -> Result<
             });
         }
     }
-    for rel in crate::project::config_files(root) {
-        let Some(f) = files::read(root, &rel)? else {
-            continue;
-        };
-        let src = &f.format.text;
+    let mut configs: Vec<_> = model.configs.iter().collect();
+    configs.sort_by(|a, b| a.path.cmp(&b.path));
+    for config in configs {
+        let src = &config.src;
         if !src.contains("inet_dist_listen_min") {
             continue;
         }
-        let tree = elixir::parse(src);
         let value = |key: &str| {
-            runtime::configured_values(tree.root_node(), src, "kernel", key)
+            runtime::configured_values(config.root(), src, "kernel", key)
                 .last()
                 .and_then(|(call, v)| {
                     let n = elixir::text(*v, src).replace('_', "").parse::<i64>().ok()?;
@@ -119,11 +110,11 @@ pub fn pinned(project: &Project, fly: Option<&fly_toml::FlyTomlView>) -> Result<
             found.push(PinnedRange {
                 min,
                 max,
-                at: format!("{rel} line {line}"),
+                at: format!("{} line {line}", config.path),
             });
         }
     }
-    Ok(found)
+    found
 }
 
 /// The services of `view` whose `internal_port` is EPMD's or in a pinned range.

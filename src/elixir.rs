@@ -124,13 +124,17 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 /// compile it: a syntax error, or a carriage return that ends no line (tree-sitter lets some pass).
 pub fn parse_file(path: &Path, src: &str) -> Result<Tree> {
     let tree = parse(src);
-    if let Some((line, _)) = first_error(&tree) {
-        return Err(syntax_error(path, line));
+    match syntax_error_line(&tree, src) {
+        Some(line) => Err(syntax_error(path, line)),
+        None => Ok(tree),
     }
-    if let Some(line) = stray_carriage_return(src) {
-        return Err(syntax_error(path, line));
-    }
-    Ok(tree)
+}
+
+/// The 1-based line of the first reason [`parse_file`] refuses `src`, parsed as `tree`.
+pub fn syntax_error_line(tree: &Tree, src: &str) -> Option<usize> {
+    first_error(tree)
+        .map(|(line, _)| line)
+        .or_else(|| stray_carriage_return(src))
 }
 
 /// `FILE line N: is not valid Elixir (syntax error)`, with the help every Elixir refusal gives.

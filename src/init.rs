@@ -7,6 +7,7 @@ use crate::elixir;
 use crate::error::{Error, Result};
 use crate::facts::{FindingId, InitOnly};
 use crate::files;
+use crate::model::{DOCKERFILE, ENV_SH, FLY_TOML, Model, RELEASES_EXS, RUNTIME_EXS};
 use crate::plan::{Action, FileChange, Kind, Plan, Warning};
 use crate::project::Project;
 use crate::textfile::TextFile;
@@ -44,23 +45,17 @@ pub fn resolve_strategy(project: &Project, asked: Option<Strategy>) -> Strategy 
 /// Where the database lives when `--database` is not given: what an earlier run recorded in the
 /// env.sh block (rendered without ECTO_IPV6 for a database outside Fly), else on Fly (the guide's
 /// choice) when the project has an Ecto repo on a network database, else nowhere.
-pub fn default_database(project: &Project) -> Database {
-    if !project.has_network_repo() {
+pub fn default_database(model: &Model) -> Database {
+    if !model.project.has_network_repo() {
         Database::None
-    } else if recorded_outside_fly(project) {
+    } else if model
+        .script()
+        .is_some_and(|script| script.records_database_outside_fly())
+    {
         Database::External
     } else {
         Database::Fly
     }
-}
-
-/// The env.sh block was rendered without ECTO_IPV6: an earlier `init --database external` (or
-/// none) wrote it. A file that cannot be read records nothing; planning reports it.
-pub fn recorded_outside_fly(project: &Project) -> bool {
-    let Ok(Some(file)) = files::read(&project.root, "rel/env.sh.eex") else {
-        return false;
-    };
-    crate::shell::read(&file.format.text).is_ok_and(|script| script.records_database_outside_fly())
 }
 
 /// `--only`/`--skip` into the set of kinds to plan.
@@ -90,42 +85,33 @@ pub fn resolve_kinds(only: &[String], skip: &[String]) -> Result<BTreeSet<Kind>>
 }
 
 /// The path of each kind's file, relative to the project root.
-fn path_for(project: &Project, kind: Kind) -> Option<String> {
+fn path_for(model: &Model, kind: Kind) -> Option<String> {
     Some(match kind {
         // Releases are built from the project (or umbrella) root, so rel/ lives there.
-        Kind::EnvSh => "rel/env.sh.eex".into(),
-        Kind::Deps => project.mix_exs(),
-        Kind::Application => project.application_path.clone()?,
-        Kind::Runtime => runtime_config_path(project),
-        Kind::Dockerfile => "Dockerfile".into(),
-        Kind::FlyToml => "fly.toml".into(),
+        Kind::EnvSh => ENV_SH.into(),
+        Kind::Deps => model.project.mix_exs(),
+        Kind::Application => model.project.application_path.clone()?,
+        Kind::Runtime => runtime_config_path(model),
+        Kind::Dockerfile => DOCKERFILE.into(),
+        Kind::FlyToml => FLY_TOML.into(),
     })
 }
 
 /// config/runtime.exs; but a project that still has only the pre-1.11 config/releases.exs keeps its
 /// runtime config there: creating runtime.exs beside it would make Mix ignore releases.exs.
-fn runtime_config_path(project: &Project) -> String {
-    let has = |rel: &str| project.root.join(rel).is_file();
-    if !has("config/runtime.exs") && has("config/releases.exs") {
-        "config/releases.exs".into()
+fn runtime_config_path(model: &Model) -> String {
+    if !model.exists(RUNTIME_EXS) && model.exists(RELEASES_EXS) {
+        RELEASES_EXS.into()
     } else {
-        "config/runtime.exs".into()
+        RUNTIME_EXS.into()
     }
 }
 
-/// Plan every selected edit. `cookie` is this run's cookie (one per run).
-pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan> {
-    let supervision = supervision(project)?;
-    let configs = config_files(project)?;
-    let (topologies_app, topologies_key) = supervision.topologies_key();
-    let topologies = |src: &str| {
-        let tree = crate::elixir::parse(src);
-        edit::runtime::topology_strategies(tree.root_node(), src, &topologies_app, &topologies_key)
-    };
-    let taken: Vec<(String, Option<String>)> = configs
-        .iter()
-        .flat_map(|(_, src)| topologies(src))
-        .collect();
+/// Plan every selected edit over the run's model of the project. `cookie` is this run's cookie
+/// (one per run).
+pub fn plan(model: &Model, opts: &InitOptions, cookie: &str) -> Result<Plan> {
+    let project = model.project;
+    let supervision = model.supervision.clone();
     let ctx = EditCtx {
         otp_app: project.otp_app.clone(),
         namespace: project.namespace(),
@@ -134,8 +120,8 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         fly_toml_cookie: (opts.cookie_mode == CookieMode::FlyToml).then(|| cookie.to_string()),
         force: opts.force,
         line_length: project.line_length,
-        node_image_suffix: !dnspoll_looks_for_app_name(&configs, &opts.fly_app, &supervision),
-        topology_name: edit::runtime::fly_topology_name(&taken),
+        node_image_suffix: !dnspoll_looks_for_app_name(model, &opts.fly_app),
+        topology_name: edit::runtime::fly_topology_name(&model.topology_strategies()),
         supervision,
         sibling_deps: project.sibling_deps.clone(),
         database: opts.database,
@@ -147,7 +133,7 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         if !opts.kinds.contains(&kind) {
             continue;
         }
-        let Some(rel) = path_for(project, kind) else {
+        let Some(rel) = path_for(model, kind) else {
             plan.manual.push(crate::plan::ManualStep {
                 id: ctx.strategy.child_finding(),
                 path: format!("{}lib/{}/application.ex", project.app_dir, project.otp_app).into(),
@@ -160,7 +146,7 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
             });
             continue;
         };
-        let change = plan_file(project, &ctx, opts.app_confirmed, kind, &rel, &mut plan)?;
+        let change = plan_file(model, &ctx, opts.app_confirmed, kind, &rel, &mut plan)?;
         plan.changes.push(change);
     }
     if project.umbrella {
@@ -173,39 +159,39 @@ pub fn plan(project: &Project, opts: &InitOptions, cookie: &str) -> Result<Plan>
         ));
     }
     if opts.kinds.contains(&Kind::EnvSh) {
-        plan.manual.extend(vm_args_proto_dist(project)?);
+        plan.manual.extend(vm_args_proto_dist(model));
     }
-    plan.manual.extend(published_distribution(project)?);
+    plan.manual.extend(published_distribution(model));
     if opts.kinds.contains(&Kind::Application) || opts.kinds.contains(&Kind::Runtime) {
         plan.manual.extend(topologies_in_code_step(project, &ctx));
     }
-    if let Some(warning) = ecto_ipv6_unread(project, opts)? {
+    if let Some(warning) = ecto_ipv6_unread(model, opts) {
         plan.warnings.push(warning);
     }
-    if files::read(&project.root, "config/releases.exs")?.is_some() {
-        let message = if project.root.join("config/runtime.exs").is_file() {
+    if model.exists(RELEASES_EXS) {
+        let message = if model.exists(RUNTIME_EXS) {
             "config/runtime.exs exists too, and Mix runs runtime.exs and ignores this file; move what it sets into runtime.exs and delete it"
         } else {
             "the runtime config of Elixir 1.9/1.10; flycluster added the setting here. On Elixir 1.11+ rename it to config/runtime.exs (`import Mix.Config` becomes `import Config`)"
         };
         plan.warnings.push(
             Warning::new(InitOnly::ReleasesConfig, message)
-                .at(std::path::Path::new("config/releases.exs"), None),
+                .at(std::path::Path::new(RELEASES_EXS), None),
         );
     }
     Ok(plan)
 }
 
 fn plan_file(
-    project: &Project,
+    model: &Model,
     ctx: &EditCtx,
     app_confirmed: bool,
     kind: Kind,
     rel: &str,
     plan: &mut Plan,
 ) -> Result<FileChange> {
-    let original = files::read(&project.root, rel)?;
-    let abs = files::resolve_inside(&project.root, rel)?;
+    let original = model.original(rel).cloned();
+    let abs = files::resolve_inside(&model.project.root, rel)?;
     let before = original.as_ref().map(|o| o.format.text.as_str());
     let path = std::path::Path::new(rel);
     let Edited {
@@ -213,7 +199,7 @@ fn plan_file(
         warnings,
         manual,
     } = match kind {
-        Kind::Runtime if let Some(found) = configured_in_other_config(project, ctx, rel)? => {
+        Kind::Runtime if let Some(found) = configured_in_other_config(model, ctx, rel) => {
             edit::repo_ipv6::plan(ctx, path, before, found)?
         }
         Kind::FlyToml if original.is_none() && !app_confirmed => Edited::new(Outcome::Skip(
@@ -293,93 +279,46 @@ fn plan_file(
 
 /// The setting already made in another file of config/ (say a libcluster topology in prod.exs):
 /// runtime.exs is left alone, with what does not fit Fly reported.
-fn configured_in_other_config(
-    project: &Project,
-    ctx: &EditCtx,
-    runtime_rel: &str,
-) -> Result<Option<Edited>> {
-    let Ok(entries) = std::fs::read_dir(project.root.join("config")) else {
-        return Ok(None);
-    };
-    let mut others: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".exs"))
-        .map(|n| format!("config/{n}"))
-        .filter(|rel| rel != runtime_rel)
+fn configured_in_other_config(model: &Model, ctx: &EditCtx, runtime_rel: &str) -> Option<Edited> {
+    let mut others: Vec<&crate::model::ExFile> = model
+        .configs
+        .iter()
+        .filter(|c| c.path != runtime_rel)
         .collect();
-    others.sort();
-    for rel in others {
-        let Some(file) = files::read(&project.root, &rel)? else {
-            continue;
-        };
-        if let Some(edited) =
-            edit::runtime::configured_elsewhere(ctx, std::path::Path::new(&rel), &file.format.text)
-        {
-            return Ok(Some(edited));
-        }
-    }
-    Ok(None)
+    others.sort_by(|a, b| a.path.cmp(&b.path));
+    others.into_iter().find_map(|config| {
+        edit::runtime::configured_elsewhere(ctx, std::path::Path::new(&config.path), &config.src)
+    })
 }
 
 /// A `-proto_dist` in the release's vm.args: erl would get it there and from the ERL_AFLAGS the
 /// env.sh block sets, and erl takes it only once (it falls back to IPv4 otherwise).
-fn vm_args_proto_dist(project: &Project) -> Result<Vec<crate::plan::ManualStep>> {
-    let mut steps = Vec::new();
-    for rel in crate::shell::VM_ARGS_FILES {
-        let Some(file) = files::read(&project.root, rel)? else {
-            continue;
-        };
-        for (line, carrier) in crate::shell::vm_args_proto_dist(&file.format.text) {
-            steps.push(crate::plan::ManualStep {
-                id: FindingId::ProtoDistTwice,
-                path: rel.into(),
-                location: crate::shell::remove_vm_args_proto_dist(rel, line, &carrier),
-                snippet: String::new(),
-                reason: "erl gets `-proto_dist` here and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry".into(),
-            });
-        }
-    }
-    Ok(steps)
-}
-
-/// config/*.exs with their text, runtime.exs first (as doctor reads them).
-fn config_files(project: &Project) -> Result<Vec<(String, String)>> {
-    let Ok(entries) = std::fs::read_dir(project.root.join("config")) else {
-        return Ok(Vec::new());
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".exs"))
-        .collect();
-    names.sort_by_key(|n| (n != "runtime.exs", n.clone()));
-    let mut out = Vec::new();
-    for name in names {
-        let rel = format!("config/{name}");
-        if let Some(file) = files::read(&project.root, &rel)? {
-            out.push((rel, file.format.text));
-        }
-    }
-    Ok(out)
+fn vm_args_proto_dist(model: &Model) -> Vec<crate::plan::ManualStep> {
+    model
+        .vm_args_proto_dist
+        .iter()
+        .map(|arg| crate::plan::ManualStep {
+            id: FindingId::ProtoDistTwice,
+            path: arg.file.clone().into(),
+            location: crate::shell::remove_vm_args_proto_dist(&arg.file, arg.line, &arg.carrier),
+            snippet: String::new(),
+            reason: "erl gets `-proto_dist` here and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry".into(),
+        })
+        .collect()
 }
 
 /// A libcluster DNSPoll topology (in any config file, under the key the Cluster.Supervisor reads)
 /// looks for nodes named after the Fly app, as Fly's guide before 2023 set it up, or for a name
 /// flycluster cannot evaluate: the nodes keep the name `APP@IP` it may rely on, or a cluster that
 /// formed before init would not form after it.
-fn dnspoll_looks_for_app_name(
-    configs: &[(String, String)],
-    fly_app: &str,
-    supervision: &edit::Supervision,
-) -> bool {
-    let (app, key) = supervision.topologies_key();
-    configs
+fn dnspoll_looks_for_app_name(model: &Model, fly_app: &str) -> bool {
+    let (app, key) = model.supervision.topologies_key();
+    model
+        .configs
         .iter()
-        .filter(|(_, src)| src.contains("DNSPoll"))
-        .any(|(_, src)| {
-            let tree = crate::elixir::parse(src);
-            edit::runtime::dnspoll_topologies(tree.root_node(), src, &app, &key)
+        .filter(|c| c.src.contains("DNSPoll"))
+        .any(|c| {
+            edit::runtime::dnspoll_topologies(c.root(), &c.src, &app, &key)
                 .into_iter()
                 .filter_map(|poll| poll.basename)
                 .any(|(_, basename)| basename.may_be_app_name(fly_app))
@@ -390,24 +329,22 @@ fn dnspoll_looks_for_app_name(
 /// (phx.gen's runtime.exs does; Phoenix 1.5 projects and hand-written configs often do not). The
 /// runtime editor adds that for `--database fly`; this is for runs that leave runtime.exs out
 /// (`--skip runtime`), judged as the editor judges it.
-fn ecto_ipv6_unread(project: &Project, opts: &InitOptions) -> Result<Option<Warning>> {
+fn ecto_ipv6_unread(model: &Model, opts: &InitOptions) -> Option<Warning> {
     if opts.database != Database::Fly
-        || !project.has_network_repo()
+        || !model.project.has_network_repo()
         || opts.kinds.contains(&Kind::Runtime)
     {
-        return Ok(None);
+        return None;
     }
-    let rel = runtime_config_path(project);
+    let rel = runtime_config_path(model);
     let mut repo_line = None;
-    if let Some(f) = files::read(&project.root, &rel)? {
-        let src = &f.format.text;
-        let tree = elixir::parse(src);
-        if edit::repo_ipv6::honoured_at(tree.root_node(), src).is_some() {
-            return Ok(None);
+    if let Some(config) = model.config(&rel) {
+        if edit::repo_ipv6::honoured_at(config.root(), &config.src).is_some() {
+            return None;
         }
-        repo_line = edit::repo_ipv6::repo_config_line(tree.root_node(), src);
+        repo_line = edit::repo_ipv6::repo_config_line(config.root(), &config.src);
     }
-    Ok(Some(
+    Some(
         Warning::new(
             FindingId::EctoIpv6Runtime,
             format!(
@@ -416,34 +353,31 @@ fn ecto_ipv6_unread(project: &Project, opts: &InitOptions) -> Result<Option<Warn
             ),
         )
         .at(std::path::Path::new(&rel), repo_line),
-    ))
+    )
 }
 
 /// A fly.toml service that publishes EPMD or a pinned distribution port exposes the node to the
 /// internet; removing a service is the user's call, so it is a step by hand, in doctor's words.
-fn published_distribution(project: &Project) -> Result<Vec<crate::plan::ManualStep>> {
-    let Some(file) = files::read(&project.root, "fly.toml")? else {
-        return Ok(Vec::new());
+fn published_distribution(model: &Model) -> Vec<crate::plan::ManualStep> {
+    let Some(view) = &model.fly_toml else {
+        return Vec::new();
     };
-    let view = edit::fly_toml::read_view(std::path::Path::new("fly.toml"), &file.format.text)?;
-    let pinned = crate::dist_ports::pinned(project, Some(&view))?;
-    Ok(crate::dist_ports::published(&view, &pinned)
+    let pinned = crate::dist_ports::pinned(model);
+    crate::dist_ports::published(view, &pinned)
         .iter()
         .map(|service| {
             let (reason, fix) = crate::dist_ports::explain(service);
             crate::plan::ManualStep {
                 id: FindingId::FlyExposesDist,
-                path: "fly.toml".into(),
+                path: FLY_TOML.into(),
                 location: format!("line {}: {fix}", service.line),
                 snippet: String::new(),
                 reason,
             }
         })
-        .collect())
+        .collect()
 }
 
-/// What the application module starts, as it is before this run (the deps and runtime editors
-/// follow it: the dependency of the child started, the key it reads).
 /// The Cluster.Supervisor is handed a topologies list written in the application module, with no
 /// DNSPoll topology among them: nothing in config/ reaches it, so the DNSPoll topology goes into
 /// that list by hand.
@@ -459,15 +393,6 @@ fn topologies_in_code_step(project: &Project, ctx: &EditCtx) -> Option<crate::pl
         snippet: edit::runtime::dnspoll_topology_snippet(),
         reason: edit::runtime::TOPOLOGIES_IN_CODE_REASON.into(),
     })
-}
-
-fn supervision(project: &Project) -> Result<edit::Supervision> {
-    let Some(rel) = &project.application_path else {
-        return Ok(edit::Supervision::default());
-    };
-    Ok(files::read(&project.root, rel)?
-        .map(|f| edit::application::supervision(&f.format.text))
-        .unwrap_or_default())
 }
 
 /// Planned output must be as valid as its input: Elixir parses, TOML parses.

@@ -21,6 +21,7 @@ pub mod exit;
 pub mod facts;
 pub mod files;
 pub mod init;
+pub mod model;
 pub mod output;
 pub mod plan;
 pub mod preview;

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::exit::Exit;
 use crate::facts::InitOnly;
 use crate::init::{self, InitOptions};
+use crate::model::Model;
 use crate::output::{self, Output, Style};
 use crate::plan::{Action, Plan, Warning};
 use crate::project::{self, DetectOptions};
@@ -54,6 +55,8 @@ pub fn run(args: InitArgs, out: &Output) -> Result<Exit> {
             otp_app: args.otp_app.as_deref(),
         },
     )?;
+    // Every file the run edits or judges, read once, before any question.
+    let model = Model::read(&project)?;
     if interactive {
         out.info(format!(
             "project      {}\nOTP app      {}\napplication  {}\nPhoenix      {}\nfly.toml app {}\n\n",
@@ -89,9 +92,9 @@ pub fn run(args: InitArgs, out: &Output) -> Result<Exit> {
     let database = match args.database {
         Some(asked) => commands::database(asked),
         None if interactive && project.has_network_repo() => {
-            prompt::ask_database(init::default_database(&project))?
+            prompt::ask_database(init::default_database(&model))?
         }
-        None => init::default_database(&project),
+        None => init::default_database(&model),
     };
     let opts = InitOptions {
         fly_app: fly_app.clone(),
@@ -107,7 +110,7 @@ pub fn run(args: InitArgs, out: &Output) -> Result<Exit> {
         (CookieMode::FlyToml, Some(existing)) => existing.clone(),
         _ => cookie::generate(),
     };
-    let mut plan = init::plan(&project, &opts, &cookie)?;
+    let mut plan = init::plan(&model, &opts, &cookie)?;
     // Only runs that write need the warning (and a dry run stays free of a git process).
     if !(args.check || args.dry_run) {
         plan.warnings.extend(git_dirty_warning(&project.root));

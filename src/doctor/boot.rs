@@ -3,18 +3,9 @@
 
 use crate::edit::dockerfile::EnvLine;
 use crate::edit::fly_toml::FlyTomlView;
-use crate::shell::{self as env_sh, FlyVar, Script, Seg, ShellError};
+use crate::shell::{self as env_sh, FlyVar, Seg};
 
-pub(in crate::doctor) const ENV_SH: &str = "rel/env.sh.eex";
-pub(in crate::doctor) const DOCKERFILE: &str = "Dockerfile";
-pub(in crate::doctor) const FLY_TOML: &str = "fly.toml";
-
-/// rel/env.sh.eex, as far as it could be read.
-pub(in crate::doctor) enum EnvSh {
-    Missing,
-    Unparsed(ShellError),
-    Read { text: String, script: Script },
-}
+use crate::model::{DOCKERFILE, ENV_SH, EnvSh, FLY_TOML};
 
 /// What decides the release's environment on Fly, borrowed from the files read: the final image's
 /// `ENV` lines, fly.toml's `[env]`, and rel/env.sh.eex.

@@ -10,47 +10,9 @@ use crate::edit::runtime::{self, DnsPoll, FitIssue, QueryValue};
 use crate::elixir;
 use crate::error::Result;
 use crate::files;
+pub(in crate::doctor) use crate::model::ExFile;
 use crate::project::Project;
-use std::path::Path;
-use tree_sitter::{Node, Tree};
-
-pub(in crate::doctor) const RUNTIME_EXS: &str = "config/runtime.exs";
-
-/// An Elixir file, parsed.
-pub(in crate::doctor) struct ExFile {
-    pub(in crate::doctor) path: String,
-    pub(in crate::doctor) src: String,
-    tree: Tree,
-}
-
-impl ExFile {
-    /// The file, refused (as init refuses it) when it is not valid Elixir.
-    pub(in crate::doctor) fn read(root: &Path, rel: &str) -> Result<Option<ExFile>> {
-        let Some(original) = files::read(root, rel)? else {
-            return Ok(None);
-        };
-        let src = original.format.text;
-        let tree = elixir::parse_file(Path::new(rel), &src)?;
-        Ok(Some(ExFile {
-            path: rel.to_string(),
-            src,
-            tree,
-        }))
-    }
-
-    pub(in crate::doctor) fn root(&self) -> Node<'_> {
-        self.tree.root_node()
-    }
-
-    /// runtime.exs and releases.exs run when the release boots; the others when it is built.
-    pub(in crate::doctor) fn is_runtime(&self) -> bool {
-        self.path == RUNTIME_EXS || self.path == "config/releases.exs"
-    }
-
-    pub(in crate::doctor) fn line_of(&self, node: Node<'_>) -> usize {
-        node.start_position().row + 1
-    }
-}
+use tree_sitter::Node;
 
 /// What the DNSCluster child's `query:` reads.
 pub(in crate::doctor) enum ChildQuery {
@@ -311,12 +273,7 @@ pub(in crate::doctor) fn lib_reading_env(
                 if !src.contains(var) {
                     continue;
                 }
-                let tree = elixir::parse(&src);
-                let file = ExFile {
-                    path: rel,
-                    src,
-                    tree,
-                };
+                let file = ExFile::parsed(&rel, src);
                 if let Some(line) = file.env_read_line(var) {
                     found.push((file.path, line));
                 }

@@ -1,32 +1,22 @@
-//! The clustering setup as the project's files state it, read once for every check: rel/env.sh.eex
-//! as `sh` runs it, the Dockerfile's `ENV` lines, fly.toml, vm.args, and the Elixir files parsed.
-//! The checks only judge what this model answers; they read no file and parse nothing themselves,
-//! and where a fact is one init's editors decide too, the model asks the editor's own reading.
+//! Doctor's view of the run's one [`Model`] of the project: how each variable stands when the release
+//! boots on Fly, and what the parsed Elixir files say, as the checks ask it. The checks only judge
+//! what this answers; they read no file and parse nothing themselves, and where a fact is one
+//! init's editors decide too, it asks the editor's own reading.
 
-pub(in crate::doctor) use super::boot::{
-    Boot, DOCKERFILE, ENV_SH, EnvSh, FLY_TOML, Origin, ReleaseEnv, Value, substitute_self,
-};
+pub(in crate::doctor) use super::boot::{Boot, Origin, ReleaseEnv, Value, substitute_self};
 use super::elixir_files;
 pub(in crate::doctor) use super::elixir_files::{
-    ChildQuery, EndpointIp, ExFile, MixCookie, RUNTIME_EXS, TopologyConfig,
+    ChildQuery, EndpointIp, MixCookie, TopologyConfig,
 };
 use crate::edit::application::{self, Started};
-use crate::edit::{Database, Strategy, Supervision, deps, dockerfile, fly_toml};
+use crate::edit::{Database, Strategy, Supervision, deps};
 use crate::error::Result;
-use crate::files;
 use crate::init;
-use crate::project::{self, Project};
-use crate::shell::{self as env_sh, FlyVar};
-use std::path::Path;
-
-/// A `-proto_dist` in a vm.args file.
-pub(in crate::doctor) struct VmArg {
-    pub(in crate::doctor) file: String,
-    /// 1-based.
-    pub(in crate::doctor) line: usize,
-    /// `inet6_tcp`.
-    pub(in crate::doctor) carrier: String,
-}
+pub(in crate::doctor) use crate::model::{
+    DOCKERFILE, ENV_SH, EnvSh, ExFile, FLY_TOML, Model, RUNTIME_EXS,
+};
+use crate::project;
+use crate::shell::FlyVar;
 
 /// What doctor needs beyond the project itself.
 #[derive(Debug, Clone, Default)]
@@ -64,87 +54,49 @@ impl DatabaseChoice {
     }
 }
 
-/// Everything the checks ask about, read once: the files as they are, parsed.
-pub(in crate::doctor) struct Setup<'p> {
-    pub(in crate::doctor) project: &'p Project,
+/// Everything the checks ask about: the run's one [`Model`] of the project, and what doctor was
+/// told (`--app`, `--database`). The checks read no file and parse nothing themselves.
+pub(in crate::doctor) struct Setup<'m> {
+    model: &'m Model<'m>,
     /// `--app`, else fly.toml's `app`.
     pub(in crate::doctor) fly_app: Option<String>,
-    pub(in crate::doctor) env_sh: EnvSh,
-    pub(in crate::doctor) dockerfile: Option<Vec<dockerfile::EnvLine>>,
-    pub(in crate::doctor) fly_toml: Option<fly_toml::FlyTomlView>,
-    /// `-proto_dist` in rel/vm.args.eex or rel/remote.vm.args.eex.
-    pub(in crate::doctor) vm_args_proto_dist: Vec<VmArg>,
-    /// config/*.exs, runtime.exs first.
-    pub(in crate::doctor) configs: Vec<ExFile>,
-    pub(in crate::doctor) application: Option<ExFile>,
-    mix: Option<ExFile>,
     /// A file under the app's lib/ that reads ECTO_IPV6 at runtime (a Repo's `init/2` may).
     lib_ecto_ipv6: Option<(String, usize)>,
     /// `--database`.
     asked_database: Option<Database>,
 }
 
-impl<'p> Setup<'p> {
-    pub(in crate::doctor) fn read(project: &'p Project, opts: &DoctorOptions) -> Result<Setup<'p>> {
-        let root = &project.root;
-        let env_sh = match files::read(root, ENV_SH)? {
-            None => EnvSh::Missing,
-            Some(f) => {
-                let text = f.format.text;
-                match env_sh::read(&text) {
-                    Ok(script) => EnvSh::Read { text, script },
-                    Err(e) => EnvSh::Unparsed(e),
-                }
-            }
-        };
-        let dockerfile =
-            files::read(root, DOCKERFILE)?.map(|f| dockerfile::env_lines(&f.format.text));
-        let fly_toml = match files::read(root, FLY_TOML)? {
-            Some(f) => Some(fly_toml::read_view(Path::new(FLY_TOML), &f.format.text)?),
-            None => None,
-        };
-        let mut vm_args_proto_dist = Vec::new();
-        for rel in env_sh::VM_ARGS_FILES {
-            if let Some(f) = files::read(root, rel)? {
-                for (line, carrier) in env_sh::vm_args_proto_dist(&f.format.text) {
-                    vm_args_proto_dist.push(VmArg {
-                        file: rel.to_string(),
-                        line,
-                        carrier,
-                    });
-                }
-            }
-        }
-        let mut config_names = project::config_files(root);
-        config_names.sort_by_key(|n| (n != RUNTIME_EXS, n.clone()));
-        let mut configs = Vec::new();
-        for rel in config_names {
-            configs.extend(ExFile::read(root, &rel)?);
-        }
-        let application = match &project.application_path {
-            Some(rel) => ExFile::read(root, rel)?,
-            None => None,
-        };
-        let mix = ExFile::read(root, &project.mix_exs())?;
+impl<'m> std::ops::Deref for Setup<'m> {
+    type Target = Model<'m>;
+
+    fn deref(&self) -> &Model<'m> {
+        self.model
+    }
+}
+
+impl<'m> Setup<'m> {
+    /// Doctor's view of `model`. A config, the application module or mix.exs that is not valid
+    /// Elixir is refused, with its file and line, as init refuses a file it edits.
+    pub(in crate::doctor) fn new(model: &'m Model<'m>, opts: &DoctorOptions) -> Result<Setup<'m>> {
+        model.refuse_unparsed()?;
         let fly_app = opts.fly_app.clone().or_else(|| {
-            fly_toml
+            model
+                .fly_toml
                 .as_ref()
                 .and_then(|t| t.app.as_ref().map(|(a, _)| a.clone()))
         });
-        let lib_ecto_ipv6 = elixir_files::lib_reading_env(project, "ECTO_IPV6")?;
+        let lib_ecto_ipv6 = elixir_files::lib_reading_env(model.project, "ECTO_IPV6")?;
         Ok(Setup {
-            project,
+            model,
             fly_app,
-            env_sh,
-            dockerfile,
-            fly_toml,
-            vm_args_proto_dist,
-            configs,
-            application,
-            mix,
             lib_ecto_ipv6,
             asked_database: opts.database,
         })
+    }
+
+    /// The model the setup reads, for init's plan over the same files.
+    pub(in crate::doctor) fn model(&self) -> &'m Model<'m> {
+        self.model
     }
 
     /// The release's environment on Fly, as the files read decide it.
@@ -217,7 +169,7 @@ impl<'p> Setup<'p> {
 
     /// The release cookie mix.exs sets, if any.
     pub(in crate::doctor) fn mix_cookie(&self) -> Option<MixCookie> {
-        elixir_files::mix_cookie(self.mix.as_ref()?)
+        elixir_files::mix_cookie(self.model.mix.as_ref()?)
     }
 
     /// The `ip:` a prod release's Endpoint gets.
@@ -265,10 +217,7 @@ impl<'p> Setup<'p> {
     /// What the application starts for clustering and the keys its children read, as init's
     /// editors read it.
     pub(in crate::doctor) fn supervision(&self) -> Supervision {
-        self.application
-            .as_ref()
-            .map(|app| application::supervision(&app.src))
-            .unwrap_or_default()
+        self.model.supervision.clone()
     }
 
     /// The app's own dependencies bring the library.
@@ -312,7 +261,9 @@ impl<'p> Setup<'p> {
             return DatabaseChoice::NoRepo;
         }
         // What `init --database external` recorded: its block, rendered without ECTO_IPV6.
-        if matches!(&self.env_sh, EnvSh::Read { script, .. } if script.records_database_outside_fly())
+        if self
+            .script()
+            .is_some_and(|script| script.records_database_outside_fly())
         {
             return DatabaseChoice::Asked(Database::External);
         }

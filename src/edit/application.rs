@@ -168,11 +168,9 @@ pub fn both_started_message(dns_line: usize, libcluster_line: usize) -> String {
 /// What to do about [`both_started_message`], for init's warning and doctor's fix.
 pub const BOTH_STARTED_FIX: &str = "keep one: remove the Cluster.Supervisor child (and the libcluster dependency) unless its topologies serve another platform";
 
-/// [`started`] over a whole source, as the editors of other files need it (parsed leniently: the
-/// application editor reports a syntax error itself).
-pub fn supervision(src: &str) -> Supervision {
-    let tree = elixir::parse(src);
-    let root = tree.root_node();
+/// [`started`] over the application module's tree, as the editors of other files and doctor need
+/// it (parsed leniently by the model: the application editor reports a syntax error itself).
+pub fn supervision(root: Node<'_>, src: &str) -> Supervision {
     let found = started(root, src);
     Supervision {
         dns_cluster: found.dns_cluster.is_some(),
@@ -705,6 +703,10 @@ fn choose_insertion<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn supervision_of(src: &str) -> Supervision {
+        supervision(elixir::parse(src).root_node(), src)
+    }
     use crate::edit::test_ctx;
     use crate::elixir;
 
@@ -1157,7 +1159,7 @@ end
             "      {Phoenix.PubSub, name: HelloElixir.PubSub},\n      {DNSCluster, query: Application.get_env(:other_app, :dns_cluster_query) || :ignore},\n",
         );
         assert_eq!(
-            supervision(&src),
+            supervision_of(&src),
             Supervision {
                 dns_cluster: true,
                 cluster_supervisor: false,
@@ -1166,7 +1168,7 @@ end
                 topologies_in_code: None,
             }
         );
-        assert_eq!(supervision(PHX17), Supervision::default());
+        assert_eq!(supervision_of(PHX17), Supervision::default());
     }
 
     /// FLY-SETUPS.md, generation 6: a Cluster.Supervisor reading its topologies from the app's own
@@ -1180,7 +1182,7 @@ end
                 &format!("{before_children}    children = [\n      {child},\n"),
             )
         };
-        let key = |src: &str| supervision(src).topologies_key;
+        let key = |src: &str| supervision_of(src).topologies_key;
         let own = Some(("my_app".to_string(), "topologies".to_string()));
         assert_eq!(
             key(&with_child(
@@ -1208,7 +1210,7 @@ end
             "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies, []), [name: A.C]]}",
         );
         assert_eq!(
-            supervision(&default).topologies_key(),
+            supervision_of(&default).topologies_key(),
             ("libcluster".to_string(), "topologies".to_string())
         );
         let in_code = with_child(
@@ -1216,7 +1218,7 @@ end
             "{Cluster.Supervisor, [[fly: [strategy: Cluster.Strategy.DNSPoll]], [name: A.C]]}",
         );
         assert_eq!(key(&in_code), None);
-        assert!(supervision(&in_code).cluster_supervisor);
+        assert!(supervision_of(&in_code).cluster_supervisor);
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub(super) fn check(setup: &Setup, opts: &DoctorOptions, out: &mut Vec<Finding>)
         return Ok(());
     }
     let planned = init::plan(
-        project,
+        setup.model(),
         &InitOptions {
             fly_app,
             cookie_mode: CookieMode::None,

@@ -9,7 +9,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) -> Result<()> {
     let Some(toml) = &setup.fly_toml else {
         return Ok(());
     };
-    let pinned = dist_ports::pinned(setup.project, Some(toml))?;
+    let pinned = dist_ports::pinned(setup);
     let published = dist_ports::published(toml, &pinned);
     for service in &published {
         let (message, fix) = dist_ports::explain(service);
