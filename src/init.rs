@@ -27,12 +27,17 @@ pub struct InitOptions {
     pub app_confirmed: bool,
 }
 
-/// The clustering library: the one asked for, else libcluster when the project already depends on
-/// it, else dns_cluster.
-pub fn resolve_strategy(project: &Project, asked: Option<Strategy>) -> Strategy {
-    let deps = || project.deps.iter().map(String::as_str);
+/// The clustering library: the one asked for, else the one the application already starts (when
+/// it starts one of the two), else libcluster when the project already depends on it, else
+/// dns_cluster. What is started comes first: a DNSCluster child beside a libcluster dependency is
+/// the dns_cluster setup (init adds its dependency), and the answer must not change once it has.
+pub fn resolve_strategy(model: &Model, asked: Option<Strategy>) -> Strategy {
+    let deps = || model.project.deps.iter().map(String::as_str);
+    let started = &model.supervision;
     match asked {
         Some(strategy) => strategy,
+        None if started.dns_cluster && !started.cluster_supervisor => Strategy::DnsCluster,
+        None if started.cluster_supervisor && !started.dns_cluster => Strategy::Libcluster,
         None if edit::deps::brings(deps(), Strategy::Libcluster)
             && !edit::deps::brings(deps(), Strategy::DnsCluster) =>
         {
@@ -213,6 +218,11 @@ fn plan_file(
         Kind::FlyToml => edit::fly_toml::plan(ctx, path, before)?,
     };
     plan.warnings.extend(warnings);
+    // A file left as it is, with a step by hand in it, is the user's to edit: `manual`.
+    let step_here = manual
+        .iter()
+        .find(|m| m.path == std::path::Path::new(rel))
+        .map(|m| m.reason.clone());
     plan.manual.extend(manual);
     let format = original
         .as_ref()
@@ -252,6 +262,10 @@ fn plan_file(
         Outcome::Unchanged if original.is_none() => {
             change.action = Action::Skipped;
             change.note = Some("not present".into());
+        }
+        Outcome::Unchanged if step_here.is_some() => {
+            change.action = Action::Manual;
+            change.note = step_here;
         }
         Outcome::Unchanged => {}
         Outcome::Skip(reason) => {

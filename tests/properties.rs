@@ -3,9 +3,11 @@
 //! `invariants::contexts()`, and must keep every invariant the fuzz targets check (the same code:
 //! fuzz/src/invariants.rs): applying twice equals applying once, the output parses when the input
 //! parses, no character of the input is lost, the clustering element lands in a list of its own,
-//! and the file's BOM / line endings / final-newline state survive storing. The fuzzers' crashes
-//! are kept below as regression tests.
+//! and the file's BOM / line endings / final-newline state survive storing. Whole projects made of
+//! those files must keep the one-verdict contract (`whole_projects`). The fuzzers' crashes are kept
+//! below as regression tests.
 
+mod common;
 #[path = "../fuzz/src/invariants.rs"]
 mod invariants;
 
@@ -424,6 +426,256 @@ proptest! {
     fn fly_toml_tables(src in fly_toml(), conventions in stored()) {
         check_all(Editor::FlyToml, &src, &store(&src, conventions));
     }
+}
+
+// ----- whole projects: the one-verdict contract -----
+
+/// A project generated file by file (the generators above, over the example project's other
+/// files), planned, applied and judged in process, through the same library calls and JSON
+/// documents as the binary: when init would exit 0, doctor reports no problem; when it leaves
+/// manual steps (exit 3), each problem doctor reports is one of them (the contract of
+/// tests/common::unexplained_problems); each warning init gives about a fact doctor judges is one
+/// of doctor's findings with the same id, file and line; and a second run changes nothing.
+fn one_verdict_on(files: &[(&str, &str)]) {
+    use flycluster::cookie::CookieMode;
+    use flycluster::init::{self, InitOptions};
+    use flycluster::model::Model;
+    use flycluster::plan::Kind;
+    use flycluster::project::{self, DetectOptions};
+    use flycluster::report::{self, Context};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::copy_dir(&common::fixture_dir("examples/hello_elixir"), root);
+    for (rel, text) in files {
+        std::fs::write(root.join(rel), text).unwrap();
+    }
+    let label = files
+        .iter()
+        .map(|(rel, text)| format!("--- {rel} ---\n{text}"))
+        .collect::<String>();
+    let fly_app = "hello-elixir";
+    let detect = || project::detect(root, &DetectOptions { otp_app: None }).unwrap();
+    let doctor = |project: &project::Project| {
+        let opts = flycluster::doctor::DoctorOptions {
+            fly_app: Some(fly_app.into()),
+            database: None,
+        };
+        let findings = flycluster::doctor::diagnose(project, &opts)
+            .unwrap_or_else(|e| panic!("doctor refused ({e}):\n{label}"));
+        flycluster::doctor::json_document(&findings)
+    };
+    let plan_json = |project: &project::Project| {
+        let model = Model::read(project).unwrap();
+        let opts = InitOptions {
+            fly_app: fly_app.into(),
+            cookie_mode: CookieMode::Secret,
+            strategy: init::resolve_strategy(&model, None),
+            database: init::default_database(&model),
+            kinds: Kind::ALL.into_iter().collect(),
+            force: false,
+            app_confirmed: true,
+        };
+        let plan = init::plan(&model, &opts, "cookie")
+            .unwrap_or_else(|e| panic!("init refused ({e}):\n{label}"));
+        let ctx = Context {
+            otp_app: &project.otp_app,
+            fly_app,
+            cookie: "cookie",
+            cookie_mode: CookieMode::Secret,
+            secret_set: false,
+            database: opts.database,
+            has_ecto_repo: project.has_network_repo(),
+        };
+        let doc = report::json_document(&plan, &ctx, "dry-run", false);
+        (plan, doc)
+    };
+
+    let before = detect();
+    let doctor_before = doctor(&before);
+    let (plan, planned) = plan_json(&before);
+    flycluster::apply::apply(&plan.pending().collect::<Vec<_>>()).unwrap();
+    let code = if plan.manual.is_empty() { 0 } else { 3 };
+
+    let after = detect();
+    let doctor_after = doctor(&after);
+    let (again, replanned) = plan_json(&after);
+    assert!(
+        !again.has_pending(),
+        "a second run would change {:?}:\n{label}",
+        again.pending().map(|c| &c.path).collect::<Vec<_>>()
+    );
+    let steps = replanned["manual_steps"].as_array().unwrap();
+    let unexplained = common::unexplained_problems(&doctor_after, code, steps);
+    assert!(
+        unexplained.is_empty(),
+        "init would exit {code}, and doctor then reports problems init did not list as manual steps:\n{}\n{label}",
+        unexplained.join("\n")
+    );
+    let unreported =
+        common::warnings_doctor_does_not_report(&planned, &[&doctor_before, &doctor_after]);
+    assert!(
+        unreported.is_empty(),
+        "init warns about facts doctor does not report with the same id, file and line:\n{}\n{label}",
+        unreported.join("\n")
+    );
+}
+
+/// What earlier setups (FLY-SETUPS.md) and hand-written ones leave for clustering, put into the
+/// generated files: a clustering child, its dependency, its config, vm.args, more of fly.toml.
+const CLUSTER_CHILDREN: &[&str] = &[
+    "",
+    "{DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore}",
+    "{DNSCluster, query: Application.get_env(:other_app, :dns_cluster_query) || :ignore}",
+    "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies), [name: HelloElixir.ClusterSupervisor]]}",
+    "{Cluster.Supervisor, [Application.get_env(:hello_elixir, :topologies, []), [name: HelloElixir.ClusterSupervisor]]}",
+    "{Cluster.Supervisor, [[fly6pn: [strategy: Cluster.Strategy.Gossip]], [name: HelloElixir.ClusterSupervisor]]}",
+];
+
+const CLUSTER_DEPS: &[&str] = &[
+    "",
+    "{:dns_cluster, \"~> 0.1.1\"}",
+    "{:libcluster, \"~> 3.3\"}",
+    "{:libcluster_postgres, \"~> 0.1\"}",
+];
+
+const CLUSTER_CONFIGS: &[&str] = &[
+    "",
+    "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [\n        polling_interval: 5_000,\n        query: System.get_env(\"DNS_CLUSTER_QUERY\"),\n        node_basename: System.get_env(\"FLY_APP_NAME\")\n      ]\n    ]\n  ]",
+    "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: \"hello-elixir\"]\n    ]\n  ]",
+    "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: \"other\"]\n    ]\n  ]",
+    "config :libcluster,\n  topologies: [\n    k8s: [\n      strategy: Cluster.Strategy.Kubernetes.DNS,\n      config: [service: \"hello-headless\", application_name: \"hello\"]\n    ]\n  ]",
+    "config :hello_elixir,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: System.get_env(\"DNS_CLUSTER_QUERY\"), node_basename: \"hello-elixir\"]\n    ]\n  ]",
+    "config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")",
+    "config :other_app, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")",
+];
+
+const VM_ARGS: &[&str] = &[
+    "",
+    "## Customize flags given to the VM\n+K true\n",
+    "-proto_dist inet6_tcp\n",
+];
+
+const FLY_EXTRAS: &[&str] = &[
+    "",
+    "[processes]\n  app = '/app/bin/server'\n  worker = '/app/bin/worker'\n",
+    "[[services]]\n  internal_port = 4369\n  protocol = 'tcp'\n",
+    "[http_service]\n  internal_port = 8080\n  auto_stop_machines = 'stop'\n  min_machines_running = 0\n",
+];
+
+/// `text` with `element` first in the list that starts with `opening` (one element a line, each
+/// indented six spaces), if the generated layout has one.
+fn with_first_element(text: &str, opening: &str, element: &str) -> String {
+    match text.find(opening) {
+        Some(at) if !element.is_empty() => {
+            let end = at + opening.len();
+            format!("{}      {element},\n{}", &text[..end], &text[end..])
+        }
+        _ => text.to_string(),
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn whole_projects(
+        application in application_ex(),
+        mix in mix_exs(),
+        runtime in runtime_exs(),
+        env_sh in env_sh(),
+        dockerfile in dockerfile(),
+        fly_toml in fly_toml(),
+        (child, dep, cluster_config) in (select(CLUSTER_CHILDREN), select(CLUSTER_DEPS), select(CLUSTER_CONFIGS)),
+        (vm_args, fly_extra) in (select(VM_ARGS), select(FLY_EXTRAS)),
+    ) {
+        let application = with_first_element(&application, "    children = [\n", child);
+        let mix = with_first_element(&mix, "  defp deps do\n    [\n", dep);
+        let runtime = if cluster_config.is_empty() {
+            runtime
+        } else {
+            format!("{runtime}\n{cluster_config}\n")
+        };
+        // A table fly.toml already has is not added twice.
+        let fly_toml = match fly_extra.lines().next() {
+            Some(header) if !fly_toml.contains(header) => format!("{fly_toml}\n{fly_extra}"),
+            _ => fly_toml,
+        };
+        let mut files = vec![
+            ("lib/hello_elixir/application.ex", application.as_str()),
+            ("mix.exs", mix.as_str()),
+            ("config/runtime.exs", runtime.as_str()),
+            ("Dockerfile", dockerfile.as_str()),
+            ("fly.toml", fly_toml.as_str()),
+        ];
+        if !env_sh.is_empty() {
+            files.push(("rel/env.sh.eex", env_sh.as_str()));
+        }
+        if !vm_args.is_empty() {
+            files.push(("rel/vm.args.eex", vm_args));
+        }
+        one_verdict_on(&files);
+    }
+}
+
+/// The minimal projects `whole_projects` failed on, each a gap between init and doctor now closed:
+/// the example project with an empty children list, no deps, and what the case adds.
+fn project_regression(child: &str, dep: &str, runtime: &str) {
+    let application = with_first_element(
+        "defmodule HelloElixir.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n",
+        "    children = [\n",
+        child,
+    );
+    let mix = with_first_element(
+        "defmodule HelloElixir.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :hello_elixir, version: \"0.1.0\", deps: deps()]\n  end\n\n  def application do\n    [mod: {HelloElixir.Application, []}, extra_applications: [:logger]]\n  end\n\n  defp deps do\n    [\n    ]\n  end\nend\n",
+        "  defp deps do\n    [\n",
+        dep,
+    );
+    one_verdict_on(&[
+        ("lib/hello_elixir/application.ex", &application),
+        ("mix.exs", &mix),
+        ("config/runtime.exs", runtime),
+    ]);
+}
+
+/// The query read from another variable than the one the block sets: a manual step (init said
+/// "configured", doctor "a problem"); and the Repo's `maybe_ipv6` still goes into the same file.
+#[test]
+fn project_regression_query_from_another_variable() {
+    project_regression(
+        "",
+        "",
+        "import Config\n\nconfig :hello_elixir, :dns_cluster_query, System.get_env(\"OTHER\")\n",
+    );
+}
+
+/// A DNSCluster child beside a libcluster dependency: the started child decides the library, so
+/// the second run (with the dns_cluster dependency init added) plans the same.
+#[test]
+fn project_regression_dns_cluster_child_with_a_libcluster_dependency() {
+    project_regression(
+        CLUSTER_CHILDREN[1],
+        CLUSTER_DEPS[2],
+        "import Config\n\nif config_env() == :prod do\n  config :hello_elixir, :dns_cluster_query, System.get_env(\"OTHER\")\nend\n",
+    );
+}
+
+/// A Cluster.Supervisor child beside a dns_cluster dependency: libcluster forms the cluster, and
+/// the DNSCluster child missing is no problem.
+#[test]
+fn project_regression_cluster_supervisor_with_a_dns_cluster_dependency() {
+    project_regression(CLUSTER_CHILDREN[3], CLUSTER_DEPS[1], "import Config\n");
+}
+
+/// Topologies written in the application module: a `config :libcluster, topologies:` is read by
+/// nothing, so its `node_basename` is not judged.
+#[test]
+fn project_regression_a_config_topology_beside_topologies_in_code() {
+    project_regression(
+        CLUSTER_CHILDREN[5],
+        "",
+        &format!("import Config\n\n{}\n", CLUSTER_CONFIGS[3]),
+    );
 }
 
 /// The shell must accept what the env.sh editor writes (EEx tags rendered first, as the release

@@ -99,7 +99,7 @@ pub fn run(args: InitArgs, out: &Output) -> Result<Exit> {
     let opts = InitOptions {
         fly_app: fly_app.clone(),
         cookie_mode,
-        strategy: init::resolve_strategy(&project, args.strategy.map(commands::strategy)),
+        strategy: init::resolve_strategy(&model, args.strategy.map(commands::strategy)),
         database,
         kinds,
         force: args.force,

@@ -114,6 +114,37 @@ impl<'a> ReleaseEnv<'a> {
         })
     }
 
+    /// The settings of `name` in fly.toml's `[env]` and the final image's `ENV` when rel/env.sh.eex
+    /// sets it over them (or builds it anew from them) as the release boots on Fly: they do not
+    /// decide the value there, but a reader of that file sees them.
+    pub(in crate::doctor) fn shadowed(&self, name: &str) -> Vec<Value> {
+        if !matches!(
+            self.at_boot(name).value(),
+            Some(Value {
+                origin: Origin::EnvSh(_),
+                ..
+            })
+        ) {
+            return Vec::new();
+        }
+        let fly_toml = self.fly_toml.and_then(|t| t.env(name)).and_then(|entry| {
+            Some(Value {
+                origin: Origin::FlyToml(entry.line),
+                value: vec![Seg::Lit(entry.value.clone()?)],
+            })
+        });
+        let image = self
+            .dockerfile
+            .into_iter()
+            .flatten()
+            .filter(|l| l.key == name && l.in_final_image)
+            .map(|l| Value {
+                origin: Origin::Dockerfile(l.line),
+                value: vec![Seg::Lit(l.value.clone())],
+            });
+        fly_toml.into_iter().chain(image).collect()
+    }
+
     /// How `name` stands when the release boots on Fly.
     pub(in crate::doctor) fn at_boot(&self, name: &str) -> Boot {
         let inherited = self.inherited(name);

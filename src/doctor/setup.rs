@@ -122,6 +122,11 @@ impl<'m> Setup<'m> {
         self.at_boot(name).value()
     }
 
+    /// Settings of `name` outside env.sh.eex that it sets over on Fly.
+    pub(in crate::doctor) fn shadowed(&self, name: &str) -> Vec<Value> {
+        self.release_env().shadowed(name)
+    }
+
     /// The value Fly starts the release with, before env.sh.eex runs.
     pub(in crate::doctor) fn inherited(&self, name: &str) -> Option<Value> {
         self.release_env().inherited(name)
@@ -194,16 +199,7 @@ impl<'m> Setup<'m> {
 
     /// Whether a query value names this Fly app's `.internal` (`None`: cannot tell, no app known).
     pub(in crate::doctor) fn query_fits(&self, value: &str) -> Option<bool> {
-        // `<group>.process.<app>.internal` is the app's Machines of one process group.
-        let app_part = match value.split_once(".process.") {
-            Some((group, rest)) if !group.is_empty() && !group.contains('.') => rest,
-            _ => value,
-        };
-        if app_part == "${FLY_APP_NAME}.internal" {
-            return Some(true);
-        }
-        let app = self.fly_app.as_ref()?;
-        Some(app_part == format!("{app}.internal"))
+        crate::edit::runtime::query_fits(value, self.fly_app.as_deref())
     }
 
     /// What the application starts, as init's editors read it.
@@ -240,7 +236,7 @@ impl<'m> Setup<'m> {
 
     /// The library init would set up (what the project depends on, else dns_cluster).
     pub(in crate::doctor) fn default_strategy(&self) -> Strategy {
-        init::resolve_strategy(self.project, None)
+        init::resolve_strategy(self.model, None)
     }
 
     /// The application module's file, where it is or where it would be.

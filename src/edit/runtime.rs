@@ -449,12 +449,13 @@ fn plan_query(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited
         return Ok(Edited::new(Outcome::Unchanged));
     }
     if already_configured(root, src, ctx) {
-        if ctx.strategy == Strategy::Libcluster
-            && let Some(step) = basename_step(ctx, path, root, src)
-        {
-            return Ok(Edited::new(Outcome::Manual(step)));
-        }
         let mut edited = Edited::new(Outcome::Unchanged);
+        // A value to change by hand, in a file flycluster can still edit (the Repo's
+        // `socket_options` go in beside it).
+        edited.manual.extend(match ctx.strategy {
+            Strategy::Libcluster => basename_step(ctx, path, root, src),
+            Strategy::DnsCluster => query_step(ctx, path, root, src),
+        });
         if ctx.strategy == Strategy::Libcluster {
             let (app, key) = ctx.supervision.topologies_key();
             edited.warnings = libcluster_fit_warnings(root, src, path, &app, &key);
@@ -545,6 +546,50 @@ pub fn configures_query(root: Node<'_>, src: &str, app: &str, key: &str) -> bool
                 _ => false,
             })
         })
+}
+
+/// Whether a query names this Fly app's `.internal`: `APP.internal`, `${FLY_APP_NAME}.internal`,
+/// or the Machines of one process group, `<group>.process.APP.internal` (`None`: cannot tell, no
+/// app known). The one judgement of it, for init's editor and doctor's checks.
+pub fn query_fits(value: &str, fly_app: Option<&str>) -> Option<bool> {
+    let app_part = match value.split_once(".process.") {
+        Some((group, rest)) if !group.is_empty() && !group.contains('.') => rest,
+        _ => value,
+    };
+    if app_part == "${FLY_APP_NAME}.internal" {
+        return Some(true);
+    }
+    Some(app_part == format!("{}.internal", fly_app?))
+}
+
+/// The query key is configured, but the last value set for it (the one the child gets) is read
+/// from another variable than the DNS_CLUSTER_QUERY the env.sh block sets, or names another app:
+/// the user's to change, since another variable may be a Fly secret flycluster cannot see.
+fn query_step(ctx: &EditCtx, path: &Path, root: Node<'_>, src: &str) -> Option<ManualStep> {
+    let (app, key) = ctx.supervision.query_key(&ctx.otp_app);
+    let (call, value) = configured_values(root, src, &app, &key)
+        .into_iter()
+        .last()?;
+    let reason = match query_value(value, root, src) {
+        QueryValue::ReadsEnv(var) => format!(
+            "`:{app}, :{key}` is read from `{var}`, but the env.sh block sets DNS_CLUSTER_QUERY; `{var}` holds the query only if it is set on Fly (a secret flycluster cannot see)"
+        ),
+        QueryValue::Literal(q) if query_fits(&q, Some(&ctx.fly_app)) == Some(false) => format!(
+            "`:{app}, :{key}` is `{q}`, but the Fly app's nodes are found at `{}.internal`",
+            ctx.fly_app
+        ),
+        _ => return None,
+    };
+    Some(ManualStep {
+        id: FindingId::DnsClusterConfig,
+        path: path.to_path_buf(),
+        location: format!(
+            "line {}: the value `:{key}` is given, in its place",
+            call.start_position().row + 1
+        ),
+        snippet: "System.get_env(\"DNS_CLUSTER_QUERY\")".into(),
+        reason,
+    })
 }
 
 /// The do-block of a top-level `if config_env() == :prod do`.
@@ -745,6 +790,49 @@ mod tests {
     }
 
     #[test]
+    fn a_query_read_from_another_variable_or_naming_another_app_is_a_step_by_hand() {
+        let with = |value: &str| {
+            let src = format!(
+                "import Config\n\nif config_env() == :prod do\n  config :hello_elixir, :dns_cluster_query, {value}\nend\n"
+            );
+            plan(&test_ctx(), Path::new("config/runtime.exs"), Some(&src)).unwrap()
+        };
+        for (value, reason) in [
+            (
+                "System.get_env(\"OTHER\")",
+                "`:hello_elixir, :dns_cluster_query` is read from `OTHER`, but the env.sh block sets DNS_CLUSTER_QUERY; `OTHER` holds the query only if it is set on Fly (a secret flycluster cannot see)",
+            ),
+            (
+                "\"other-app.internal\"",
+                "`:hello_elixir, :dns_cluster_query` is `other-app.internal`, but the Fly app's nodes are found at `hello-elixir.internal`",
+            ),
+        ] {
+            let edited = with(value);
+            assert_eq!(edited.outcome, Outcome::Unchanged, "{value}");
+            let [step] = &edited.manual[..] else {
+                panic!("{value}: expected one manual step, got {:?}", edited.manual);
+            };
+            assert_eq!(step.id, FindingId::DnsClusterConfig);
+            assert_eq!(step.reason, reason);
+            assert_eq!(
+                step.location,
+                "line 4: the value `:dns_cluster_query` is given, in its place"
+            );
+            assert_eq!(step.snippet, "System.get_env(\"DNS_CLUSTER_QUERY\")");
+        }
+        // What the Fly app's query is, however it is spelt, stays as it is.
+        for value in [
+            "System.get_env(\"DNS_CLUSTER_QUERY\")",
+            "\"hello-elixir.internal\"",
+            "\"web.process.hello-elixir.internal\"",
+            "\"#{System.get_env(\"FLY_APP_NAME\")}.internal\"",
+        ] {
+            let edited = with(value);
+            assert_eq!(edited, Edited::new(Outcome::Unchanged), "{value}");
+        }
+    }
+
+    #[test]
     fn an_existing_topology_that_does_not_fit_fly_is_reported_not_rewritten() {
         let src = "import Config\n\nconfig :libcluster,\n  topologies: [\n    k8s: [\n      strategy: Cluster.Strategy.Gossip\n    ],\n    dns: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [poll_interval: 1000, query: \"x.internal\", node_basename: node_name]\n    ]\n  ]\n";
         let with = |basename: &str| {
@@ -771,10 +859,14 @@ mod tests {
             with("node_basename: \"hello-elixir\"").outcome,
             Outcome::Unchanged
         );
-        // Any other fixed name matches no node flycluster names.
-        let Outcome::Manual(step) = with("node_basename: \"myapp\"").outcome else {
-            panic!("expected a manual step");
+        // Any other fixed name matches no node flycluster names: a step by hand, in a file that
+        // stays editable.
+        let edited = with("node_basename: \"myapp\"");
+        assert_eq!(edited.outcome, Outcome::Unchanged);
+        let [step] = &edited.manual[..] else {
+            panic!("expected one manual step, got {:?}", edited.manual);
         };
+        assert_eq!(step.id, FindingId::LibclusterNodeBasename);
         assert_eq!(
             step.location,
             "line 10, in the DNSPoll topology's `config:`"

@@ -41,15 +41,24 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
     if libcluster {
         super::libcluster::check(setup, &mut lib);
     }
-    if started.both_started().is_some() {
-        // Either library alone forms the cluster: while one is set up, what the other lacks
-        // stops nothing.
+    if !dns.is_empty() && !lib.is_empty() {
+        // Both libraries are there (started, or a dependency): what one lacks stops nothing while
+        // the other forms the cluster. The one the application starts alone is the one in use;
+        // with both or neither started, the one that is set up.
         let set_up =
             |findings: &[Finding]| findings.iter().all(|f| f.severity != Severity::Problem);
-        let (working, other) = if set_up(&dns) {
-            ("DNSCluster", &mut lib)
+        let (dns_started, lib_started) = (
+            started.dns_cluster.is_some(),
+            started.cluster_supervisor.is_some(),
+        );
+        let (working, other) = if dns_started && !lib_started {
+            ("DNSCluster, which the application starts,", &mut lib)
+        } else if lib_started && !dns_started {
+            ("libcluster, which the application starts,", &mut dns)
+        } else if set_up(&dns) {
+            ("DNSCluster is set up and", &mut lib)
         } else if set_up(&lib) {
-            ("libcluster", &mut dns)
+            ("libcluster is set up and", &mut dns)
         } else {
             ("", &mut Vec::new())
         };
@@ -57,7 +66,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             finding.severity = Severity::Warning;
             finding
                 .message
-                .push_str(&format!(" ({working} is set up and forms the cluster)"));
+                .push_str(&format!(" ({working} forms the cluster)"));
         }
     }
     out.extend(dns);

@@ -29,6 +29,36 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
         (_, Database::External) => judge_external(value.as_ref(), honoured, out),
         (_, Database::Fly) => judge_fly(setup, &choice, value.as_ref(), honoured, out),
     }
+    shadowed(setup, choice.database(), out);
+}
+
+/// An ECTO_IPV6 in the Dockerfile or fly.toml that env.sh.eex sets over on Fly: harmless there,
+/// but it says the opposite of the database choice to whoever reads that file (init warns about
+/// the same lines, and with `--database external` takes them out).
+fn shadowed(setup: &Setup, database: Database, out: &mut Vec<Finding>) {
+    for v in setup.shadowed("ECTO_IPV6") {
+        let on = truthy(&v.normalized());
+        let finding = match database {
+            Database::Fly if !on => Finding::warning(
+                FindingId::EctoIpv6Value,
+                format!(
+                    "ECTO_IPV6 is `{}` here, but rel/env.sh.eex sets it over this on Fly; the line has no effect there, and says Ecto connects over IPv4",
+                    v.normalized()
+                ),
+            )
+            .fix("set it to \"true\" or remove it (`flycluster init --force` sets it)"),
+            Database::External if on => Finding::warning(
+                FindingId::EctoIpv6External,
+                format!(
+                    "ECTO_IPV6 is `{}` here, for a database outside Fly (`--database external`); rel/env.sh.eex sets it over this on Fly, but the line says Ecto connects over IPv6",
+                    v.normalized()
+                ),
+            )
+            .fix("remove it (`flycluster init --database external` takes it out)"),
+            _ => continue,
+        };
+        out.push(finding.at_origin(&v.origin));
+    }
 }
 
 fn judge_external(

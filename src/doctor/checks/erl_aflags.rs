@@ -6,6 +6,7 @@ use crate::edit::dockerfile;
 use crate::shell::{self as env_sh};
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
+    shadowed(setup, out);
     let (value, unset_reason) = match setup.at_boot("ERL_AFLAGS") {
         Boot::Unknown => return,
         Boot::Set(v) => (Some(v), None),
@@ -225,4 +226,26 @@ fn builder_only<'s>(setup: &'s Setup, name: &str) -> Option<&'s dockerfile::EnvL
         return None;
     }
     lines.iter().find(|l| l.key == name && !l.in_final_image)
+}
+
+/// An ERL_AFLAGS in the Dockerfile or fly.toml with another `-proto_dist` than `inet6_tcp`, which
+/// env.sh.eex builds anew on Fly: erl does not get it there, but the line says otherwise (init
+/// warns about the same line and leaves it unless given `--force`).
+fn shadowed(setup: &Setup, out: &mut Vec<Finding>) {
+    for v in setup.shadowed("ERL_AFLAGS") {
+        if env_sh::proto_dist_count(&v.value) == 0 || env_sh::has_inet6_tcp(&v.value) {
+            continue;
+        }
+        out.push(
+            Finding::warning(
+                FindingId::ErlAflags,
+                format!(
+                    "ERL_AFLAGS is `{}` here, but rel/env.sh.eex sets it anew on Fly with `-proto_dist inet6_tcp`; the line has no effect there, and names another carrier",
+                    v.normalized()
+                ),
+            )
+            .at_origin(&v.origin)
+            .fix("use `-proto_dist inet6_tcp` or remove the flag (`flycluster init --force` replaces it)"),
+        );
+    }
 }

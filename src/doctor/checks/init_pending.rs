@@ -29,7 +29,7 @@ pub(super) fn check(setup: &Setup, opts: &DoctorOptions, out: &mut Vec<Finding>)
         &InitOptions {
             fly_app,
             cookie_mode: CookieMode::None,
-            strategy: init::resolve_strategy(project, None),
+            strategy: init::resolve_strategy(setup.model(), None),
             database,
             kinds: Kind::ALL.into_iter().collect(),
             force: false,

@@ -37,7 +37,13 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
         .configs
         .iter()
         .any(|c| c.finds_nodes_on_fly(&app, &key));
-    for config in &setup.configs {
+    // A topologies list written in the application module is all the supervisor gets: a config
+    // for the key is read by nothing, so it is not judged (init adds none there either).
+    let configs = match setup.supervision().topologies_in_code {
+        Some(_) => &[][..],
+        None => &setup.configs[..],
+    };
+    for config in configs {
         let topologies = config.topologies(&app, &key);
         if topologies.is_empty() {
             continue;
