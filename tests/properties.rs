@@ -258,6 +258,12 @@ const ENV_LINES: &[&str] = &[
     "case $RELEASE_COMMAND in\n  daemon*)\n    export ELIXIR_ERL_OPTIONS=\"-heart\"\n    ;;\n  *)\n    ;;\nesac",
     "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)\nexport RELEASE_NODE=$FLY_APP_NAME@$ip",
     "[ -z \"$FLY_APP_NAME\" ] || export ECTO_IPV6=true",
+    // FLY-SETUPS.md 1, 3 and 4, and hand-written ones.
+    "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=$FLY_APP_NAME@$ip\nexport ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"",
+    "export ERL_AFLAGS=\"-proto_dist inet6_tcp\"\nexport ECTO_IPV6=\"true\"\nexport DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"\nexport RELEASE_DISTRIBUTION=\"name\"\nexport RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}\"",
+    "if [ -n \"$FLY_APP_NAME\" ]; then\n  export ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n  export ECTO_IPV6=\"true\"\n  export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"\n  export RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}\"\nfi\nexport RELEASE_DISTRIBUTION=\"name\"\nexport RELEASE_NODE=${RELEASE_NODE:-<%= @release.name %>@$(hostname)}",
+    "export FLY_APP_NAME=${FLY_APP_NAME:=myapp}",
+    "export RELEASE_NODE=\"<%= @release.name %>@${POD_A_RECORD}.my-ns.pod.cluster.local\"",
 ];
 
 fn env_sh() -> impl Strategy<Value = String> {
@@ -289,6 +295,7 @@ const FINAL: &[&str] = &[
     "ENV ERL_AFLAGS=\"-kernel shell_history enabled\"",
     "ENV ERL_AFLAGS -kernel shell_history enabled",
     "ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"",
+    "# Appended by flyctl\nENV ECTO_IPV6 true\nENV ERL_AFLAGS \"-proto_dist inet6_tcp\"",
     "WORKDIR \"/app\"",
     "RUN chown nobody /app",
     "# set runner ENV",
@@ -530,6 +537,7 @@ const CLUSTER_CHILDREN: &[&str] = &[
     "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies), [name: HelloElixir.ClusterSupervisor]]}",
     "{Cluster.Supervisor, [Application.get_env(:hello_elixir, :topologies, []), [name: HelloElixir.ClusterSupervisor]]}",
     "{Cluster.Supervisor, [[fly6pn: [strategy: Cluster.Strategy.Gossip]], [name: HelloElixir.ClusterSupervisor]]}",
+    "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies) || [], [name: HelloElixir.ClusterSupervisor]]}",
 ];
 
 const CLUSTER_DEPS: &[&str] = &[
@@ -537,6 +545,7 @@ const CLUSTER_DEPS: &[&str] = &[
     "{:dns_cluster, \"~> 0.1.1\"}",
     "{:libcluster, \"~> 3.3\"}",
     "{:libcluster_postgres, \"~> 0.1\"}",
+    "{:dns_cluster, \"~> 0.2.0\"}",
 ];
 
 const CLUSTER_CONFIGS: &[&str] = &[
@@ -548,6 +557,10 @@ const CLUSTER_CONFIGS: &[&str] = &[
     "config :hello_elixir,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: System.get_env(\"DNS_CLUSTER_QUERY\"), node_basename: \"hello-elixir\"]\n    ]\n  ]",
     "config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")",
     "config :other_app, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")",
+    "if config_env() == :prod do\n  app_name = System.get_env(\"FLY_APP_NAME\")\n\n  config :libcluster,\n    topologies: [\n      fly6pn: [\n        strategy: Cluster.Strategy.DNSPoll,\n        config: [polling_interval: 5_000, query: \"#{app_name}.internal\", node_basename: app_name]\n      ]\n    ]\nend",
+    "if System.get_env(\"ENABLE_CLUSTER\") == \"true\" do\n  config :libcluster,\n    topologies: [\n      k8s: [strategy: Cluster.Strategy.Kubernetes.DNS, config: [service: \"hello\", application_name: \"hello\"]]\n    ]\nend",
+    "config :libcluster,\n  topologies: [\n    gossip: [strategy: Cluster.Strategy.Gossip]\n  ]",
+    "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: System.get_env(\"APP_BASENAME\")]\n    ]\n  ]",
 ];
 
 const VM_ARGS: &[&str] = &[
