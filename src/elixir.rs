@@ -124,27 +124,125 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 /// compile it: a syntax error, or a carriage return that ends no line (tree-sitter lets some pass).
 pub fn parse_file(path: &Path, src: &str) -> Result<Tree> {
     let tree = parse(src);
-    match syntax_error_line(&tree, src) {
-        Some(line) => Err(syntax_error(path, line)),
+    match syntax_error_at(&tree, src) {
+        Some(at) => Err(syntax_error(path, at)),
         None => Ok(tree),
     }
 }
 
-/// The 1-based line of the first reason [`parse_file`] refuses `src`, parsed as `tree`.
-pub fn syntax_error_line(tree: &Tree, src: &str) -> Option<usize> {
-    first_error(tree)
-        .map(|(line, _)| line)
-        .or_else(|| stray_carriage_return(src))
+/// Where the first syntax error is, as 1-based lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxErrorAt {
+    /// Where the code that does not parse starts.
+    pub line: usize,
+    /// Where it ends: an unclosed `[`, `{` or `do` makes it run on, and the mistake is somewhere
+    /// in between.
+    pub last: usize,
+    /// An opening `[`, `{`, `(`, `<<`, `do` or `fn` in it that nothing closes, and its line: what
+    /// Elixir's own message ("missing terminator") points at.
+    pub unclosed: Option<(usize, &'static str)>,
 }
 
-/// `FILE line N: is not valid Elixir (syntax error)`, with the help every Elixir refusal gives.
-pub fn syntax_error(path: &Path, line: usize) -> Error {
-    Error::input(path, Some(line), "is not valid Elixir (syntax error)")
+/// The first reason [`parse_file`] refuses `src`, parsed as `tree`.
+pub fn syntax_error_at(tree: &Tree, src: &str) -> Option<SyntaxErrorAt> {
+    first_error_at(tree).or_else(|| {
+        stray_carriage_return(src).map(|line| SyntaxErrorAt {
+            line,
+            last: line,
+            unclosed: None,
+        })
+    })
+}
+
+/// `FILE line N: is not valid Elixir (syntax error)`, with the help every Elixir refusal gives;
+/// for an error that spans lines, the opener nothing closes, or up to which line the mistake may be.
+pub fn syntax_error(path: &Path, at: SyntaxErrorAt) -> Error {
+    let SyntaxErrorAt {
+        line,
+        last,
+        unclosed,
+    } = at;
+    let (line, message) = match unclosed {
+        Some((opened, token)) => (
+            opened,
+            format!(
+                "is not valid Elixir (syntax error: the `{token}` here is never closed; the code that does not parse runs from line {line} to line {last})"
+            ),
+        ),
+        None if last > line => (
+            line,
+            format!("is not valid Elixir (a syntax error between here and line {last})"),
+        ),
+        None => (line, "is not valid Elixir (syntax error)".to_string()),
+    };
+    Error::input(path, Some(line), message)
         .with_help("fix the syntax error (`mix compile` shows it) and run flycluster again")
 }
 
 /// The first syntax error as a 1-based (line, column), if any.
 pub fn first_error(tree: &Tree) -> Option<(usize, usize)> {
+    first_error_node(tree).map(|n| {
+        let p = n.start_position();
+        (p.row + 1, p.column + 1)
+    })
+}
+
+/// The first syntax error: the node tree-sitter could not parse (or a missing token), from its
+/// start to its end, and the opener in it that nothing closes.
+pub fn first_error_at(tree: &Tree) -> Option<SyntaxErrorAt> {
+    first_error_node(tree).map(|n| {
+        let (start, end) = (n.start_position(), n.end_position());
+        // A node that ends at the start of a line ends on the line before.
+        let last = if end.column == 0 && end.row > start.row {
+            end.row
+        } else {
+            end.row + 1
+        };
+        SyntaxErrorAt {
+            line: start.row + 1,
+            last,
+            unclosed: unclosed_opener(n),
+        }
+    })
+}
+
+/// The opening delimiter in an error node that is never closed, with its 1-based line: reading the
+/// node's tokens in order as Elixir's tokenizer does, the opener on top when a closer of another
+/// kind comes (`]` while a `{` is open), else the innermost one still open at the end.
+fn unclosed_opener(error: Node<'_>) -> Option<(usize, &'static str)> {
+    const PAIRS: [(&str, &str); 6] = [
+        ("[", "]"),
+        ("{", "}"),
+        ("(", ")"),
+        ("<<", ">>"),
+        ("do", "end"),
+        ("fn", "end"),
+    ];
+    let mut open: Vec<(usize, &'static str, &'static str)> = Vec::new();
+    let mut mismatch = None;
+    walk(error, &mut |token| {
+        if mismatch.is_some() || token.child_count() > 0 {
+            return;
+        }
+        let kind = token.kind();
+        if let Some((opener, closer)) = PAIRS.iter().find(|(o, _)| *o == kind) {
+            open.push((token.start_position().row + 1, opener, closer));
+        } else if PAIRS.iter().any(|(_, c)| *c == kind) {
+            match open.last() {
+                Some((_, _, closer)) if *closer == kind => {
+                    open.pop();
+                }
+                Some((line, opener, _)) => mismatch = Some((*line, *opener)),
+                None => {}
+            }
+        }
+    });
+    mismatch.or_else(|| open.last().map(|(line, opener, _)| (*line, *opener)))
+}
+
+/// The first error or missing node, depth first; the root when tree-sitter marks an error it
+/// puts in no node.
+fn first_error_node(tree: &Tree) -> Option<Node<'_>> {
     let root = tree.root_node();
     if !root.has_error() {
         return None;
@@ -152,11 +250,10 @@ pub fn first_error(tree: &Tree) -> Option<(usize, usize)> {
     let mut found = None;
     walk(root, &mut |n| {
         if found.is_none() && (n.is_error() || n.is_missing()) {
-            let p = n.start_position();
-            found = Some((p.row + 1, p.column + 1));
+            found = Some(n);
         }
     });
-    Some(found.unwrap_or((1, 1)))
+    Some(found.unwrap_or(root))
 }
 
 /// Visit every node under (and including) `node`, depth first, in source order. One cursor for the
@@ -980,6 +1077,30 @@ mod tests {
         let tree = parse("defmodule X do\n  def f do\n    [1, 2\n  end\nend\n");
         assert!(first_error(&tree).is_some());
         assert_eq!(first_error(&parse("x = 1\n")), None);
+    }
+
+    #[test]
+    fn a_syntax_error_points_at_the_opener_nothing_closes() {
+        // The `{` on line 4 lacks its `}`: Elixir says "The \"{\" at line 4 is missing
+        // terminator"; tree-sitter's error node starts at the list on line 2.
+        let src =
+            "defmodule X do\n  def f do\n    [\n      {A, name: B,\n      C\n    ]\n  end\nend\n";
+        let at = syntax_error_at(&parse(src), src).unwrap();
+        assert_eq!(at.unclosed, Some((4, "{")), "{at:?}");
+        let err = syntax_error(Path::new("lib/x.ex"), at).to_string();
+        assert!(
+            err.starts_with("`lib/x.ex` line 4: is not valid Elixir (syntax error: the `{` here is never closed; the code that does not parse runs from line "),
+            "{err}"
+        );
+        // A mistake on one line is named by that line alone.
+        let src = "x = [\n  A\n  B\n]\n";
+        let at = syntax_error_at(&parse(src), src).unwrap();
+        assert_eq!((at.unclosed, at.line == at.last), (None, true), "{at:?}");
+        assert!(
+            syntax_error(Path::new("a.exs"), at)
+                .to_string()
+                .ends_with("is not valid Elixir (syntax error)"),
+        );
     }
 
     #[test]

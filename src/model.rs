@@ -41,14 +41,14 @@ pub struct ExFile {
     pub path: String,
     pub src: String,
     tree: Tree,
-    /// The 1-based line of the first syntax error.
-    syntax_error: Option<usize>,
+    /// Where the first syntax error is.
+    syntax_error: Option<elixir::SyntaxErrorAt>,
 }
 
 impl ExFile {
     fn parse(rel: &str, src: String) -> ExFile {
         let tree = elixir::parse(&src);
-        let syntax_error = elixir::syntax_error_line(&tree, &src);
+        let syntax_error = elixir::syntax_error_at(&tree, &src);
         ExFile {
             path: rel.to_string(),
             src,
@@ -215,8 +215,8 @@ impl<'p> Model<'p> {
             .chain(&self.application)
             .chain(&self.mix);
         for file in files {
-            if let Some(line) = file.syntax_error {
-                return Err(elixir::syntax_error(Path::new(&file.path), line));
+            if let Some(at) = file.syntax_error {
+                return Err(elixir::syntax_error(Path::new(&file.path), at));
             }
         }
         Ok(())

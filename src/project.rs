@@ -120,8 +120,8 @@ fn read_mix(root: &Path, rel: &str) -> Result<Option<MixFile>> {
     };
     let src = original.format.text;
     let tree = elixir::parse(&src);
-    if let Some((line, _)) = elixir::first_error(&tree) {
-        return Err(elixir::syntax_error(Path::new(rel), line));
+    if let Some(at) = elixir::first_error_at(&tree) {
+        return Err(elixir::syntax_error(Path::new(rel), at));
     }
     let root_node = tree.root_node();
     let project_kw = elixir::find_defs(root_node, &src, "project")

@@ -578,7 +578,7 @@ fn bad_input_exits_2() {
     status: 2
     ----- stdout -----
     ----- stderr -----
-    error: `lib/hello_done/application.ex` line 1: is not valid Elixir (syntax error)
+    error: `lib/hello_done/application.ex` line 2: is not valid Elixir (syntax error: the `(` here is never closed; the code that does not parse runs from line 1 to line 3)
     help: fix the syntax error (`mix compile` shows it) and run flycluster again
     ");
 

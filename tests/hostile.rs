@@ -332,7 +332,7 @@ fn application_ex_that_does_not_parse_is_refused_with_its_line() {
         project.path(),
         WRITING,
         &format!(
-            "error: `lib/hello17/application.ex` line 1: is not valid Elixir (syntax error)\n{HELP_SYNTAX}"
+            "error: `lib/hello17/application.ex` line 12: is not valid Elixir (syntax error: the `(` here is never closed; the code that does not parse runs from line 1 to line 38)\n{HELP_SYNTAX}"
         ),
     );
 }
