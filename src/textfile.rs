@@ -120,38 +120,30 @@ impl TextFile {
             out.push_str(BOM);
         }
         let diff = similar::capture_diff_slices(similar::Algorithm::Myers, &old_lines, &new_lines);
+        // The ending written after the last line, which a file without a final newline drops.
+        let mut last_ending = "";
         for op in diff {
             for change in op.iter_changes(&old_lines, &new_lines) {
                 let (tag, line) = (change.tag(), change.value());
                 let body = line.strip_suffix('\n').unwrap_or(line);
-                match tag {
-                    similar::ChangeTag::Delete => {}
-                    similar::ChangeTag::Equal => {
-                        let idx = change.old_index().unwrap_or(0);
-                        out.push_str(body);
-                        out.push_str(
-                            self.endings
-                                .get(idx)
-                                .copied()
-                                .unwrap_or(self.new_line_ending),
-                        );
-                    }
-                    similar::ChangeTag::Insert => {
-                        out.push_str(body);
-                        out.push_str(self.new_line_ending);
-                    }
-                }
+                let ending = match tag {
+                    similar::ChangeTag::Delete => continue,
+                    similar::ChangeTag::Equal => self
+                        .endings
+                        .get(change.old_index().unwrap_or(0))
+                        .copied()
+                        .unwrap_or(self.new_line_ending),
+                    similar::ChangeTag::Insert => self.new_line_ending,
+                };
+                out.push_str(body);
+                out.push_str(ending);
+                last_ending = ending;
             }
         }
         if !self.final_newline {
             // The last line has no ending, whichever one it had when another line followed it.
-            let keep = out
-                .strip_suffix("\r\n")
-                .or_else(|| out.strip_suffix('\n'))
-                .map(str::len);
-            if let Some(len) = keep {
-                out.truncate(len);
-            }
+            // Only that ending goes: a body ending in a lone CR keeps it.
+            out.truncate(out.len() - last_ending.len());
         }
         out.into_bytes()
     }
@@ -172,6 +164,9 @@ mod tests {
             "",
             "a",
             "a\n",
+            // A lone CR after the last line ending is a last line of its own (fuzz `dockerfile`).
+            "a\n\r",
+            "a\r\nb\n\r",
             "a\r\nb\r\n",
             "a\r\nb",
             "\u{feff}x\ny\n",

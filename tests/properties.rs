@@ -801,6 +801,21 @@ fn fuzz_regression_dockerfile_ending_in_a_lone_carriage_return() {
     check_bytes(Editor::Dockerfile, b"FROM debian\r");
 }
 
+/// fuzz `dockerfile`: a lone CR after the file's last line ending is a last line of its own, with
+/// no ending; storing the edited file dropped the "ending" CR+LF of that line, the CR with it, so
+/// the file lost its last byte.
+#[test]
+fn fuzz_regression_a_lone_carriage_return_after_the_last_line_is_kept() {
+    check_bytes(
+        Editor::Dockerfile,
+        b"FROM debian AS final\r\nCMD [\"/app/bin/server\"]\n\r",
+    );
+    check_bytes(
+        Editor::Dockerfile,
+        b"FROM debian\nCMD [\"/app/bin/server\"]\n\r",
+    );
+}
+
 /// fuzz `dockerfile`: not a bug in src but in the invariant: a legacy `ENV KEY value` that needs the
 /// flag is written as `ENV KEY="value -proto_dist inet6_tcp"`, the value's own quotes resolved as
 /// BuildKit resolves them. The value must be the same, plus the flag.

@@ -584,8 +584,12 @@ fn query_step(ctx: &EditCtx, path: &Path, root: Node<'_>, src: &str) -> Option<M
         id: FindingId::DnsClusterConfig,
         path: path.to_path_buf(),
         location: format!(
-            "line {}: the value `:{key}` is given, in its place",
-            call.start_position().row + 1
+            "line {}: as the value of `:{key}`, in place of `{}`",
+            call.start_position().row + 1,
+            elixir::text(value, src)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         snippet: "System.get_env(\"DNS_CLUSTER_QUERY\")".into(),
         reason,
@@ -816,7 +820,7 @@ mod tests {
             assert_eq!(step.reason, reason);
             assert_eq!(
                 step.location,
-                "line 4: the value `:dns_cluster_query` is given, in its place"
+                format!("line 4: as the value of `:dns_cluster_query`, in place of `{value}`")
             );
             assert_eq!(step.snippet, "System.get_env(\"DNS_CLUSTER_QUERY\")");
         }
