@@ -46,7 +46,8 @@ pub struct ExFile {
 }
 
 impl ExFile {
-    fn parse(rel: &str, src: String) -> ExFile {
+    /// `src`, the text of the file at `rel`, parsed (leniently: see [`ExFile`]).
+    pub fn parse(rel: &str, src: String) -> ExFile {
         let tree = elixir::parse(&src);
         let syntax_error = elixir::syntax_error_at(&tree, &src);
         ExFile {
@@ -55,11 +56,6 @@ impl ExFile {
             tree,
             syntax_error,
         }
-    }
-
-    /// A file read outside the model (doctor's search of lib/ for a variable).
-    pub fn parsed(rel: &str, src: String) -> ExFile {
-        ExFile::parse(rel, src)
     }
 
     pub fn root(&self) -> Node<'_> {

@@ -273,7 +273,7 @@ pub(in crate::doctor) fn lib_reading_env(
                 if !src.contains(var) {
                     continue;
                 }
-                let file = ExFile::parsed(&rel, src);
+                let file = ExFile::parse(&rel, src);
                 if let Some(line) = file.env_read_line(var) {
                     found.push((file.path, line));
                 }
