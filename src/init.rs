@@ -27,20 +27,24 @@ pub struct InitOptions {
     pub app_confirmed: bool,
 }
 
-/// The clustering library: the one asked for, else the one the application already starts (when
-/// it starts one of the two), else libcluster when the project already depends on it, else
+/// The clustering library: the one asked for, else what the project already has of one — the
+/// child the application starts (when it starts one of the two), else the dependency (libcluster
+/// alone), else a libcluster topology in config/ with no dns_cluster dependency — else
 /// dns_cluster. What is started comes first: a DNSCluster child beside a libcluster dependency is
-/// the dns_cluster setup (init adds its dependency), and the answer must not change once it has.
+/// the dns_cluster setup (init adds its dependency). The answer must not change once init has
+/// written what it set up, so each run, and doctor, find the same library.
 pub fn resolve_strategy(model: &Model, asked: Option<Strategy>) -> Strategy {
-    let deps = || model.project.deps.iter().map(String::as_str);
+    let brings =
+        |library| edit::deps::brings(model.project.deps.iter().map(String::as_str), library);
     let started = &model.supervision;
     match asked {
         Some(strategy) => strategy,
         None if started.dns_cluster && !started.cluster_supervisor => Strategy::DnsCluster,
         None if started.cluster_supervisor && !started.dns_cluster => Strategy::Libcluster,
-        None if edit::deps::brings(deps(), Strategy::Libcluster)
-            && !edit::deps::brings(deps(), Strategy::DnsCluster) =>
-        {
+        None if brings(Strategy::Libcluster) && !brings(Strategy::DnsCluster) => {
+            Strategy::Libcluster
+        }
+        None if !brings(Strategy::DnsCluster) && !model.topology_strategies().is_empty() => {
             Strategy::Libcluster
         }
         None => Strategy::DnsCluster,

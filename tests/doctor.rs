@@ -771,12 +771,16 @@ common::cases! {
             &["--database", "fly"],
             &["problem ecto-ipv6-unset config/runtime.exs:34"],
         ),
-        // Set, but the Repo never reads it: harmless for a database outside Fly; the Dockerfile's
-        // line, which the block sets over, is still one `init --database external` takes out.
+        // Set, but the Repo never reads it: harmless for a database outside Fly now (warnings,
+        // not problems), and lines `init --database external` takes out: the block's, and the
+        // Dockerfile's, which the block sets over.
         unread_external: (
             "ecto_ipv6_unread",
             &["--database", "external"],
-            &["warning ecto-ipv6-external Dockerfile:94"],
+            &[
+                "warning ecto-ipv6-external rel/env.sh.eex:29",
+                "warning ecto-ipv6-external Dockerfile:94",
+            ],
         ),
         unread: (
             "ecto_ipv6_unread",

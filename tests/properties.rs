@@ -443,7 +443,13 @@ proptest! {
 /// manual steps (exit 3), each problem doctor reports is one of them (the contract of
 /// tests/common::unexplained_problems); each warning init gives about a fact doctor judges is one
 /// of doctor's findings with the same id, file and line; and a second run changes nothing.
-fn one_verdict_on(files: &[(&str, &str)]) {
+/// `database` and `strategy` are `--database` and `--strategy` (`None`: not given); doctor gets the
+/// same `--database`, as a user who passed it to init would give it.
+fn one_verdict_with(
+    files: &[(&str, &str)],
+    database: Option<flycluster::edit::Database>,
+    strategy: Option<flycluster::edit::Strategy>,
+) {
     use flycluster::cookie::CookieMode;
     use flycluster::init::{self, InitOptions};
     use flycluster::model::Model;
@@ -466,7 +472,7 @@ fn one_verdict_on(files: &[(&str, &str)]) {
     let doctor = |project: &project::Project| {
         let opts = flycluster::doctor::DoctorOptions {
             fly_app: Some(fly_app.into()),
-            database: None,
+            database,
         };
         let findings = flycluster::doctor::diagnose(project, &opts)
             .unwrap_or_else(|e| panic!("doctor refused ({e}):\n{label}"));
@@ -477,8 +483,8 @@ fn one_verdict_on(files: &[(&str, &str)]) {
         let opts = InitOptions {
             fly_app: fly_app.into(),
             cookie_mode: CookieMode::Secret,
-            strategy: init::resolve_strategy(&model, None),
-            database: init::default_database(&model),
+            strategy: init::resolve_strategy(&model, strategy),
+            database: database.unwrap_or_else(|| init::default_database(&model)),
             kinds: Kind::ALL.into_iter().collect(),
             force: false,
             app_confirmed: true,
@@ -601,6 +607,7 @@ proptest! {
         fly_toml in fly_toml(),
         (child, dep, cluster_config) in (select(CLUSTER_CHILDREN), select(CLUSTER_DEPS), select(CLUSTER_CONFIGS)),
         (vm_args, fly_extra) in (select(VM_ARGS), select(FLY_EXTRAS)),
+        (database, strategy) in (0u8..4, 0u8..3),
     ) {
         let application = with_first_element(&application, "    children = [\n", child);
         let mix = with_first_element(&mix, "  defp deps do\n    [\n", dep);
@@ -627,13 +634,29 @@ proptest! {
         if !vm_args.is_empty() {
             files.push(("rel/vm.args.eex", vm_args));
         }
-        one_verdict_on(&files);
+        use flycluster::edit::{Database, Strategy};
+        let database = [None, Some(Database::Fly), Some(Database::External), Some(Database::None)]
+            [database as usize];
+        let strategy = [None, Some(Strategy::DnsCluster), Some(Strategy::Libcluster)][strategy as usize];
+        one_verdict_with(&files, database, strategy);
     }
 }
 
 /// The minimal projects `whole_projects` failed on, each a gap between init and doctor now closed:
 /// the example project with an empty children list, no deps, and what the case adds.
 fn project_regression(child: &str, dep: &str, runtime: &str) {
+    project_regression_with(child, dep, runtime, &[], None, None);
+}
+
+/// The same with more files and `--database` / `--strategy`.
+fn project_regression_with(
+    child: &str,
+    dep: &str,
+    runtime: &str,
+    more: &[(&str, &str)],
+    database: Option<flycluster::edit::Database>,
+    strategy: Option<flycluster::edit::Strategy>,
+) {
     let application = with_first_element(
         "defmodule HelloElixir.Application do\n  use Application\n\n  def start(_type, _args) do\n    children = [\n    ]\n\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n",
         "    children = [\n",
@@ -644,11 +667,13 @@ fn project_regression(child: &str, dep: &str, runtime: &str) {
         "  defp deps do\n    [\n",
         dep,
     );
-    one_verdict_on(&[
-        ("lib/hello_elixir/application.ex", &application),
-        ("mix.exs", &mix),
+    let mut files = vec![
+        ("lib/hello_elixir/application.ex", application.as_str()),
+        ("mix.exs", mix.as_str()),
         ("config/runtime.exs", runtime),
-    ]);
+    ];
+    files.extend_from_slice(more);
+    one_verdict_with(&files, database, strategy);
 }
 
 /// The query read from another variable than the one the block sets: a manual step (init said
@@ -688,6 +713,106 @@ fn project_regression_a_config_topology_beside_topologies_in_code() {
         CLUSTER_CHILDREN[5],
         "",
         &format!("import Config\n\n{}\n", CLUSTER_CONFIGS[3]),
+    );
+}
+
+/// `--strategy dns_cluster` on an application that starts a Cluster.Supervisor (whose topology
+/// reaches no node): DNSCluster is added beside it and forms the cluster, with its dependency on
+/// the first run (a second run plans nothing more).
+#[test]
+fn project_regression_strategy_dns_cluster_beside_a_cluster_supervisor() {
+    use flycluster::edit::Strategy;
+    let runtime = format!("import Config\n\n{}\n", CLUSTER_CONFIGS[3]);
+    project_regression_with(
+        CLUSTER_CHILDREN[3],
+        "",
+        &runtime,
+        &[],
+        None,
+        Some(Strategy::DnsCluster),
+    );
+    project_regression_with(
+        CLUSTER_CHILDREN[3],
+        "",
+        "import Config\n",
+        &[],
+        None,
+        Some(Strategy::DnsCluster),
+    );
+}
+
+/// `--strategy libcluster` on an application that starts a DNSCluster child whose query nothing
+/// configures, with a topology init cannot finish (`node_basename` from another variable): the
+/// child's query is configured too, so neither library is left broken by init.
+#[test]
+fn project_regression_strategy_libcluster_beside_a_dns_cluster_child() {
+    use flycluster::edit::Strategy;
+    let runtime = format!("import Config\n\n{}\n", CLUSTER_CONFIGS[11]);
+    project_regression_with(
+        CLUSTER_CHILDREN[1],
+        "",
+        &runtime,
+        &[],
+        None,
+        Some(Strategy::Libcluster),
+    );
+}
+
+/// `--strategy libcluster` where init can edit neither the children nor the deps: the topology it
+/// writes is what tells doctor (and the next run) the project uses libcluster.
+#[test]
+fn project_regression_a_libcluster_topology_decides_the_library() {
+    use flycluster::edit::Strategy;
+    let application = "defmodule HelloElixir.Application do\n  use Application\n\n  def start(_type, _args) do\n    Supervisor.start_link([], strategy: :one_for_one)\n  end\nend\n";
+    let mix = "defmodule HelloElixir.MixProject do\n  use Mix.Project\n\n  def project do\n    [app: :hello_elixir, version: \"0.1.0\", deps: deps()]\n  end\n\n  def application do\n    [mod: {HelloElixir.Application, []}, extra_applications: [:logger]]\n  end\n\n  defp deps do\n    [{:phoenix_live_reload, \"~> 1.2\", only: :dev}, {:phoenix, \"~> 1.7.14\"}] ++ extra_deps()\n  end\n\n  defp extra_deps, do: []\nend\n";
+    one_verdict_with(
+        &[
+            ("lib/hello_elixir/application.ex", application),
+            ("mix.exs", mix),
+            ("config/runtime.exs", "import Config\n"),
+        ],
+        None,
+        Some(Strategy::Libcluster),
+    );
+}
+
+/// `--database external` with ECTO_IPV6 set twice in the final image and read by nothing: init
+/// takes both lines out, and doctor names each (the later one decides, the earlier is set over).
+#[test]
+fn project_regression_an_unread_ecto_ipv6_twice_for_an_external_database() {
+    use flycluster::edit::Database;
+    let dockerfile = "FROM hexpm/elixir:1.17.2-erlang-27.0.1-debian-bookworm-20240701-slim AS builder\n\nFROM debian:bookworm-slim\n\nENV ECTO_IPV6 true\nENV ECTO_IPV6 true\n\nCMD [\"/app/bin/server\"]\n";
+    project_regression_with(
+        "",
+        "",
+        "import Config\n",
+        &[("Dockerfile", dockerfile)],
+        Some(Database::External),
+        None,
+    );
+}
+
+/// `--database none` with a conditional ECTO_IPV6 in env.sh.eex over the image's: not judged by
+/// the env.sh check (ECTO_IPV6 is check 8's, by where the database lives).
+#[test]
+fn project_regression_a_conditional_ecto_ipv6_without_a_database() {
+    use flycluster::edit::Database;
+    project_regression_with(
+        "",
+        "",
+        "import Config\n",
+        &[
+            (
+                "rel/env.sh.eex",
+                "[ -z \"$FLY_APP_NAME\" ] || export ECTO_IPV6=true\n",
+            ),
+            (
+                "Dockerfile",
+                "FROM hexpm/elixir:1.17.2-erlang-27.0.1-debian-bookworm-20240701-slim AS builder\n\nFROM debian:bookworm-slim\n\nENV ECTO_IPV6 true\n\nCMD [\"/app/bin/server\"]\n",
+            ),
+        ],
+        Some(Database::None),
+        None,
     );
 }
 

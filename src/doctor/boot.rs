@@ -114,19 +114,14 @@ impl<'a> ReleaseEnv<'a> {
         })
     }
 
-    /// The settings of `name` in fly.toml's `[env]` and the final image's `ENV` when rel/env.sh.eex
-    /// sets it over them (or builds it anew from them) as the release boots on Fly: they do not
-    /// decide the value there, but a reader of that file sees them.
+    /// The settings of `name` in fly.toml's `[env]` and the final image's `ENV` that do not decide
+    /// its value when the release boots on Fly: rel/env.sh.eex sets it over them (or builds it
+    /// anew from them), fly.toml's entry is set over the image's, a later `ENV` over an earlier
+    /// one. A reader of that file still sees them.
     pub(in crate::doctor) fn shadowed(&self, name: &str) -> Vec<Value> {
-        if !matches!(
-            self.at_boot(name).value(),
-            Some(Value {
-                origin: Origin::EnvSh(_),
-                ..
-            })
-        ) {
+        let Some(effective) = self.at_boot(name).value() else {
             return Vec::new();
-        }
+        };
         let fly_toml = self.fly_toml.and_then(|t| t.env(name)).and_then(|entry| {
             Some(Value {
                 origin: Origin::FlyToml(entry.line),
@@ -142,7 +137,11 @@ impl<'a> ReleaseEnv<'a> {
                 origin: Origin::Dockerfile(l.line),
                 value: vec![Seg::Lit(l.value.clone())],
             });
-        fly_toml.into_iter().chain(image).collect()
+        fly_toml
+            .into_iter()
+            .chain(image)
+            .filter(|v| v.origin != effective.origin)
+            .collect()
     }
 
     /// How `name` stands when the release boots on Fly.

@@ -122,7 +122,7 @@ impl<'m> Setup<'m> {
         self.at_boot(name).value()
     }
 
-    /// Settings of `name` outside env.sh.eex that it sets over on Fly.
+    /// Settings of `name` in fly.toml or the final image that do not decide it at boot.
     pub(in crate::doctor) fn shadowed(&self, name: &str) -> Vec<Value> {
         self.release_env().shadowed(name)
     }

@@ -46,7 +46,18 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
     let tree = elixir::parse_file(path, src)?;
     let root = tree.root_node();
     let found = started(root, src);
-    if found.dns_cluster.is_some() || found.cluster_supervisor.is_some() {
+    // The child of the library to set up. Only `--strategy` makes it another one than the child
+    // already started (without it, the started child decides: `init::resolve_strategy`); then
+    // it is added beside that one.
+    let (wanted, other) = match ctx.strategy {
+        Strategy::DnsCluster => (found.dns_cluster, found.cluster_supervisor),
+        Strategy::Libcluster => (found.cluster_supervisor, found.dns_cluster),
+    };
+    let beside = match (wanted, other) {
+        (None, Some(other)) => Some(other.start_position().row + 1),
+        _ => None,
+    };
+    if wanted.is_some() {
         let mut edited = Edited::new(Outcome::Unchanged);
         if let Some((line, message)) = found.both_started() {
             edited = edited.warn(
@@ -85,9 +96,9 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
         }
     };
     let layout = |indent: usize, trailing: &str| child_lines(ctx, indent, trailing);
-    match elixir::insert_in_list(src, list, position, &layout, ctx.line_length) {
-        Ok(after) => Ok(Edited::from_text(Some(src), after)),
-        Err(refusal) => Ok(Edited::new(Outcome::Manual(manual(
+    let edited = match elixir::insert_in_list(src, list, position, &layout, ctx.line_length) {
+        Ok(after) => Edited::from_text(Some(src), after),
+        Err(refusal) => Edited::new(Outcome::Manual(manual(
             ctx,
             path,
             &format!(
@@ -95,8 +106,26 @@ pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> 
                 list.start_position().row + 1
             ),
             &refusal.describe("children list"),
-        )))),
-    }
+        ))),
+    };
+    Ok(match beside {
+        // Both started from now on: said now, and by doctor and the next run at the child's line.
+        Some(line) => edited.warn(
+            Warning::new(
+                FindingId::ClusteringBothStarted,
+                match ctx.strategy {
+                    Strategy::DnsCluster => format!(
+                        "DNSCluster is added beside the Cluster.Supervisor the application starts on line {line}, as `--strategy dns_cluster` asks; {BOTH_STARTED_FIX}"
+                    ),
+                    Strategy::Libcluster => format!(
+                        "Cluster.Supervisor is added beside the DNSCluster child the application starts on line {line}, as `--strategy libcluster` asks; keep one: remove the DNSCluster child (and the dns_cluster dependency) once libcluster forms the cluster"
+                    ),
+                },
+            )
+            .at(path, None),
+        ),
+        None => edited,
+    })
 }
 
 /// A manual step naming where the child goes (`the children list of `start/2``) and why.

@@ -72,14 +72,19 @@ fn dep_lines(ctx: &EditCtx, missing: &[Strategy], indent: usize, trailing: &str)
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
     let needed = ctx.supervision.libraries(ctx.strategy);
+    // One step per missing library, each the finding doctor reports for it.
     let manual = |missing: &[Strategy], location: String, reason: &str| {
-        Edited::new(Outcome::Manual(ManualStep {
-            id: ctx.strategy.dep_finding(),
+        let mut steps = missing.iter().map(|library| ManualStep {
+            id: library.dep_finding(),
             path: path.to_path_buf(),
-            location,
-            snippet: dep_lines(ctx, missing, 0, ",").join("\n"),
+            location: location.clone(),
+            snippet: dep_lines(ctx, &[*library], 0, ",").join("\n"),
             reason: reason.into(),
-        }))
+        });
+        let first = steps.next().expect("a step is asked for a missing library");
+        let mut edited = Edited::new(Outcome::Manual(first));
+        edited.manual.extend(steps);
+        edited
     };
     let in_defp_deps = || "in `defp deps`, as an element of the deps list".to_string();
     let Some(src) = before else {
@@ -230,7 +235,7 @@ mod tests {
     }
 
     #[test]
-    fn the_dep_follows_the_child_already_started_not_the_strategy() {
+    fn the_dep_follows_the_children_started_and_the_strategy() {
         let started = |dns_cluster, cluster_supervisor| EditCtx {
             supervision: Supervision {
                 dns_cluster,
@@ -253,13 +258,26 @@ mod tests {
                 "    [\n      {:libcluster, \"~> 3.3\"},\n      {:dns_cluster, \"~> 0.2.0\"}\n    ]\n"
             )
         );
-        // Cluster.Supervisor started: libcluster is what it needs, whatever the strategy.
+        // Cluster.Supervisor started with libcluster there: under libcluster nothing is missing;
+        // under dns_cluster (only `--strategy` asks for it then) the application editor adds the
+        // DNSCluster child beside it, so its dependency comes too.
+        let libcluster = EditCtx {
+            strategy: Strategy::Libcluster,
+            ..started(false, true)
+        };
         assert_eq!(
-            plan(&started(false, true), Path::new("mix.exs"), Some(&src))
+            plan(&libcluster, Path::new("mix.exs"), Some(&src))
                 .unwrap()
                 .outcome,
             Outcome::Unchanged
         );
+        let Outcome::Write(out) = plan(&started(false, true), Path::new("mix.exs"), Some(&src))
+            .unwrap()
+            .outcome
+        else {
+            panic!("dns_cluster was not added")
+        };
+        assert!(out.contains("{:dns_cluster, "), "{out}");
         // Both started, neither dependency: both are added.
         let Outcome::Write(out) = plan(
             &started(true, true),

@@ -128,21 +128,16 @@ pub struct Supervision {
 }
 
 impl Supervision {
-    /// The libraries the release needs: those of the children already started, else the
-    /// strategy's (whose child the application editor adds).
+    /// The libraries the release needs: those of the children already started, and the
+    /// strategy's (whose child the application editor adds when it is not started).
     pub fn libraries(&self, strategy: Strategy) -> Vec<Strategy> {
-        let started: Vec<Strategy> = [
+        [
             (self.dns_cluster, Strategy::DnsCluster),
             (self.cluster_supervisor, Strategy::Libcluster),
         ]
         .into_iter()
-        .filter_map(|(on, library)| on.then_some(library))
-        .collect();
-        if started.is_empty() {
-            vec![strategy]
-        } else {
-            started
-        }
+        .filter_map(|(on, library)| (on || library == strategy).then_some(library))
+        .collect()
     }
 
     /// The config key runtime.exs must set: the one the started child reads, else

@@ -428,7 +428,31 @@ pub fn configured_values<'t>(
 }
 
 pub fn plan(ctx: &EditCtx, path: &Path, before: Option<&str>) -> Result<Edited> {
-    let edited = plan_query(ctx, path, before)?;
+    let mut edited = plan_query(ctx, path, before)?;
+    // A DNSCluster child the application already starts beside the libcluster setup asked for
+    // reads its query too: a child left with no query does nothing, and while neither library
+    // forms the cluster both are judged.
+    if ctx.strategy == Strategy::Libcluster && ctx.supervision.dns_cluster {
+        let dns = EditCtx {
+            strategy: Strategy::DnsCluster,
+            ..ctx.clone()
+        };
+        let text = match &edited.outcome {
+            Outcome::Write(text) => Some(text.clone()),
+            Outcome::Unchanged => before.map(str::to_string),
+            Outcome::Skip(_) | Outcome::Manual(_) => None,
+        };
+        if let Some(text) = text {
+            let also = plan_query(&dns, path, Some(&text))?;
+            match also.outcome {
+                Outcome::Write(after) => edited.outcome = Outcome::Write(after),
+                Outcome::Manual(step) => edited.manual.push(step),
+                Outcome::Unchanged | Outcome::Skip(_) => {}
+            }
+            edited.warnings.extend(also.warnings);
+            edited.manual.extend(also.manual);
+        }
+    }
     super::repo_ipv6::plan(ctx, path, before, edited)
 }
 

@@ -539,25 +539,40 @@ pub fn one_line(code: &str) -> String {
 /// The one-verdict contract, judged on `doctor --format json` after `init --yes` exited
 /// `init_code` listing `manual_steps` (from init's JSON plan): the problems it does not allow.
 /// After exit 0 every problem; after exit 3 each problem that is not one of the manual steps: the
-/// same finding id, in the same file, with the step's snippet in its fix (the same words).
+/// same finding id, in the same file, with the step's snippet in its fix (the same words). When
+/// doctor judges both libraries (both started, or depended on), either one forms the cluster once
+/// it is set up, and doctor then judges what the other lacks as warnings: a step for one
+/// library's finding (`dns-cluster-*`, `libcluster-*`) also answers the other library's problems.
 pub fn unexplained_problems(
     doctor: &serde_json::Value,
     init_code: i32,
     manual_steps: &[serde_json::Value],
 ) -> Vec<String> {
-    doctor["findings"]
-        .as_array()
-        .expect("findings is an array")
+    let findings = doctor["findings"].as_array().expect("findings is an array");
+    let library = |id: &serde_json::Value| {
+        let id = id.as_str().unwrap_or_default();
+        ["dns-cluster-", "libcluster-"]
+            .into_iter()
+            .find(|prefix| id.starts_with(prefix))
+    };
+    let judged = |prefix: &str| findings.iter().any(|f| library(&f["id"]) == Some(prefix));
+    let both_judged = judged("dns-cluster-") && judged("libcluster-");
+    findings
         .iter()
         .filter(|f| f["severity"] == "problem")
         .filter(|f| {
             init_code != 3
                 || !manual_steps.iter().any(|step| {
-                    step["id"] == f["id"]
+                    let same_step = step["id"] == f["id"]
                         && step["path"] == f["file"]
                         && f["fix"].as_str().is_some_and(|fix| {
                             one_line(fix).contains(&one_line(step["snippet"].as_str().unwrap()))
-                        })
+                        });
+                    let other_library = both_judged
+                        && library(&f["id"]).is_some()
+                        && library(&step["id"]).is_some()
+                        && library(&step["id"]) != library(&f["id"]);
+                    same_step || other_library
                 })
         })
         .map(|f| format!("{} {}:{}: {}", f["id"], f["file"], f["line"], f["message"]))

@@ -32,17 +32,22 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
     shadowed(setup, choice.database(), out);
 }
 
-/// An ECTO_IPV6 in the Dockerfile or fly.toml that env.sh.eex sets over on Fly: harmless there,
-/// but it says the opposite of the database choice to whoever reads that file (init warns about
-/// the same lines, and with `--database external` takes them out).
+/// An ECTO_IPV6 in the Dockerfile or fly.toml that something set later (env.sh.eex, fly.toml over
+/// the image, a later `ENV`) sets over on Fly: harmless there, but it says the opposite of the
+/// database choice to whoever reads that file (init warns about the same lines, and with
+/// `--database external` takes them out).
 fn shadowed(setup: &Setup, database: Database, out: &mut Vec<Finding>) {
+    let Some(effective) = setup.at_boot("ECTO_IPV6").value() else {
+        return;
+    };
+    let over = effective.origin.describe();
     for v in setup.shadowed("ECTO_IPV6") {
         let on = truthy(&v.normalized());
         let finding = match database {
             Database::Fly if !on => Finding::warning(
                 FindingId::EctoIpv6Value,
                 format!(
-                    "ECTO_IPV6 is `{}` here, but rel/env.sh.eex sets it over this on Fly; the line has no effect there, and says Ecto connects over IPv4",
+                    "ECTO_IPV6 is `{}` here, but {over} sets it over this on Fly; the line has no effect there, and says Ecto connects over IPv4",
                     v.normalized()
                 ),
             )
@@ -50,7 +55,7 @@ fn shadowed(setup: &Setup, database: Database, out: &mut Vec<Finding>) {
             Database::External if on => Finding::warning(
                 FindingId::EctoIpv6External,
                 format!(
-                    "ECTO_IPV6 is `{}` here, for a database outside Fly (`--database external`); rel/env.sh.eex sets it over this on Fly, but the line says Ecto connects over IPv6",
+                    "ECTO_IPV6 is `{}` here, for a database outside Fly (`--database external`); {over} sets it over this on Fly, but the line says Ecto connects over IPv6",
                     v.normalized()
                 ),
             )
@@ -73,6 +78,26 @@ fn judge_external(
             Finding::problem(FindingId::EctoIpv6External,
                 format!(
                     "ECTO_IPV6 is `{}` ({}) and {file} line {line} turns it into `socket_options: [:inet6]`, but the database is outside Fly (`--database external`): Postgrex then asks only for IPv6 addresses, and an IPv4-only host fails with `:nxdomain`",
+                    v.normalized(),
+                    v.origin.describe()
+                ),
+            )
+            .at_origin(&v.origin)
+            .fix(format!(
+                "remove ECTO_IPV6 from {} (`flycluster init --database external` takes it out of the Dockerfile and fly.toml)",
+                v.origin.file()
+            )),
+        );
+        return;
+    }
+    // Set, but nothing reads it: harmless now, and the Repo's config may read it tomorrow (what
+    // `mix phx.gen.release` writes does); init takes it out.
+    if let Some(v) = value.filter(|v| truthy(&v.normalized())) {
+        out.push(
+            Finding::warning(
+                FindingId::EctoIpv6External,
+                format!(
+                    "ECTO_IPV6 is `{}` ({}) for a database outside Fly (`--database external`); no runtime config reads it, so the Repo connects over IPv4 now, but one that turns it into `socket_options: [:inet6]` would make Postgrex ask only for IPv6 addresses",
                     v.normalized(),
                     v.origin.describe()
                 ),

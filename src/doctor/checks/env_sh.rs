@@ -2,6 +2,7 @@
 
 use crate::doctor::finding::{Finding, FindingId, Severity};
 use crate::doctor::setup::{Boot, ENV_SH, EnvSh, Origin, Setup};
+use crate::edit::Database;
 use crate::shell::{self as env_sh, Seg};
 
 pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
@@ -49,6 +50,10 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             }
             // Check 2 judges ERL_AFLAGS with every source of -proto_dist.
             Boot::Uncertain(..) if name == "ERL_AFLAGS" => all_set = false,
+            // Check 8 judges ECTO_IPV6 by where the database lives: only for one on Fly must it
+            // hold there.
+            Boot::Uncertain(..)
+                if name == "ECTO_IPV6" && setup.database_choice().database() != Database::Fly => {}
             Boot::Uncertain(v, lines) => {
                 all_set = false;
                 let line = *lines.last().expect("uncertain values have lines");

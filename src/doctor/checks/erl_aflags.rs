@@ -228,10 +228,15 @@ fn builder_only<'s>(setup: &'s Setup, name: &str) -> Option<&'s dockerfile::EnvL
     lines.iter().find(|l| l.key == name && !l.in_final_image)
 }
 
-/// An ERL_AFLAGS in the Dockerfile or fly.toml with another `-proto_dist` than `inet6_tcp`, which
-/// env.sh.eex builds anew on Fly: erl does not get it there, but the line says otherwise (init
-/// warns about the same line and leaves it unless given `--force`).
+/// An ERL_AFLAGS in the Dockerfile or fly.toml with another `-proto_dist` than `inet6_tcp` that
+/// something set later (env.sh.eex, fly.toml over the image, a later `ENV`) sets over on Fly: erl
+/// does not get it there, but the line says otherwise (init warns about the same line and leaves
+/// it unless given `--force`).
 fn shadowed(setup: &Setup, out: &mut Vec<Finding>) {
+    let Some(effective) = setup.at_boot("ERL_AFLAGS").value() else {
+        return;
+    };
+    let over = effective.origin.describe();
     for v in setup.shadowed("ERL_AFLAGS") {
         if env_sh::proto_dist_count(&v.value) == 0 || env_sh::has_inet6_tcp(&v.value) {
             continue;
@@ -240,7 +245,7 @@ fn shadowed(setup: &Setup, out: &mut Vec<Finding>) {
             Finding::warning(
                 FindingId::ErlAflags,
                 format!(
-                    "ERL_AFLAGS is `{}` here, but rel/env.sh.eex sets it anew on Fly with `-proto_dist inet6_tcp`; the line has no effect there, and names another carrier",
+                    "ERL_AFLAGS is `{}` here, but {over} sets it over this on Fly; the line has no effect there, and names another carrier than `inet6_tcp`",
                     v.normalized()
                 ),
             )
