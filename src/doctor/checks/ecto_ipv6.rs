@@ -71,42 +71,34 @@ fn judge_external(
     honoured: Option<(String, usize)>,
     out: &mut Vec<Finding>,
 ) {
-    if let (Some(v), Some((file, line))) = (value, &honoured)
-        && truthy(&v.normalized())
-    {
-        out.push(
-            Finding::problem(FindingId::EctoIpv6External,
+    if let Some(v) = value.filter(|v| truthy(&v.normalized())) {
+        let (severity, message) = match &honoured {
+            Some((file, line)) => (
+                Severity::Problem,
                 format!(
                     "ECTO_IPV6 is `{}` ({}) and {file} line {line} turns it into `socket_options: [:inet6]`, but the database is outside Fly (`--database external`): Postgrex then asks only for IPv6 addresses, and an IPv4-only host fails with `:nxdomain`",
                     v.normalized(),
                     v.origin.describe()
                 ),
-            )
-            .at_origin(&v.origin)
-            .fix(format!(
-                "remove ECTO_IPV6 from {} (`flycluster init --database external` takes it out of the Dockerfile and fly.toml)",
-                v.origin.file()
-            )),
-        );
-        return;
-    }
-    // Set, but nothing reads it: harmless now, and the Repo's config may read it tomorrow (what
-    // `mix phx.gen.release` writes does); init takes it out.
-    if let Some(v) = value.filter(|v| truthy(&v.normalized())) {
-        out.push(
-            Finding::warning(
-                FindingId::EctoIpv6External,
+            ),
+            // Set, but nothing reads it: harmless now, and the Repo's config may read it tomorrow
+            // (what `mix phx.gen.release` writes does); init takes it out.
+            None => (
+                Severity::Warning,
                 format!(
                     "ECTO_IPV6 is `{}` ({}) for a database outside Fly (`--database external`); no runtime config reads it, so the Repo connects over IPv4 now, but one that turns it into `socket_options: [:inet6]` would make Postgrex ask only for IPv6 addresses",
                     v.normalized(),
                     v.origin.describe()
                 ),
-            )
-            .at_origin(&v.origin)
-            .fix(format!(
-                "remove ECTO_IPV6 from {} (`flycluster init --database external` takes it out of the Dockerfile and fly.toml)",
-                v.origin.file()
-            )),
+            ),
+        };
+        out.push(
+            Finding::new(FindingId::EctoIpv6External, severity, message)
+                .at_origin(&v.origin)
+                .fix(format!(
+                    "remove ECTO_IPV6 from {} (`flycluster init --database external` takes it out of the Dockerfile and fly.toml)",
+                    v.origin.file()
+                )),
         );
         return;
     }
