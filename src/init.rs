@@ -169,6 +169,7 @@ pub fn plan(model: &Model, opts: &InitOptions, cookie: &str) -> Result<Plan> {
     }
     if opts.kinds.contains(&Kind::EnvSh) {
         plan.manual.extend(vm_args_proto_dist(model));
+        plan.manual.extend(flag_vars_proto_dist(model, &plan));
     }
     plan.manual.extend(published_distribution(model));
     if opts.kinds.contains(&Kind::Application) || opts.kinds.contains(&Kind::Runtime) {
@@ -320,7 +321,47 @@ fn vm_args_proto_dist(model: &Model) -> Vec<crate::plan::ManualStep> {
             path: arg.file.clone().into(),
             location: crate::shell::remove_vm_args_proto_dist(&arg.file, arg.line, &arg.carrier),
             snippet: String::new(),
-            reason: "erl gets `-proto_dist` here and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry".into(),
+            reason: proto_dist_twice("here"),
+        })
+        .collect()
+}
+
+/// Why a `-proto_dist` given at `place` as well is a step by hand.
+fn proto_dist_twice(place: &str) -> String {
+    format!(
+        "erl gets `-proto_dist` {place} and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry"
+    )
+}
+
+/// A `-proto_dist` in another flag variable (ELIXIR_ERL_OPTIONS, ERL_FLAGS, ERL_ZFLAGS) that the
+/// image or fly.toml gives the release: the same for erl as one in vm.args. Judged with the
+/// env.sh.eex this run writes (the earlier setup it replaces may have set the variable over the
+/// image's); one set in env.sh.eex is the env.sh editor's to report.
+fn flag_vars_proto_dist(model: &Model, plan: &Plan) -> Vec<crate::plan::ManualStep> {
+    let planned = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::EnvSh && c.action.writes())
+        .and_then(|c| {
+            let script = crate::shell::read(&c.after_text).ok()?;
+            Some(crate::model::EnvSh::Read {
+                text: c.after_text.clone(),
+                script,
+            })
+        });
+    let env = crate::boot::ReleaseEnv {
+        env_sh: planned.as_ref().unwrap_or(&model.env_sh),
+        ..model.release_env()
+    };
+    env.other_flag_proto_dist()
+        .into_iter()
+        .filter(|(_, origin)| !matches!(origin, crate::boot::Origin::EnvSh(_)))
+        .map(|(var, origin)| crate::plan::ManualStep {
+            id: FindingId::ProtoDistTwice,
+            path: origin.file().into(),
+            location: crate::shell::remove_flag_var_proto_dist(origin.file(), origin.line(), &var),
+            snippet: String::new(),
+            reason: proto_dist_twice(&format!("from {var} here")),
         })
         .collect()
 }

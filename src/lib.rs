@@ -9,6 +9,7 @@
 //! through them.
 
 pub mod apply;
+pub mod boot;
 pub mod cli;
 pub mod commands;
 pub mod cookie;

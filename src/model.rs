@@ -218,6 +218,15 @@ impl<'p> Model<'p> {
         Ok(())
     }
 
+    /// The release's environment on Fly, as the files read decide it.
+    pub fn release_env(&self) -> crate::boot::ReleaseEnv<'_> {
+        crate::boot::ReleaseEnv {
+            env_sh: &self.env_sh,
+            dockerfile: self.dockerfile.as_deref(),
+            fly_toml: self.fly_toml.as_ref(),
+        }
+    }
+
     /// The env.sh reading, when the file was read as shell.
     pub fn script(&self) -> Option<&Script> {
         match &self.env_sh {

@@ -64,6 +64,12 @@ pub fn remove_vm_args_proto_dist(file: &str, line: usize, carrier: &str) -> Stri
     format!("remove `-proto_dist {carrier}` from {file} line {line}: ERL_AFLAGS carries it once")
 }
 
+/// The same for another flag variable (ELIXIR_ERL_OPTIONS, ERL_FLAGS) set in the Dockerfile or
+/// fly.toml, which flycluster leaves alone.
+pub fn remove_flag_var_proto_dist(file: &str, line: usize, var: &str) -> String {
+    format!("remove `-proto_dist` from {var} in {file} line {line}: ERL_AFLAGS carries it once")
+}
+
 /// erl and the application read these from their environment, so an unexported assignment does
 /// nothing. The release script exports RELEASE_DISTRIBUTION and RELEASE_NODE itself after it
 /// sources env.sh, so for those a plain assignment is enough.

@@ -296,6 +296,9 @@ const FINAL: &[&str] = &[
     "ENV ERL_AFLAGS -kernel shell_history enabled",
     "ENV ERL_AFLAGS=\"-proto_dist inet6_tcp\"",
     "# Appended by flyctl\nENV ECTO_IPV6 true\nENV ERL_AFLAGS \"-proto_dist inet6_tcp\"",
+    "ENV ERL_AFLAGS=\"-proto_dist inet_tcp\"",
+    "ENV ECTO_IPV6=\"false\"",
+    "ENV ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"",
     "WORKDIR \"/app\"",
     "RUN chown nobody /app",
     "# set runner ENV",
@@ -450,6 +453,21 @@ fn one_verdict_with(
     database: Option<flycluster::edit::Database>,
     strategy: Option<flycluster::edit::Strategy>,
 ) {
+    one_verdict_with_cookie(
+        files,
+        database,
+        strategy,
+        flycluster::cookie::CookieMode::Secret,
+    );
+}
+
+/// The same with `--cookie`.
+fn one_verdict_with_cookie(
+    files: &[(&str, &str)],
+    database: Option<flycluster::edit::Database>,
+    strategy: Option<flycluster::edit::Strategy>,
+    cookie_mode: flycluster::cookie::CookieMode,
+) {
     use flycluster::cookie::CookieMode;
     use flycluster::init::{self, InitOptions};
     use flycluster::model::Model;
@@ -482,20 +500,25 @@ fn one_verdict_with(
         let model = Model::read(project).unwrap();
         let opts = InitOptions {
             fly_app: fly_app.into(),
-            cookie_mode: CookieMode::Secret,
+            cookie_mode,
             strategy: init::resolve_strategy(&model, strategy),
             database: database.unwrap_or_else(|| init::default_database(&model)),
             kinds: Kind::ALL.into_iter().collect(),
             force: false,
             app_confirmed: true,
         };
-        let plan = init::plan(&model, &opts, "cookie")
+        // As `init` picks it: with `--cookie fly-toml` the one already in fly.toml stays.
+        let cookie = match (cookie_mode, &project.fly_toml_cookie) {
+            (CookieMode::FlyToml, Some(existing)) => existing.clone(),
+            _ => "cookie".to_string(),
+        };
+        let plan = init::plan(&model, &opts, &cookie)
             .unwrap_or_else(|e| panic!("init refused ({e}):\n{label}"));
         let ctx = Context {
             otp_app: &project.otp_app,
             fly_app,
-            cookie: "cookie",
-            cookie_mode: CookieMode::Secret,
+            cookie: &cookie,
+            cookie_mode,
             secret_set: false,
             database: opts.database,
             has_ecto_repo: project.has_network_repo(),
@@ -580,6 +603,8 @@ const FLY_EXTRAS: &[&str] = &[
     "[processes]\n  app = '/app/bin/server'\n  worker = '/app/bin/worker'\n",
     "[[services]]\n  internal_port = 4369\n  protocol = 'tcp'\n",
     "[http_service]\n  internal_port = 8080\n  auto_stop_machines = 'stop'\n  min_machines_running = 0\n",
+    "[env]\n  DNS_CLUSTER_QUERY = 'other-app.internal'\n  RELEASE_COOKIE = 'plain'\n",
+    "[env]\n  ECTO_IPV6 = 'true'\n  ERL_AFLAGS = '-proto_dist inet_tcp'\n",
 ];
 
 /// `text` with `element` first in the list that starts with `opening` (one element a line, each
@@ -607,7 +632,7 @@ proptest! {
         fly_toml in fly_toml(),
         (child, dep, cluster_config) in (select(CLUSTER_CHILDREN), select(CLUSTER_DEPS), select(CLUSTER_CONFIGS)),
         (vm_args, fly_extra) in (select(VM_ARGS), select(FLY_EXTRAS)),
-        (database, strategy) in (0u8..4, 0u8..3),
+        (database, strategy, cookie) in (0u8..4, 0u8..3, 0u8..3),
     ) {
         let application = with_first_element(&application, "    children = [\n", child);
         let mix = with_first_element(&mix, "  defp deps do\n    [\n", dep);
@@ -616,8 +641,9 @@ proptest! {
         } else {
             format!("{runtime}\n{cluster_config}\n")
         };
-        // A table fly.toml already has is not added twice.
+        // A table fly.toml already has (an inline `env = {...}` too) is not added twice.
         let fly_toml = match fly_extra.lines().next() {
+            Some("[env]") if fly_toml.contains("\nenv = ") => fly_toml,
             Some(header) if !fly_toml.contains(header) => format!("{fly_toml}\n{fly_extra}"),
             _ => fly_toml,
         };
@@ -638,7 +664,9 @@ proptest! {
         let database = [None, Some(Database::Fly), Some(Database::External), Some(Database::None)]
             [database as usize];
         let strategy = [None, Some(Strategy::DnsCluster), Some(Strategy::Libcluster)][strategy as usize];
-        one_verdict_with(&files, database, strategy);
+        use flycluster::cookie::CookieMode;
+        let cookie = [CookieMode::Secret, CookieMode::FlyToml, CookieMode::None][cookie as usize];
+        one_verdict_with_cookie(&files, database, strategy, cookie);
     }
 }
 
@@ -812,6 +840,49 @@ fn project_regression_a_conditional_ecto_ipv6_without_a_database() {
             ),
         ],
         Some(Database::None),
+        None,
+    );
+}
+
+/// A Dockerfile whose final stage gives ELIXIR_ERL_OPTIONS `-proto_dist inet6_tcp`: with the
+/// block's ERL_AFLAGS erl would get the flag twice, so it is a manual step (as vm.args's is),
+/// also when the pre-2023 env.sh lines the block replaces set the variable over the image's.
+#[test]
+fn project_regression_proto_dist_in_another_flag_variable_of_the_image() {
+    let dockerfile = "FROM hexpm/elixir:1.17.2-erlang-27.0.1-debian-bookworm-20240701-slim AS builder\n\nFROM debian:bookworm-slim\n\nENV ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"\n\nCMD [\"/app/bin/server\"]\n";
+    project_regression_with(
+        "",
+        "",
+        "import Config\n",
+        &[("Dockerfile", dockerfile)],
+        None,
+        None,
+    );
+    project_regression_with(
+        "",
+        "",
+        "import Config\n",
+        &[
+            ("Dockerfile", dockerfile),
+            ("rel/env.sh.eex", ENV_LINES[19]),
+        ],
+        None,
+        None,
+    );
+}
+
+/// ERL_AFLAGS with another carrier in the image and `-proto_dist` in vm.args too: doctor says
+/// both facts (the flag twice, and the carrier init warns about).
+#[test]
+fn project_regression_another_carrier_beside_vm_args() {
+    use flycluster::edit::Database;
+    let dockerfile = "FROM hexpm/elixir:1.17.2-erlang-27.0.1-debian-bookworm-20240701-slim AS builder\n\nFROM debian:bookworm-slim\n\nENV ECTO_IPV6 true\nENV ERL_AFLAGS=\"-proto_dist inet_tcp\"\n\nCMD [\"/app/bin/server\"]\n";
+    project_regression_with(
+        "",
+        "",
+        "import Config\n",
+        &[("Dockerfile", dockerfile), ("rel/vm.args.eex", VM_ARGS[2])],
+        Some(Database::External),
         None,
     );
 }

@@ -1,7 +1,7 @@
 //! A finding: one result of one check, with its severity, the file and line it is about, a message
 //! and a one-line fix.
 
-use crate::doctor::boot::Origin;
+use crate::boot::Origin;
 pub use crate::facts::{Check, FindingId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

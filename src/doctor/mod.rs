@@ -9,7 +9,6 @@
 //! at boot; `elixir_files`: what the parsed Elixir files say) → `checks`, one module per check,
 //! judge that model into [`Finding`]s → `report` prints them as text or JSON.
 
-mod boot;
 mod checks;
 mod elixir_files;
 mod finding;

@@ -3,11 +3,11 @@
 //! what this answers; they read no file and parse nothing themselves, and where a fact is one
 //! init's editors decide too, it asks the editor's own reading.
 
-pub(in crate::doctor) use super::boot::{Boot, Origin, ReleaseEnv, Value, substitute_self};
 use super::elixir_files;
 pub(in crate::doctor) use super::elixir_files::{
     ChildQuery, EndpointIp, MixCookie, TopologyConfig,
 };
+pub(in crate::doctor) use crate::boot::{Boot, Origin, ReleaseEnv, Value};
 use crate::edit::application::{self, Started};
 use crate::edit::{Database, Strategy, Supervision, deps};
 use crate::error::Result;
@@ -101,11 +101,7 @@ impl<'m> Setup<'m> {
 
     /// The release's environment on Fly, as the files read decide it.
     pub(in crate::doctor) fn release_env(&self) -> ReleaseEnv<'_> {
-        ReleaseEnv {
-            env_sh: &self.env_sh,
-            dockerfile: self.dockerfile.as_deref(),
-            fly_toml: self.fly_toml.as_ref(),
-        }
+        self.model.release_env()
     }
 
     /// How `name` stands when the release boots on Fly.

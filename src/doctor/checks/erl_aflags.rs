@@ -1,7 +1,7 @@
 //! Check 2: erl gets `-proto_dist inet6_tcp`, exactly once.
 
 use crate::doctor::finding::{Finding, FindingId};
-use crate::doctor::setup::{Boot, DOCKERFILE, ENV_SH, EnvSh, Origin, Setup, substitute_self};
+use crate::doctor::setup::{Boot, DOCKERFILE, ENV_SH, Origin, Setup, Value};
 use crate::edit::dockerfile;
 use crate::shell::{self as env_sh};
 
@@ -57,35 +57,9 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             }
         }
     }
-    if let EnvSh::Read { script, .. } = &setup.env_sh {
-        for (var, a) in &script.on_fly.proto_dist_elsewhere {
-            sources.push((var.clone(), Origin::EnvSh(a.line)));
-        }
-    }
     // flycluster's block replaces the inherited ERL_AFLAGS's -proto_dist (the value the model
     // gives it is the flag it adds); the other flag variables keep theirs.
-    {
-        for var in env_sh::OTHER_FLAG_VARS {
-            let inherited = setup.inherited(var);
-            match setup.env_var(var).and_then(|v| v.effective.as_ref()) {
-                // Counted above when the assignment itself carries the flag; one that reuses
-                // the inherited value carries that value's.
-                Some(a) => {
-                    let full = substitute_self(&a.value, var, inherited.as_ref());
-                    if env_sh::proto_dist_count(&a.value) == 0
-                        && env_sh::proto_dist_count(&full) > 0
-                    {
-                        sources.push((var.to_string(), Origin::EnvSh(a.line)));
-                    }
-                }
-                None => {
-                    if let Some(v) = inherited.filter(|v| env_sh::proto_dist_count(&v.value) > 0) {
-                        sources.push((var.to_string(), v.origin.clone()));
-                    }
-                }
-            }
-        }
-    }
+    sources.extend(setup.release_env().other_flag_proto_dist());
     let total = sources.len() + setup.vm_args_proto_dist.len();
 
     if total > 1 {
@@ -107,6 +81,17 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
                 vm.line,
                 crate::shell::remove_vm_args_proto_dist(&vm.file, vm.line, &vm.carrier),
             ),
+            // So is another flag variable in the image or fly.toml.
+            None if let Some((var, origin)) = sources.iter().find(|(var, o)| {
+                env_sh::OTHER_FLAG_VARS.contains(&var.as_str()) && !matches!(o, Origin::EnvSh(_))
+            }) =>
+            {
+                (
+                    origin.file().to_string(),
+                    origin.line(),
+                    crate::shell::remove_flag_var_proto_dist(origin.file(), origin.line(), var),
+                )
+            }
             None => {
                 let preferred = sources
                     .iter()
@@ -130,6 +115,13 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
             .at(file, Some(line))
             .fix(fix),
         );
+        // ERL_AFLAGS's own carrier is a fact of its own.
+        if let Some(v) = value
+            .as_ref()
+            .filter(|v| env_sh::proto_dist_count(&v.value) > 0 && !env_sh::has_inet6_tcp(&v.value))
+        {
+            out.push(wrong_carrier(v));
+        }
         return;
     }
 
@@ -198,16 +190,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
     }
     let value = value.expect("the one -proto_dist is in ERL_AFLAGS");
     if !env_sh::has_inet6_tcp(&value.value) {
-        out.push(
-            Finding::problem(FindingId::ErlAflags,
-                format!(
-                    "ERL_AFLAGS is `{}`: distribution must use `-proto_dist inet6_tcp` on Fly's IPv6 private network",
-                    value.normalized(),
-                ),
-            )
-            .at_origin(&value.origin)
-            .fix("set `-proto_dist inet6_tcp` in ERL_AFLAGS"),
-        );
+        out.push(wrong_carrier(&value));
         return;
     }
     out.push(
@@ -217,6 +200,19 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
         )
         .at_origin(&value.origin),
     );
+}
+
+/// ERL_AFLAGS's `-proto_dist` names another carrier than `inet6_tcp`.
+fn wrong_carrier(value: &Value) -> Finding {
+    Finding::problem(
+        FindingId::ErlAflags,
+        format!(
+            "ERL_AFLAGS is `{}`: distribution must use `-proto_dist inet6_tcp` on Fly's IPv6 private network",
+            value.normalized(),
+        ),
+    )
+    .at_origin(&value.origin)
+    .fix("set `-proto_dist inet6_tcp` in ERL_AFLAGS")
 }
 
 /// An `ENV NAME=...` of a stage the final image does not inherit, when the final image has none.

@@ -9,22 +9,22 @@ use crate::model::{DOCKERFILE, ENV_SH, EnvSh, FLY_TOML};
 
 /// What decides the release's environment on Fly, borrowed from the files read: the final image's
 /// `ENV` lines, fly.toml's `[env]`, and rel/env.sh.eex.
-pub(in crate::doctor) struct ReleaseEnv<'a> {
-    pub(in crate::doctor) env_sh: &'a EnvSh,
-    pub(in crate::doctor) dockerfile: Option<&'a [EnvLine]>,
-    pub(in crate::doctor) fly_toml: Option<&'a FlyTomlView>,
+pub struct ReleaseEnv<'a> {
+    pub env_sh: &'a EnvSh,
+    pub dockerfile: Option<&'a [EnvLine]>,
+    pub fly_toml: Option<&'a FlyTomlView>,
 }
 
 /// Where a value the release boots with comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(in crate::doctor) enum Origin {
+pub enum Origin {
     EnvSh(usize),
     Dockerfile(usize),
     FlyToml(usize),
 }
 
 impl Origin {
-    pub(in crate::doctor) fn file(&self) -> &'static str {
+    pub fn file(&self) -> &'static str {
         match self {
             Origin::EnvSh(_) => ENV_SH,
             Origin::Dockerfile(_) => DOCKERFILE,
@@ -32,33 +32,33 @@ impl Origin {
         }
     }
 
-    pub(in crate::doctor) fn line(&self) -> usize {
+    pub fn line(&self) -> usize {
         match self {
             Origin::EnvSh(l) | Origin::Dockerfile(l) | Origin::FlyToml(l) => *l,
         }
     }
 
-    pub(in crate::doctor) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         format!("{} line {}", self.file(), self.line())
     }
 }
 
 /// A variable's value when the release boots on Fly.
 #[derive(Debug, Clone)]
-pub(in crate::doctor) struct Value {
-    pub(in crate::doctor) origin: Origin,
-    pub(in crate::doctor) value: Vec<Seg>,
+pub struct Value {
+    pub origin: Origin,
+    pub value: Vec<Seg>,
 }
 
 impl Value {
-    pub(in crate::doctor) fn normalized(&self) -> String {
+    pub fn normalized(&self) -> String {
         env_sh::normalized(&self.value)
     }
 }
 
 /// How a variable stands at boot.
 #[derive(Debug, Clone)]
-pub(in crate::doctor) enum Boot {
+pub enum Boot {
     /// rel/env.sh.eex could not be followed: doctor cannot tell.
     Unknown,
     Set(Value),
@@ -70,7 +70,7 @@ pub(in crate::doctor) enum Boot {
 
 impl Boot {
     /// The value it boots with, whether or not a later line may change it.
-    pub(in crate::doctor) fn value(self) -> Option<Value> {
+    pub fn value(self) -> Option<Value> {
         match self {
             Boot::Set(v) | Boot::Uncertain(v, _) => Some(v),
             Boot::Unknown | Boot::Unset(..) => None,
@@ -79,7 +79,7 @@ impl Boot {
 }
 
 impl<'a> ReleaseEnv<'a> {
-    pub(in crate::doctor) fn env_var(&self, name: &str) -> Option<&'a FlyVar> {
+    pub fn env_var(&self, name: &str) -> Option<&'a FlyVar> {
         match self.env_sh {
             EnvSh::Read { script, .. } => script.on_fly.var(name),
             _ => None,
@@ -87,14 +87,14 @@ impl<'a> ReleaseEnv<'a> {
     }
 
     /// RELEASE_NODE's name part (before `@`) when the release boots, normalized.
-    pub(in crate::doctor) fn release_node_name(&self) -> Option<String> {
+    pub fn release_node_name(&self) -> Option<String> {
         let value = self.at_boot("RELEASE_NODE").value()?;
         env_sh::split_node_name(&value.value).map(|(n, _)| env_sh::normalized(&n))
     }
 
     /// The value Fly starts the release with, before env.sh.eex runs: fly.toml's `[env]` over the
     /// final image's `ENV`.
-    pub(in crate::doctor) fn inherited(&self, name: &str) -> Option<Value> {
+    pub fn inherited(&self, name: &str) -> Option<Value> {
         if let Some(entry) = self.fly_toml.and_then(|t| t.env(name))
             && let Some(value) = &entry.value
         {
@@ -118,7 +118,7 @@ impl<'a> ReleaseEnv<'a> {
     /// its value when the release boots on Fly: rel/env.sh.eex sets it over them (or builds it
     /// anew from them), fly.toml's entry is set over the image's, a later `ENV` over an earlier
     /// one. A reader of that file still sees them.
-    pub(in crate::doctor) fn shadowed(&self, name: &str) -> Vec<Value> {
+    pub fn shadowed(&self, name: &str) -> Vec<Value> {
         let Some(effective) = self.at_boot(name).value() else {
             return Vec::new();
         };
@@ -144,8 +144,42 @@ impl<'a> ReleaseEnv<'a> {
             .collect()
     }
 
+    /// Each `-proto_dist` erl gets on Fly from the flag variables other than ERL_AFLAGS
+    /// (ELIXIR_ERL_OPTIONS, ERL_FLAGS, ERL_ZFLAGS): the variable and where the flag is written,
+    /// in env.sh.eex or in the value it inherits from the image or fly.toml. flycluster's block
+    /// replaces only ERL_AFLAGS's, so each of these is one `-proto_dist` too many.
+    pub fn other_flag_proto_dist(&self) -> Vec<(String, Origin)> {
+        let mut sources = Vec::new();
+        if let EnvSh::Read { script, .. } = self.env_sh {
+            for (var, a) in &script.on_fly.proto_dist_elsewhere {
+                sources.push((var.clone(), Origin::EnvSh(a.line)));
+            }
+        }
+        for var in env_sh::OTHER_FLAG_VARS {
+            let inherited = self.inherited(var);
+            match self.env_var(var).and_then(|v| v.effective.as_ref()) {
+                // Counted above when the assignment itself carries the flag; one that reuses
+                // the inherited value carries that value's.
+                Some(a) => {
+                    let full = substitute_self(&a.value, var, inherited.as_ref());
+                    if env_sh::proto_dist_count(&a.value) == 0
+                        && env_sh::proto_dist_count(&full) > 0
+                    {
+                        sources.push((var.to_string(), Origin::EnvSh(a.line)));
+                    }
+                }
+                None => {
+                    if let Some(v) = inherited.filter(|v| env_sh::proto_dist_count(&v.value) > 0) {
+                        sources.push((var.to_string(), v.origin.clone()));
+                    }
+                }
+            }
+        }
+        sources
+    }
+
     /// How `name` stands when the release boots on Fly.
-    pub(in crate::doctor) fn at_boot(&self, name: &str) -> Boot {
+    pub fn at_boot(&self, name: &str) -> Boot {
         let inherited = self.inherited(name);
         let unset = |reason: String, line: Option<usize>| Boot::Unset(line, reason);
         let (text, var) = match self.env_sh {
@@ -203,11 +237,7 @@ impl<'a> ReleaseEnv<'a> {
 }
 
 /// `value` with references to `name` itself (`$ERL_AFLAGS ...`) replaced by what it inherits.
-pub(in crate::doctor) fn substitute_self(
-    value: &[Seg],
-    name: &str,
-    inherited: Option<&Value>,
-) -> Vec<Seg> {
+pub fn substitute_self(value: &[Seg], name: &str, inherited: Option<&Value>) -> Vec<Seg> {
     let mut out = Vec::new();
     for seg in value {
         match seg {
