@@ -56,6 +56,14 @@ impl Value {
     }
 }
 
+/// A setting that does not decide a variable's value at boot, and the one that does.
+#[derive(Debug, Clone)]
+pub struct Shadowed {
+    pub value: Value,
+    /// Where the value the release boots with is set.
+    pub by: Origin,
+}
+
 /// How a variable stands at boot.
 #[derive(Debug, Clone)]
 pub enum Boot {
@@ -118,7 +126,7 @@ impl<'a> ReleaseEnv<'a> {
     /// its value when the release boots on Fly: rel/env.sh.eex sets it over them (or builds it
     /// anew from them), fly.toml's entry is set over the image's, a later `ENV` over an earlier
     /// one. A reader of that file still sees them.
-    pub fn shadowed(&self, name: &str) -> Vec<Value> {
+    pub fn shadowed(&self, name: &str) -> Vec<Shadowed> {
         let Some(effective) = self.at_boot(name).value() else {
             return Vec::new();
         };
@@ -141,6 +149,10 @@ impl<'a> ReleaseEnv<'a> {
             .into_iter()
             .chain(image)
             .filter(|v| v.origin != effective.origin)
+            .map(|value| Shadowed {
+                value,
+                by: effective.origin.clone(),
+            })
             .collect()
     }
 

@@ -90,9 +90,7 @@ pub fn pinned(model: &Model) -> Vec<PinnedRange> {
             });
         }
     }
-    let mut configs: Vec<_> = model.configs.iter().collect();
-    configs.sort_by(|a, b| a.path.cmp(&b.path));
-    for config in configs {
+    for config in model.configs_by_name() {
         let src = &config.src;
         if !src.contains("inet_dist_listen_min") {
             continue;

@@ -299,15 +299,17 @@ fn plan_file(
 /// The setting already made in another file of config/ (say a libcluster topology in prod.exs):
 /// runtime.exs is left alone, with what does not fit Fly reported.
 fn configured_in_other_config(model: &Model, ctx: &EditCtx, runtime_rel: &str) -> Option<Edited> {
-    let mut others: Vec<&crate::model::ExFile> = model
-        .configs
-        .iter()
+    model
+        .configs_by_name()
+        .into_iter()
         .filter(|c| c.path != runtime_rel)
-        .collect();
-    others.sort_by(|a, b| a.path.cmp(&b.path));
-    others.into_iter().find_map(|config| {
-        edit::runtime::configured_elsewhere(ctx, std::path::Path::new(&config.path), &config.src)
-    })
+        .find_map(|config| {
+            edit::runtime::configured_elsewhere(
+                ctx,
+                std::path::Path::new(&config.path),
+                &config.src,
+            )
+        })
 }
 
 /// A `-proto_dist` in the release's vm.args: erl would get it there and from the ERL_AFLAGS the
@@ -316,21 +318,28 @@ fn vm_args_proto_dist(model: &Model) -> Vec<crate::plan::ManualStep> {
     model
         .vm_args_proto_dist
         .iter()
-        .map(|arg| crate::plan::ManualStep {
-            id: FindingId::ProtoDistTwice,
-            path: arg.file.clone().into(),
-            location: crate::shell::remove_vm_args_proto_dist(&arg.file, arg.line, &arg.carrier),
-            snippet: String::new(),
-            reason: proto_dist_twice("here"),
+        .map(|arg| {
+            proto_dist_twice(
+                &arg.file,
+                crate::shell::remove_vm_args_proto_dist(&arg.file, arg.line, &arg.carrier),
+                "here",
+            )
         })
         .collect()
 }
 
-/// Why a `-proto_dist` given at `place` as well is a step by hand.
-fn proto_dist_twice(place: &str) -> String {
-    format!(
-        "erl gets `-proto_dist` {place} and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry"
-    )
+/// The step for a `-proto_dist` erl gets at `place` in `file` as well as from ERL_AFLAGS: remove
+/// it, as `location` says (in doctor's words).
+fn proto_dist_twice(file: &str, location: String, place: &str) -> crate::plan::ManualStep {
+    crate::plan::ManualStep {
+        id: FindingId::ProtoDistTwice,
+        path: file.into(),
+        location,
+        snippet: String::new(),
+        reason: format!(
+            "erl gets `-proto_dist` {place} and from ERL_AFLAGS, which rel/env.sh.eex sets on Fly; erl takes it only once and otherwise falls back to IPv4, which Fly's private network does not carry"
+        ),
+    }
 }
 
 /// A `-proto_dist` in another flag variable (ELIXIR_ERL_OPTIONS, ERL_FLAGS, ERL_ZFLAGS) that the
@@ -356,12 +365,12 @@ fn flag_vars_proto_dist(model: &Model, plan: &Plan) -> Vec<crate::plan::ManualSt
     env.other_flag_proto_dist()
         .into_iter()
         .filter(|(_, origin)| !matches!(origin, crate::boot::Origin::EnvSh(_)))
-        .map(|(var, origin)| crate::plan::ManualStep {
-            id: FindingId::ProtoDistTwice,
-            path: origin.file().into(),
-            location: crate::shell::remove_flag_var_proto_dist(origin.file(), origin.line(), &var),
-            snippet: String::new(),
-            reason: proto_dist_twice(&format!("from {var} here")),
+        .map(|(var, origin)| {
+            proto_dist_twice(
+                origin.file(),
+                crate::shell::remove_flag_var_proto_dist(origin.file(), origin.line(), &var),
+                &format!("from {var} here"),
+            )
         })
         .collect()
 }

@@ -198,6 +198,13 @@ impl<'p> Model<'p> {
         self.original(rel).is_some()
     }
 
+    /// config/*.exs in name order (as Mix lists them), not runtime.exs first.
+    pub fn configs_by_name(&self) -> Vec<&ExFile> {
+        let mut configs: Vec<&ExFile> = self.configs.iter().collect();
+        configs.sort_by(|a, b| a.path.cmp(&b.path));
+        configs
+    }
+
     /// The config file at `rel`, parsed.
     pub fn config(&self, rel: &str) -> Option<&ExFile> {
         self.configs.iter().find(|c| c.path == rel)

@@ -7,9 +7,9 @@ use super::elixir_files;
 pub(in crate::doctor) use super::elixir_files::{
     ChildQuery, EndpointIp, MixCookie, TopologyConfig,
 };
-pub(in crate::doctor) use crate::boot::{Boot, Origin, ReleaseEnv, Value};
+pub(in crate::doctor) use crate::boot::{Boot, Origin, Shadowed, Value};
 use crate::edit::application::{self, Started};
-use crate::edit::{Database, Strategy, Supervision, deps};
+use crate::edit::{Database, Strategy, deps};
 use crate::error::Result;
 use crate::init;
 pub(in crate::doctor) use crate::model::{
@@ -99,11 +99,6 @@ impl<'m> Setup<'m> {
         self.model
     }
 
-    /// The release's environment on Fly, as the files read decide it.
-    pub(in crate::doctor) fn release_env(&self) -> ReleaseEnv<'_> {
-        self.model.release_env()
-    }
-
     /// How `name` stands when the release boots on Fly.
     pub(in crate::doctor) fn at_boot(&self, name: &str) -> Boot {
         self.release_env().at_boot(name)
@@ -119,7 +114,7 @@ impl<'m> Setup<'m> {
     }
 
     /// Settings of `name` in fly.toml or the final image that do not decide it at boot.
-    pub(in crate::doctor) fn shadowed(&self, name: &str) -> Vec<Value> {
+    pub(in crate::doctor) fn shadowed(&self, name: &str) -> Vec<Shadowed> {
         self.release_env().shadowed(name)
     }
 
@@ -204,12 +199,6 @@ impl<'m> Setup<'m> {
             .as_ref()
             .map(|app| application::started(app.root(), &app.src))
             .unwrap_or_default()
-    }
-
-    /// What the application starts for clustering and the keys its children read, as init's
-    /// editors read it.
-    pub(in crate::doctor) fn supervision(&self) -> Supervision {
-        self.model.supervision.clone()
     }
 
     /// The app's own dependencies bring the library.

@@ -1,7 +1,7 @@
 //! Check 8: ECTO_IPV6 and the Repo agree with where the database lives.
 
 use crate::doctor::finding::{Finding, FindingId, Severity};
-use crate::doctor::setup::{Boot, DatabaseChoice, RUNTIME_EXS, Setup, Value};
+use crate::doctor::setup::{Boot, DatabaseChoice, RUNTIME_EXS, Setup, Shadowed, Value};
 use crate::edit::{Database, repo_ipv6};
 
 fn truthy(value: &str) -> bool {
@@ -37,11 +37,8 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
 /// database choice to whoever reads that file (init warns about the same lines, and with
 /// `--database external` takes them out).
 fn shadowed(setup: &Setup, database: Database, out: &mut Vec<Finding>) {
-    let Some(effective) = setup.at_boot("ECTO_IPV6").value() else {
-        return;
-    };
-    let over = effective.origin.describe();
-    for v in setup.shadowed("ECTO_IPV6") {
+    for Shadowed { value: v, by } in setup.shadowed("ECTO_IPV6") {
+        let over = by.describe();
         let on = truthy(&v.normalized());
         let finding = match database {
             Database::Fly if !on => Finding::warning(

@@ -1,7 +1,7 @@
 //! Check 2: erl gets `-proto_dist inet6_tcp`, exactly once.
 
 use crate::doctor::finding::{Finding, FindingId};
-use crate::doctor::setup::{Boot, DOCKERFILE, ENV_SH, Origin, Setup, Value};
+use crate::doctor::setup::{Boot, DOCKERFILE, ENV_SH, Origin, Setup, Shadowed, Value};
 use crate::edit::dockerfile;
 use crate::shell::{self as env_sh};
 
@@ -229,11 +229,8 @@ fn builder_only<'s>(setup: &'s Setup, name: &str) -> Option<&'s dockerfile::EnvL
 /// does not get it there, but the line says otherwise (init warns about the same line and leaves
 /// it unless given `--force`).
 fn shadowed(setup: &Setup, out: &mut Vec<Finding>) {
-    let Some(effective) = setup.at_boot("ERL_AFLAGS").value() else {
-        return;
-    };
-    let over = effective.origin.describe();
-    for v in setup.shadowed("ERL_AFLAGS") {
+    for Shadowed { value: v, by } in setup.shadowed("ERL_AFLAGS") {
+        let over = by.describe();
         if env_sh::proto_dist_count(&v.value) == 0 || env_sh::has_inet6_tcp(&v.value) {
             continue;
         }

@@ -30,7 +30,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
 
     let mut any = false;
     // The key the started Cluster.Supervisor reads its topologies from, as init writes it.
-    let (app, key) = setup.supervision().topologies_key();
+    let (app, key) = setup.supervision.topologies_key();
     // Config merges the topologies of every `config` call for that key: another platform's
     // strategy beside one that finds nodes on Fly is harmless.
     let fly_topology_somewhere = setup
@@ -39,7 +39,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
         .any(|c| c.finds_nodes_on_fly(&app, &key));
     // A topologies list written in the application module is all the supervisor gets: a config
     // for the key is read by nothing, so it is not judged (init adds none there either).
-    let configs = match setup.supervision().topologies_in_code {
+    let configs = match setup.supervision.topologies_in_code {
         Some(_) => &[][..],
         None => &setup.configs[..],
     };
@@ -99,7 +99,7 @@ pub(super) fn check(setup: &Setup, out: &mut Vec<Finding>) {
         }
     }
     // Topologies written in the application module are what the supervisor gets.
-    if let Some((line, dnspoll)) = setup.supervision().topologies_in_code {
+    if let Some((line, dnspoll)) = setup.supervision.topologies_in_code {
         out.push(if dnspoll {
             Finding::ok(
                 FindingId::LibclusterTopology,
