@@ -238,6 +238,9 @@ fn runtime_exs() -> impl Strategy<Value = String> {
 
 // ----- rel/env.sh.eex -----
 
+/// Fly's env.sh.eex lines before 2023 (FLY-SETUPS.md 1), ELIXIR_ERL_OPTIONS included.
+const ENV_SH_BEFORE_2023: &str = "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=$FLY_APP_NAME@$ip\nexport ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"";
+
 const ENV_LINES: &[&str] = &[
     "#!/bin/sh",
     "# Sets and enables heart (recommended only in daemon mode)",
@@ -259,7 +262,7 @@ const ENV_LINES: &[&str] = &[
     "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)\nexport RELEASE_NODE=$FLY_APP_NAME@$ip",
     "[ -z \"$FLY_APP_NAME\" ] || export ECTO_IPV6=true",
     // FLY-SETUPS.md 1, 3 and 4, and hand-written ones.
-    "ip=$(grep fly-local-6pn /etc/hosts | cut -f 1)\nexport RELEASE_DISTRIBUTION=name\nexport RELEASE_NODE=$FLY_APP_NAME@$ip\nexport ELIXIR_ERL_OPTIONS=\"-proto_dist inet6_tcp\"",
+    ENV_SH_BEFORE_2023,
     "export ERL_AFLAGS=\"-proto_dist inet6_tcp\"\nexport ECTO_IPV6=\"true\"\nexport DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"\nexport RELEASE_DISTRIBUTION=\"name\"\nexport RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}\"",
     "if [ -n \"$FLY_APP_NAME\" ]; then\n  export ERL_AFLAGS=\"-proto_dist inet6_tcp\"\n  export ECTO_IPV6=\"true\"\n  export DNS_CLUSTER_QUERY=\"${FLY_APP_NAME}.internal\"\n  export RELEASE_NODE=\"${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}\"\nfi\nexport RELEASE_DISTRIBUTION=\"name\"\nexport RELEASE_NODE=${RELEASE_NODE:-<%= @release.name %>@$(hostname)}",
     "export FLY_APP_NAME=${FLY_APP_NAME:=myapp}",
@@ -446,23 +449,9 @@ proptest! {
 /// manual steps (exit 3), each problem doctor reports is one of them (the contract of
 /// tests/common::unexplained_problems); each warning init gives about a fact doctor judges is one
 /// of doctor's findings with the same id, file and line; and a second run changes nothing.
-/// `database` and `strategy` are `--database` and `--strategy` (`None`: not given); doctor gets the
-/// same `--database`, as a user who passed it to init would give it.
+/// `database` and `strategy` are `--database` and `--strategy` (`None`: not given), `cookie_mode`
+/// is `--cookie`; doctor gets the same `--database`, as a user who passed it to init would give it.
 fn one_verdict_with(
-    files: &[(&str, &str)],
-    database: Option<flycluster::edit::Database>,
-    strategy: Option<flycluster::edit::Strategy>,
-) {
-    one_verdict_with_cookie(
-        files,
-        database,
-        strategy,
-        flycluster::cookie::CookieMode::Secret,
-    );
-}
-
-/// The same with `--cookie`.
-fn one_verdict_with_cookie(
     files: &[(&str, &str)],
     database: Option<flycluster::edit::Database>,
     strategy: Option<flycluster::edit::Strategy>,
@@ -557,31 +546,53 @@ fn one_verdict_with_cookie(
     );
 }
 
+/// mix phx.new's DNSCluster child.
+const DNS_CLUSTER_CHILD: &str =
+    "{DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore}";
+
+/// A Cluster.Supervisor reading `:libcluster, :topologies`.
+const CLUSTER_SUPERVISOR_CHILD: &str = "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies), [name: HelloElixir.ClusterSupervisor]]}";
+
+/// A Cluster.Supervisor given a topologies list in code (no DNSPoll among them).
+const TOPOLOGIES_IN_CODE_CHILD: &str = "{Cluster.Supervisor, [[fly6pn: [strategy: Cluster.Strategy.Gossip]], [name: HelloElixir.ClusterSupervisor]]}";
+
 /// What earlier setups (FLY-SETUPS.md) and hand-written ones leave for clustering, put into the
 /// generated files: a clustering child, its dependency, its config, vm.args, more of fly.toml.
 const CLUSTER_CHILDREN: &[&str] = &[
     "",
-    "{DNSCluster, query: Application.get_env(:hello_elixir, :dns_cluster_query) || :ignore}",
+    DNS_CLUSTER_CHILD,
     "{DNSCluster, query: Application.get_env(:other_app, :dns_cluster_query) || :ignore}",
-    "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies), [name: HelloElixir.ClusterSupervisor]]}",
+    CLUSTER_SUPERVISOR_CHILD,
     "{Cluster.Supervisor, [Application.get_env(:hello_elixir, :topologies, []), [name: HelloElixir.ClusterSupervisor]]}",
-    "{Cluster.Supervisor, [[fly6pn: [strategy: Cluster.Strategy.Gossip]], [name: HelloElixir.ClusterSupervisor]]}",
+    TOPOLOGIES_IN_CODE_CHILD,
     "{Cluster.Supervisor, [Application.get_env(:libcluster, :topologies) || [], [name: HelloElixir.ClusterSupervisor]]}",
 ];
 
+/// The dns_cluster dependency.
+const DNS_CLUSTER_DEP: &str = "{:dns_cluster, \"~> 0.1.1\"}";
+
+/// The libcluster dependency.
+const LIBCLUSTER_DEP: &str = "{:libcluster, \"~> 3.3\"}";
+
 const CLUSTER_DEPS: &[&str] = &[
     "",
-    "{:dns_cluster, \"~> 0.1.1\"}",
-    "{:libcluster, \"~> 3.3\"}",
+    DNS_CLUSTER_DEP,
+    LIBCLUSTER_DEP,
     "{:libcluster_postgres, \"~> 0.1\"}",
     "{:dns_cluster, \"~> 0.2.0\"}",
 ];
+
+/// A DNSPoll topology whose `node_basename` names no node flycluster names.
+const DNSPOLL_OTHER_BASENAME: &str = "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: \"other\"]\n    ]\n  ]";
+
+/// A DNSPoll topology whose `node_basename` comes from a variable flycluster cannot evaluate.
+const DNSPOLL_BASENAME_FROM_A_VARIABLE: &str = "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: System.get_env(\"APP_BASENAME\")]\n    ]\n  ]";
 
 const CLUSTER_CONFIGS: &[&str] = &[
     "",
     "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [\n        polling_interval: 5_000,\n        query: System.get_env(\"DNS_CLUSTER_QUERY\"),\n        node_basename: System.get_env(\"FLY_APP_NAME\")\n      ]\n    ]\n  ]",
     "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: \"hello-elixir\"]\n    ]\n  ]",
-    "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: \"other\"]\n    ]\n  ]",
+    DNSPOLL_OTHER_BASENAME,
     "config :libcluster,\n  topologies: [\n    k8s: [\n      strategy: Cluster.Strategy.Kubernetes.DNS,\n      config: [service: \"hello-headless\", application_name: \"hello\"]\n    ]\n  ]",
     "config :hello_elixir,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: System.get_env(\"DNS_CLUSTER_QUERY\"), node_basename: \"hello-elixir\"]\n    ]\n  ]",
     "config :hello_elixir, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")",
@@ -589,13 +600,16 @@ const CLUSTER_CONFIGS: &[&str] = &[
     "if config_env() == :prod do\n  app_name = System.get_env(\"FLY_APP_NAME\")\n\n  config :libcluster,\n    topologies: [\n      fly6pn: [\n        strategy: Cluster.Strategy.DNSPoll,\n        config: [polling_interval: 5_000, query: \"#{app_name}.internal\", node_basename: app_name]\n      ]\n    ]\nend",
     "if System.get_env(\"ENABLE_CLUSTER\") == \"true\" do\n  config :libcluster,\n    topologies: [\n      k8s: [strategy: Cluster.Strategy.Kubernetes.DNS, config: [service: \"hello\", application_name: \"hello\"]]\n    ]\nend",
     "config :libcluster,\n  topologies: [\n    gossip: [strategy: Cluster.Strategy.Gossip]\n  ]",
-    "config :libcluster,\n  topologies: [\n    fly6pn: [\n      strategy: Cluster.Strategy.DNSPoll,\n      config: [query: \"hello-elixir.internal\", node_basename: System.get_env(\"APP_BASENAME\")]\n    ]\n  ]",
+    DNSPOLL_BASENAME_FROM_A_VARIABLE,
 ];
+
+/// vm.args giving erl `-proto_dist` itself.
+const VM_ARGS_PROTO_DIST: &str = "-proto_dist inet6_tcp\n";
 
 const VM_ARGS: &[&str] = &[
     "",
     "## Customize flags given to the VM\n+K true\n",
-    "-proto_dist inet6_tcp\n",
+    VM_ARGS_PROTO_DIST,
 ];
 
 const FLY_EXTRAS: &[&str] = &[
@@ -666,7 +680,7 @@ proptest! {
         let strategy = [None, Some(Strategy::DnsCluster), Some(Strategy::Libcluster)][strategy as usize];
         use flycluster::cookie::CookieMode;
         let cookie = [CookieMode::Secret, CookieMode::FlyToml, CookieMode::None][cookie as usize];
-        one_verdict_with_cookie(&files, database, strategy, cookie);
+        one_verdict_with(&files, database, strategy, cookie);
     }
 }
 
@@ -701,7 +715,12 @@ fn project_regression_with(
         ("config/runtime.exs", runtime),
     ];
     files.extend_from_slice(more);
-    one_verdict_with(&files, database, strategy);
+    one_verdict_with(
+        &files,
+        database,
+        strategy,
+        flycluster::cookie::CookieMode::Secret,
+    );
 }
 
 /// The query read from another variable than the one the block sets: a manual step (init said
@@ -720,8 +739,8 @@ fn project_regression_query_from_another_variable() {
 #[test]
 fn project_regression_dns_cluster_child_with_a_libcluster_dependency() {
     project_regression(
-        CLUSTER_CHILDREN[1],
-        CLUSTER_DEPS[2],
+        DNS_CLUSTER_CHILD,
+        LIBCLUSTER_DEP,
         "import Config\n\nif config_env() == :prod do\n  config :hello_elixir, :dns_cluster_query, System.get_env(\"OTHER\")\nend\n",
     );
 }
@@ -730,7 +749,7 @@ fn project_regression_dns_cluster_child_with_a_libcluster_dependency() {
 /// the DNSCluster child missing is no problem.
 #[test]
 fn project_regression_cluster_supervisor_with_a_dns_cluster_dependency() {
-    project_regression(CLUSTER_CHILDREN[3], CLUSTER_DEPS[1], "import Config\n");
+    project_regression(CLUSTER_SUPERVISOR_CHILD, DNS_CLUSTER_DEP, "import Config\n");
 }
 
 /// Topologies written in the application module: a `config :libcluster, topologies:` is read by
@@ -738,9 +757,9 @@ fn project_regression_cluster_supervisor_with_a_dns_cluster_dependency() {
 #[test]
 fn project_regression_a_config_topology_beside_topologies_in_code() {
     project_regression(
-        CLUSTER_CHILDREN[5],
+        TOPOLOGIES_IN_CODE_CHILD,
         "",
-        &format!("import Config\n\n{}\n", CLUSTER_CONFIGS[3]),
+        &format!("import Config\n\n{}\n", DNSPOLL_OTHER_BASENAME),
     );
 }
 
@@ -750,9 +769,9 @@ fn project_regression_a_config_topology_beside_topologies_in_code() {
 #[test]
 fn project_regression_strategy_dns_cluster_beside_a_cluster_supervisor() {
     use flycluster::edit::Strategy;
-    let runtime = format!("import Config\n\n{}\n", CLUSTER_CONFIGS[3]);
+    let runtime = format!("import Config\n\n{}\n", DNSPOLL_OTHER_BASENAME);
     project_regression_with(
-        CLUSTER_CHILDREN[3],
+        CLUSTER_SUPERVISOR_CHILD,
         "",
         &runtime,
         &[],
@@ -760,7 +779,7 @@ fn project_regression_strategy_dns_cluster_beside_a_cluster_supervisor() {
         Some(Strategy::DnsCluster),
     );
     project_regression_with(
-        CLUSTER_CHILDREN[3],
+        CLUSTER_SUPERVISOR_CHILD,
         "",
         "import Config\n",
         &[],
@@ -775,9 +794,9 @@ fn project_regression_strategy_dns_cluster_beside_a_cluster_supervisor() {
 #[test]
 fn project_regression_strategy_libcluster_beside_a_dns_cluster_child() {
     use flycluster::edit::Strategy;
-    let runtime = format!("import Config\n\n{}\n", CLUSTER_CONFIGS[11]);
+    let runtime = format!("import Config\n\n{}\n", DNSPOLL_BASENAME_FROM_A_VARIABLE);
     project_regression_with(
-        CLUSTER_CHILDREN[1],
+        DNS_CLUSTER_CHILD,
         "",
         &runtime,
         &[],
@@ -801,6 +820,7 @@ fn project_regression_a_libcluster_topology_decides_the_library() {
         ],
         None,
         Some(Strategy::Libcluster),
+        flycluster::cookie::CookieMode::Secret,
     );
 }
 
@@ -864,7 +884,7 @@ fn project_regression_proto_dist_in_another_flag_variable_of_the_image() {
         "import Config\n",
         &[
             ("Dockerfile", dockerfile),
-            ("rel/env.sh.eex", ENV_LINES[19]),
+            ("rel/env.sh.eex", ENV_SH_BEFORE_2023),
         ],
         None,
         None,
@@ -881,7 +901,10 @@ fn project_regression_another_carrier_beside_vm_args() {
         "",
         "",
         "import Config\n",
-        &[("Dockerfile", dockerfile), ("rel/vm.args.eex", VM_ARGS[2])],
+        &[
+            ("Dockerfile", dockerfile),
+            ("rel/vm.args.eex", VM_ARGS_PROTO_DIST),
+        ],
         Some(Database::External),
         None,
     );
